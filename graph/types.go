@@ -20,6 +20,10 @@ type HitGraph struct {
 	Meta dataset.FrameMeta
 	Hits []dataset.Hit
 
+	// HitIndex[i] is the index in the input frame's Hits of graph hit i, so
+	// results can be mapped back to the frame.
+	HitIndex []int32
+
 	Layers     []int32
 	LayerStart []int32
 
@@ -36,6 +40,13 @@ type HitGraph struct {
 	// CandidatePairs counts all hit pairs in adjacent layers before the
 	// cone cut (for graph statistics).
 	CandidatePairs int
+
+	// DroppedOutside counts the frame's hits dropped because they lie
+	// outside the aperture (Options.Outside = DropOutside).
+	DroppedOutside int
+	// DroppedDisconnected counts the hits dropped by
+	// Options.RemoveDisconnected.
+	DroppedDisconnected int
 }
 
 // LineGraph is the line graph of a HitGraph: node s is segment s of the hit
@@ -57,4 +68,9 @@ type LineGraph struct {
 	// Label is true when both segments are true segments of the same
 	// primary history.
 	Label []bool
+
+	// CandidatePairs counts the pairs of consecutive segments before
+	// LineOptions.Filter, one per undirected pair; without a filter
+	// len(Src) = 2*CandidatePairs.
+	CandidatePairs int
 }

@@ -13,7 +13,7 @@ func TestClusterSize(t *testing.T) {
 	}{
 		{"threshold below", 5.0e-3, 0.025, 1},
 		{"threshold at", 5.1e-3, 0.025, 2},
-		{"60 keV normaliser", 60e-3, 0.025, 7},   // 4.2267*2.4^0.65+0.5 = 7.97 -> 7
+		{"60 keV normaliser", 60e-3, 0.025, 7},       // 4.2267*2.4^0.65+0.5 = 7.97 -> 7
 		{"last-hit cut 62.5 keV", 62.5e-3, 0.025, 8}, // 2.5 keV/µm -> 8.07
 		{"zero", 0, 0.025, 0},
 		{"negative", -1, 0.025, 0},

@@ -1,0 +1,158 @@
+package dataset
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// FormatVersion is the version of the on-disk layout written by Create. A
+// reader refuses files with a newer version.
+const FormatVersion = 1
+
+// Footer key-value metadata keys (documented in SCHEMA.md).
+const (
+	KeyFormat = "pcttrack.format" // decimal FormatVersion
+	KeyMeta   = "pcttrack.meta"   // JSON object: the dataset Meta
+	KeyFrames = "pcttrack.frames" // JSON object of equal-length arrays: one entry per frame
+)
+
+// Meta is the dataset-level metadata, stored in the Parquet footer.
+type Meta struct {
+	Source   string `json:"source"`   // "simulate", "import gate", "import npz", ...
+	Geometry string `json:"geometry"` // detector geometry name
+	Seed     uint64 `json:"seed"`     // run seed (0 for imports)
+	Config   string `json:"config"`   // free text, e.g. the run config as YAML; may be empty
+	// Frames is the number of frames of the whole run, over all shards;
+	// 0 means unknown. Merge uses it to report missing frames.
+	Frames int64 `json:"frames"`
+	// Shard is "k/K" when the file holds only shard k of K of a run, and
+	// empty for a complete dataset. Create stores "0/1" as empty, so that a
+	// merged dataset is byte-identical to a one-machine run.
+	Shard string `json:"shard"`
+	// Version is the FormatVersion of a file that was read; Create ignores it.
+	Version int `json:"-"`
+}
+
+// FormatError reports a malformed input file: a dataset, ROOT or npz file.
+// Entry is the tree entry, array row or frame index the problem was found
+// at, or -1; Unit names it ("" means "entry").
+type FormatError struct {
+	File  string
+	Entry int64
+	Unit  string
+	Err   error
+}
+
+// Error returns "dataset: \"file\": entry N: cause".
+func (e *FormatError) Error() string {
+	if e.Entry >= 0 {
+		u := e.Unit
+		if u == "" {
+			u = "entry"
+		}
+		return fmt.Sprintf("dataset: %q: %s %d: %v", e.File, u, e.Entry, e.Err)
+	}
+	return fmt.Sprintf("dataset: %q: %v", e.File, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// ErrNotDataset is wrapped by Open's error for a Parquet file that was not
+// written by this package.
+var ErrNotDataset = errors.New("not a pcttrack dataset")
+
+// frameTable is the per-frame metadata as stored under KeyFrames: columns
+// of equal length, so that pandas.DataFrame(json.loads(...)) gives a table.
+type frameTable struct {
+	Frame            []int64   `json:"frame"`
+	FirstRow         []int64   `json:"first_row"`
+	NumHits          []int64   `json:"num_hits"`
+	SpotX            []float64 `json:"spot_x"`
+	SpotY            []float64 `json:"spot_y"`
+	Phantom          []string  `json:"phantom"`
+	PhantomThickness []float64 `json:"phantom_thickness"`
+	BeamEnergy       []float64 `json:"beam_energy"`
+	ProtonsPerFrame  []int     `json:"protons_per_frame"`
+	Seed             []uint64  `json:"seed"`
+	Geometry         []string  `json:"geometry"`
+}
+
+func (t *frameTable) add(m *FrameMeta, firstRow, n int64) {
+	t.Frame = append(t.Frame, m.Frame)
+	t.FirstRow = append(t.FirstRow, firstRow)
+	t.NumHits = append(t.NumHits, n)
+	t.SpotX = append(t.SpotX, m.SpotX)
+	t.SpotY = append(t.SpotY, m.SpotY)
+	t.Phantom = append(t.Phantom, m.Phantom)
+	t.PhantomThickness = append(t.PhantomThickness, m.PhantomThickness)
+	t.BeamEnergy = append(t.BeamEnergy, m.BeamEnergy)
+	t.ProtonsPerFrame = append(t.ProtonsPerFrame, m.ProtonsPerFrame)
+	t.Seed = append(t.Seed, m.Seed)
+	t.Geometry = append(t.Geometry, m.Geometry)
+}
+
+// len returns the number of frames, or -1 if the columns disagree.
+func (t *frameTable) len() int {
+	n := len(t.Frame)
+	for _, m := range []int{len(t.FirstRow), len(t.NumHits), len(t.SpotX), len(t.SpotY),
+		len(t.Phantom), len(t.PhantomThickness), len(t.BeamEnergy), len(t.ProtonsPerFrame),
+		len(t.Seed), len(t.Geometry)} {
+		if m != n {
+			return -1
+		}
+	}
+	return n
+}
+
+func (t *frameTable) meta(i int) FrameMeta {
+	return FrameMeta{
+		Frame:            t.Frame[i],
+		SpotX:            t.SpotX[i],
+		SpotY:            t.SpotY[i],
+		Phantom:          t.Phantom[i],
+		PhantomThickness: t.PhantomThickness[i],
+		BeamEnergy:       t.BeamEnergy[i],
+		ProtonsPerFrame:  t.ProtonsPerFrame[i],
+		Seed:             t.Seed[i],
+		Geometry:         t.Geometry[i],
+	}
+}
+
+// marshal encodes the table; empty columns are written as [] (not null).
+func (t *frameTable) marshal() ([]byte, error) {
+	c := *t
+	if c.Frame == nil {
+		c = frameTable{Frame: []int64{}, FirstRow: []int64{}, NumHits: []int64{},
+			SpotX: []float64{}, SpotY: []float64{}, Phantom: []string{},
+			PhantomThickness: []float64{}, BeamEnergy: []float64{},
+			ProtonsPerFrame: []int{}, Seed: []uint64{}, Geometry: []string{}}
+	}
+	return json.Marshal(&c)
+}
+
+// checkFrameMeta rejects metadata that JSON cannot hold or that makes no sense.
+func checkFrameMeta(m *FrameMeta) error {
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"spot x", m.SpotX}, {"spot y", m.SpotY}, {"phantom thickness", m.PhantomThickness}, {"beam energy", m.BeamEnergy}} {
+		if math.IsNaN(v.x) || math.IsInf(v.x, 0) {
+			return fmt.Errorf("%s is %v", v.name, v.x)
+		}
+	}
+	if m.Frame < 0 {
+		return fmt.Errorf("negative frame index %d", m.Frame)
+	}
+	if m.ProtonsPerFrame < 0 {
+		return fmt.Errorf("negative protons per frame %d", m.ProtonsPerFrame)
+	}
+	if m.PhantomThickness < 0 {
+		return fmt.Errorf("negative phantom thickness %v", m.PhantomThickness)
+	}
+	return nil
+}
+
+func marshalMeta(m *Meta) ([]byte, error) { return json.Marshal(m) }

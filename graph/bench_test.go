@@ -1,0 +1,140 @@
+package graph
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/internal/testframes"
+)
+
+var benchFrames = sync.OnceValue(func() map[int][]dataset.Frame {
+	m := map[int][]dataset.Frame{}
+	for _, p := range []int{50, 100, 150} {
+		m[p] = testframes.SyntheticFrames(7, 8, testframes.SynthOptions{Protons: p})
+	}
+	return m
+})
+
+// BenchmarkBuild times hit-graph construction with a reused Builder and
+// HitGraph on synthetic 100 mm frames (sizes close to the paper's table).
+func BenchmarkBuild(b *testing.B) {
+	for _, p := range []int{50, 100, 150} {
+		b.Run(fmt.Sprintf("p%d", p), func(b *testing.B) {
+			fs := benchFrames()[p]
+			bld, _ := NewBuilder(nil)
+			var g HitGraph
+			for i := range fs {
+				if err := bld.Build(&g, &fs[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			segs := 0
+			for i := 0; i < b.N; i++ {
+				if err := bld.Build(&g, &fs[i%len(fs)]); err != nil {
+					b.Fatal(err)
+				}
+				segs += len(g.Src)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+			b.ReportMetric(float64(segs)/float64(b.N), "segments/frame")
+		})
+	}
+	// Throughput with one Builder per core, as a training or tracking run
+	// over many frames would use it.
+	b.Run("p100-parallel", func(b *testing.B) {
+		fs := benchFrames()[100]
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			bld, _ := NewBuilder(nil)
+			var g HitGraph
+			i := 0
+			for pb.Next() {
+				if err := bld.Build(&g, &fs[i%len(fs)]); err != nil {
+					b.Error(err)
+					return
+				}
+				i++
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+	})
+}
+
+// BenchmarkLineGraph times line-graph construction (topology, angles,
+// labels, Reverse) from a prebuilt hit graph with a reused LineBuilder.
+func BenchmarkLineGraph(b *testing.B) {
+	for _, p := range []int{50, 100, 150} {
+		b.Run(fmt.Sprintf("p%d", p), func(b *testing.B) {
+			fs := benchFrames()[p]
+			bld, _ := NewBuilder(nil)
+			gs := make([]HitGraph, len(fs))
+			for i := range fs {
+				if err := bld.Build(&gs[i], &fs[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			lb := NewLineBuilder(nil)
+			var lg LineGraph
+			for i := range gs {
+				if err := lb.Build(&lg, &gs[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			edges := 0
+			for i := 0; i < b.N; i++ {
+				if err := lb.Build(&lg, &gs[i%len(gs)]); err != nil {
+					b.Fatal(err)
+				}
+				edges += len(lg.Src)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+			b.ReportMetric(float64(edges)/float64(b.N), "edges/frame")
+		})
+	}
+}
+
+// BenchmarkPipeline times what a model needs per frame: the hit graph, the
+// line graph and the segment features, with reused buffers; "parallel"
+// runs one pipeline per core.
+func BenchmarkPipeline(b *testing.B) {
+	run := func(fs []dataset.Frame, next func() bool) {
+		bld, _ := NewBuilder(nil)
+		lb := NewLineBuilder(nil)
+		var g HitGraph
+		var lg LineGraph
+		var x []float32
+		for i := 0; next(); i++ {
+			if err := bld.Build(&g, &fs[i%len(fs)]); err != nil {
+				b.Error(err)
+				return
+			}
+			if err := lb.Build(&lg, &g); err != nil {
+				b.Error(err)
+				return
+			}
+			x = g.SegmentFeatures(x)
+		}
+	}
+	b.Run("p100", func(b *testing.B) {
+		fs := benchFrames()[100]
+		b.ReportAllocs()
+		b.ResetTimer()
+		n := 0
+		run(fs, func() bool { n++; return n <= b.N })
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+	})
+	b.Run("p100-parallel", func(b *testing.B) {
+		fs := benchFrames()[100]
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) { run(fs, pb.Next) })
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+	})
+}

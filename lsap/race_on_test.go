@@ -1,0 +1,5 @@
+//go:build race
+
+package lsap_test
+
+const raceEnabled = true

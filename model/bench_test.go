@@ -1,0 +1,127 @@
+package model
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pcttrack/pcttrack/model/internal/synth"
+	"github.com/pcttrack/pcttrack/nn"
+)
+
+var benchInputs struct {
+	sync.Mutex
+	m map[string]*Input
+}
+
+// benchInput returns the prepared input of a paper-sized synthetic frame
+// (built once per process).
+func benchInput(b *testing.B, cfg Config, protons int) *Input {
+	benchInputs.Lock()
+	defer benchInputs.Unlock()
+	key := fmt.Sprintf("%s/%d", cfg.Kind, protons)
+	if in := benchInputs.m[key]; in != nil {
+		return in
+	}
+	hg, lg := synth.Frame(synth.Paper(protons, 1))
+	in, err := NewInput(cfg, hg, lg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if benchInputs.m == nil {
+		benchInputs.m = map[string]*Input{}
+	}
+	benchInputs.m[key] = in
+	return in
+}
+
+// peakRSS returns the process's peak resident set (VmHWM) in MB, or 0.
+func peakRSS() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func benchModel(b *testing.B, cfg Config, protons int) {
+	b.Run("forward", func(b *testing.B) {
+		in := benchInput(b, cfg, protons)
+		net, _ := New(cfg, rand.New(rand.NewPCG(1, 1)))
+		probs := net.Predict(nil, in)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			probs = net.Predict(probs, in)
+		}
+		b.StopTimer()
+		if probs[0] != probs[0] {
+			b.Fatal("NaN probability")
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/frame")
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+		b.ReportMetric(peakRSS(), "MB-peak")
+	})
+	b.Run("train_step", func(b *testing.B) {
+		in := benchInput(b, cfg, protons)
+		net, _ := New(cfg, rand.New(rand.NewPCG(1, 1)))
+		opt, err := nn.NewOptimizer(net.Params(), nn.OptimizerSettings{Kind: "rmsprop"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tp := nn.NewTape[float32]()
+		var loss SplitBCE[float32]
+		var last float32
+		step := func() {
+			tp.Reset()
+			l := loss.Loss(tp, net.Forward(tp, in), in)
+			tp.Backward(l)
+			last = l.Value.Data[0]
+			opt.Step(1)
+			net.ZeroGrad()
+		}
+		step()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			step()
+		}
+		b.StopTimer()
+		if last != last {
+			b.Fatal("NaN loss")
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/frame")
+		b.ReportMetric(peakRSS(), "MB-peak")
+	})
+}
+
+// BenchmarkLineGraph times the paper's line-graph model on synthetic frames
+// of the paper's mean size (p100: 14.8k line-graph nodes, 494k edges): the
+// forward pass in evaluation mode (Predict) and a PTT training step
+// (forward, split BCE, backward, RMSprop). MB-peak is the process's VmHWM,
+// so run one sub-benchmark alone for its own peak.
+func BenchmarkLineGraph(b *testing.B) {
+	for _, p := range []int{100, 50} {
+		b.Run(fmt.Sprintf("p%d", p), func(b *testing.B) { benchModel(b, Config{}, p) })
+	}
+}
+
+// BenchmarkHitGraph times the hit-graph ablation (hidden 64) likewise.
+func BenchmarkHitGraph(b *testing.B) {
+	for _, p := range []int{100, 50} {
+		b.Run(fmt.Sprintf("p%d", p), func(b *testing.B) { benchModel(b, Config{Kind: KindHitGraph}, p) })
+	}
+}

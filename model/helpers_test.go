@@ -1,0 +1,78 @@
+package model
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/model/internal/synth"
+	"github.com/pcttrack/pcttrack/nn"
+)
+
+// smallFrame returns a small synthetic frame (a few tracks through a few
+// layers).
+func smallFrame(seed uint64, protons, layers int) (*graph.HitGraph, *graph.LineGraph) {
+	return synth.Frame(synth.Options{Protons: protons, Layers: layers, Tracker: 2.5, Calo: 1.6, Seed: seed})
+}
+
+// smallInput prepares a small frame with several work chunks.
+func smallInput(t testing.TB, cfg Config, seed uint64) *Input {
+	t.Helper()
+	old := lgChunkEdges
+	lgChunkEdges = 24
+	defer func() { lgChunkEdges = old }()
+	hg, lg := smallFrame(seed, 5, 6)
+	in, err := NewInput(cfg, hg, lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// perturb gives every parameter and buffer a random value (so that batch
+// norms are not identities and all paths matter).
+func perturb[T nn.Float](m Model[T], rng *rand.Rand) {
+	for _, p := range m.Params() {
+		for i := range p.Value.Data {
+			if len(p.Name) > 7 && p.Name[len(p.Name)-7:] == ".weight" && p.Value.Rows == 1 {
+				p.Value.Data[i] = T(0.5 + rng.Float64()) // BN γ
+			} else {
+				p.Value.Data[i] += T(0.1 * rng.NormFloat64())
+			}
+		}
+	}
+	for _, b := range m.Buffers() {
+		for i := range b.Value.Data {
+			if b.Name[len(b.Name)-3:] == "var" {
+				b.Value.Data[i] = T(0.5 + rng.Float64())
+			} else {
+				b.Value.Data[i] = T(rng.NormFloat64())
+			}
+		}
+	}
+}
+
+// lgReference is the line-graph model composed from plain tape operations
+// (gathers, concatenation of the 144-wide message input, batch norms,
+// linear layers, segment max): the specification the fused operation must
+// reproduce.
+func lgReference[T nn.Float](t *nn.Tape[T], m *LineGraph[T], in *Input) *nn.Var[T] {
+	d := in.lg
+	x := t.Const(toT[T](nil, d.x), d.n, lgNodeFeatures)
+	dim := m.cfg.EncodingDim
+	enc := make([]T, d.e*dim)
+	for e := 0; e < d.e; e++ {
+		for k, v := range d.table.row(d.bins[d.ubin.Ints()[e]]) {
+			enc[e*dim+k] = T(v)
+		}
+	}
+	u := t.Concat(t.Gather(x, nn.NewIndex(d.dst.Ints(), d.n)), t.Gather(x, nn.NewIndex(d.src.Ints(), d.n)), t.Const(enc, d.e, dim))
+	msg := m.r1.forward(t, u)
+	agg := t.SegmentMax(msg, &nn.Segments{Start: d.start})
+	return m.r2.forward(t, m.o.forward(t, t.Concat(x, agg)))
+}
+
+func relDiff(a, b float64) float64 {
+	return math.Abs(a-b) / math.Max(math.Max(math.Abs(a), math.Abs(b)), 1e-12)
+}

@@ -1,0 +1,164 @@
+package model
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/pcttrack/pcttrack/graph"
+)
+
+func TestNewInputErrors(t *testing.T) {
+	type mut func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph)
+	cases := []struct {
+		name string
+		cfg  Config
+		mut  mut
+		msg  string
+	}{
+		{"no hit graph", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) { return nil, lg }, "no hit graph"},
+		{"no line graph", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) { return hg, nil }, "needs a line graph"},
+		{"empty", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			hg.Src, hg.Dst, hg.Label = nil, nil, nil
+			return hg, lg
+		}, "0 segments"},
+		{"NaN hit", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			hg.Hits[3].X = float32(math.NaN())
+			return hg, lg
+		}, "hit 3 has a non-finite"},
+		{"segment out of range", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			hg.Dst[2] = int32(len(hg.Hits))
+			return hg, lg
+		}, "segment 2 joins"},
+		{"label count", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			hg.Label = hg.Label[1:]
+			return hg, lg
+		}, "labels for"},
+		{"line graph of another frame", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			lg.NumNodes++
+			return hg, lg
+		}, "nodes for"},
+		{"NaN angle", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			lg.Angle[5] = float32(math.NaN())
+			return hg, lg
+		}, "edge 5 has angle"},
+		{"negative angle", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			lg.Angle[0] = -0.1
+			return hg, lg
+		}, "outside [0, π]"},
+		{"unsorted edges", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			lg.Dst[0], lg.Dst[len(lg.Dst)-1] = lg.Dst[len(lg.Dst)-1], lg.Dst[0]
+			return hg, lg
+		}, "not sorted by destination"},
+		{"edge source out of range", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			lg.Src[4] = -1
+			return hg, lg
+		}, "source -1"},
+		{"short arrays", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			lg.Angle = lg.Angle[:3]
+			return hg, lg
+		}, "arrays disagree"},
+		{"bad offsets", Config{}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			lg.DstStart[len(lg.DstStart)-1]--
+			return hg, lg
+		}, "offsets run"},
+		{"bad config", Config{Kind: "cnn"}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) { return hg, lg }, "unknown kind"},
+		{"hit graph coincident hits", Config{Kind: KindHitGraph}, func(hg *graph.HitGraph, lg *graph.LineGraph) (*graph.HitGraph, *graph.LineGraph) {
+			hg.Hits[hg.Dst[0]] = hg.Hits[hg.Src[0]]
+			return hg, nil
+		}, "same position"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			hg, lg := smallFrame(31, 3, 5)
+			hg.Meta.Frame = 42
+			hg2, lg2 := tc.mut(hg, lg)
+			in, err := NewInput(tc.cfg, hg2, lg2)
+			if err == nil {
+				t.Fatalf("accepted: %+v", in)
+			}
+			if !strings.HasPrefix(err.Error(), "model: ") || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("error %q, want one mentioning %q", err, tc.msg)
+			}
+			if tc.msg != "no hit graph" && tc.msg != "unknown kind" && !strings.Contains(err.Error(), "frame 42") {
+				t.Fatalf("error %q does not name the frame", err)
+			}
+		})
+	}
+}
+
+func TestInputDerivedData(t *testing.T) {
+	hg, lg := smallFrame(33, 4, 6)
+	in, err := NewInput(Config{}, hg, lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := in.lg
+	// Bins: round(√θ / 2⁻¹⁴), compacted in increasing order.
+	for e, th := range lg.Angle {
+		want := int32(math.Round(math.Sqrt(float64(th)) * (1 << 14)))
+		if got := d.bins[d.ubin.Ints()[e]]; got != want {
+			t.Fatalf("edge %d: bin %d, want %d", e, got, want)
+		}
+	}
+	for i := 1; i < len(d.bins); i++ {
+		if d.bins[i] <= d.bins[i-1] {
+			t.Fatal("compact bins not increasing")
+		}
+	}
+	// The batch statistics from degrees and histograms equal the direct
+	// statistics over the E×144 message inputs.
+	dim := 128
+	w := 2*lgNodeFeatures + dim
+	mean := make([]float64, w)
+	sq := make([]float64, w)
+	for e := 0; e < d.e; e++ {
+		row := make([]float64, 0, w)
+		for k := 0; k < lgNodeFeatures; k++ {
+			row = append(row, float64(d.x[int(lg.Dst[e])*lgNodeFeatures+k]))
+		}
+		for k := 0; k < lgNodeFeatures; k++ {
+			row = append(row, float64(d.x[int(lg.Src[e])*lgNodeFeatures+k]))
+		}
+		for _, v := range d.table.row(d.bins[d.ubin.Ints()[e]]) {
+			row = append(row, float64(v))
+		}
+		for k, v := range row {
+			mean[k] += v
+			sq[k] += v * v
+		}
+	}
+	for k := 0; k < w; k++ {
+		m := mean[k] / float64(d.e)
+		v := sq[k]/float64(d.e) - m*m
+		if math.Abs(m-d.mean0[k]) > 1e-9*math.Max(1, math.Abs(m)) || math.Abs(v-d.var0[k]) > 1e-7*math.Max(1, v) {
+			t.Fatalf("feature %d: mean/var %g/%g, from degrees %g/%g", k, m, v, d.mean0[k], d.var0[k])
+		}
+	}
+	// Labels and the tracker split follow the hit graph.
+	for s := range hg.Src {
+		near := hg.Hits[hg.Src[s]].Layer < 3 || hg.Hits[hg.Dst[s]].Layer < 3
+		if in.NearTracker[s] != near || (in.Labels[s] == 1) != hg.Label[s] {
+			t.Fatalf("segment %d: near %v label %v", s, in.NearTracker[s], in.Labels[s])
+		}
+	}
+}
+
+func TestConfigResolved(t *testing.T) {
+	c, err := Config{}.Resolved()
+	if err != nil || c.Kind != KindLineGraph || c.Hidden != 16 || c.EncodingDim != 128 || c.AngleBinWidth != DefaultAngleBinWidth || c.LeakySlope != 0.01 {
+		t.Fatalf("defaults %+v, %v", c, err)
+	}
+	c, err = Config{Kind: KindHitGraph}.Resolved()
+	if err != nil || c.Hidden != 64 || *c.HitNorm != PaperHitNorm {
+		t.Fatalf("hit-graph defaults %+v, %v", c, err)
+	}
+	for _, bad := range []Config{
+		{Hidden: -1}, {EncodingDim: 7}, {AngleBinWidth: 1}, {LeakySlope: 2}, {BNEps: -1},
+		{Kind: KindHitGraph, HitNorm: &HitNorm{ClusterScale: 1, XYScale: 0, ZScale: 1}},
+	} {
+		if _, err := bad.Resolved(); err == nil || !strings.HasPrefix(err.Error(), "model: ") {
+			t.Errorf("%+v accepted (%v)", bad, err)
+		}
+	}
+}

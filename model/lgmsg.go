@@ -1,0 +1,424 @@
+package model
+
+import (
+	"math"
+
+	"github.com/pcttrack/pcttrack/nn"
+	"github.com/pcttrack/pcttrack/nn/kern"
+)
+
+// lgMsg is the line-graph model's message function and aggregation,
+//
+//	agg_i = max_{j→i} R1([x_i, x_j, enc(√θ_ij)]),  R1 = BN-Lin-LReLU-BN-Lin-LReLU-BN-Lin,
+//
+// computed as one nn.Custom operation over the edges (sorted by
+// destination) with a hand-written backward pass. What makes it fast:
+//
+//   - The first batch norm sees data only, so its statistics are constants
+//     of the frame (Input holds them) and BN+Linear is linear in the data:
+//     z1_e = P[i] + Q[j] + T[bin_e] + c, with per-node tables P, Q
+//     (W'·(x−μ)), a per-angle-bin table T (W'·enc) and W' = W·diag(γ/σ).
+//     The 128-wide encoding is never materialised per edge.
+//   - The other batch norms fold into the following linear layer once their
+//     statistics are known, so each pass over the edges is a few 16×16
+//     products on L1-resident blocks of 128 edges.
+//   - Nothing is stored per edge: every pass rebuilds z1 from the tables
+//     (12 bytes of indices per edge) and z2 with one 16×16 product, which
+//     is cheaper than the memory traffic of storing and reloading them.
+//   - Max aggregation keeps the argmax per node and channel, so the
+//     gradient of the last layer is sparse (≤ 16 edges per node).
+//   - The backward pass works with the batch norms in folded form: through
+//     a training-mode BN the gradient is affine in the activation,
+//     dL/da_e = D_e + k0 + k1·a_e, which the kernels apply element-wise.
+//
+// Edges are processed in chunks of whole destination nodes (fixed by the
+// Input); chunk-private partial sums are reduced in chunk order and
+// scatter-adds by source node and angle bin go to chunk-private arrays, so
+// results do not depend on the number of cores.
+type lgMsg[T nn.Float] struct {
+	h, f, dim int
+	slope     T
+	bn0       *nn.BatchNorm[T]
+	l1        *nn.Linear[T]
+	bn1       *nn.BatchNorm[T]
+	l2        *nn.Linear[T]
+	bn2       *nn.BatchNorm[T]
+	l3        *nn.Linear[T]
+
+	d     *lgData
+	x     []T // n×f node features
+	train bool
+	last  *nn.Var[T] // output of the last Forward: the only one Backward can serve
+	lastP *T
+
+	// Folded batch norms: statistics in use and σ = √(var+eps).
+	mu0, sd0, mu1, sd1, mu2, sd2 []float64
+	xci, xcj                     []T // x − μ of the destination and source parts
+	wi, wj, we                   []T // (W1·diag(γ0/σ0))ᵀ split by input part
+	c                            []T
+	w2t, b2, w3t, b3             []T // folded layers 2 and 3, transposed
+	P, Q, Tt                     []T
+	argmax                       []int32
+	agg, dagg                    []T
+
+	// Backward state.
+	k0, k1, sD, w2b []T
+	w3s             []T // W3·diag(γ2/σ2)
+	gp, gq, gt      []T
+	gqPart, gtPart  []T // per chunk
+	part            []float64
+	np              int
+	scratch         []lgScratch[T]
+	binScratch      [][]T
+	binPart         []T
+	red             []float64 // reduced partial sums
+	sS, sG          []float64 // first-layer sums
+	blk             []T
+	pass            lgPass
+}
+
+type lgScratch[T nn.Float] struct {
+	t1, t2, t3, t4 []T // edgeBlock × h
+	dy             []T // edgeBlock × h: sparse part of dL/da2 in a block
+	m2             []T // h×h
+	// The argmax edges of the chunk's nodes (distinct, increasing), with
+	// dL/dm (dm) and their layer-3 inputs LReLU(z2) (a2, later the sparse
+	// part of dL/da2: dm·W3·diag(γ2/σ2)).
+	rows             []int32
+	dm, a2, z        []T
+	rdst, rsrc, rbin []int32
+	mark             []int32 // per edge of one node: its row + 1, or 0
+}
+
+type lgPass uint8
+
+const (
+	passA lgPass = iota
+	passB
+	passC
+	passSparse
+	passB2
+	passB1
+	passReduce
+	passTable
+	passBinGrad
+)
+
+// edgeBlock is the number of edges processed together (their activations
+// stay in L1).
+const edgeBlock = 128
+
+// binBlock is the number of angle bins per parallel block of the table
+// computations, binSub the bins per encoding copy.
+const (
+	binBlock = 512
+	binSub   = 64
+)
+
+func (m *lgMsg[T]) init(h, f, dim int, r1 *mlp[T], slope float64) {
+	m.h, m.f, m.dim, m.slope = h, f, dim, T(slope)
+	s := r1.stages
+	m.bn0, m.l1, m.bn1, m.l2, m.bn2, m.l3 = s[0].bn, s[1].lin, s[3].bn, s[4].lin, s[6].bn, s[7].lin
+}
+
+func (m *lgMsg[T]) chunks() int { return len(m.d.chunks) - 1 }
+
+func (m *lgMsg[T]) chunkEdges(k int) (int, int) {
+	return int(m.d.start[m.d.chunks[k]]), int(m.d.start[m.d.chunks[k+1]])
+}
+
+func (m *lgMsg[T]) run(p lgPass, parts, np int) {
+	m.pass = p
+	m.np = np
+	if np > 0 {
+		m.part = grow(m.part, parts*np)
+		clear(m.part)
+	}
+	nn.Parallel(parts, m)
+}
+
+// Run implements nn.Job for the parallel passes.
+func (m *lgMsg[T]) Run(k int) {
+	switch m.pass {
+	case passA:
+		m.passA(k)
+	case passB:
+		m.passB(k)
+	case passC:
+		m.passC(k)
+	case passSparse:
+		m.passSparse(k)
+	case passB2:
+		m.passB2(k)
+	case passB1:
+		m.passB1(k)
+	case passReduce:
+		m.passReduce(k)
+	case passTable:
+		m.passTable(k)
+	case passBinGrad:
+		m.passBinGrad(k)
+	}
+}
+
+// prepare sizes the workspace for the current input.
+func (m *lgMsg[T]) prepare() {
+	d, h, f := m.d, m.h, m.f
+	nc, u := m.chunks(), len(d.bins)
+	w := 2*f + m.dim
+	m.mu0, m.sd0 = grow(m.mu0, w), grow(m.sd0, w)
+	m.mu1, m.sd1, m.mu2, m.sd2 = grow(m.mu1, h), grow(m.sd1, h), grow(m.mu2, h), grow(m.sd2, h)
+	m.xci, m.xcj = grow(m.xci, d.n*f), grow(m.xcj, d.n*f)
+	m.wi, m.wj, m.we = grow(m.wi, f*h), grow(m.wj, f*h), grow(m.we, m.dim*h)
+	m.c, m.b2, m.b3 = grow(m.c, h), grow(m.b2, h), grow(m.b3, h)
+	m.w2t, m.w3t = grow(m.w2t, h*h), grow(m.w3t, h*h)
+	m.P, m.Q, m.Tt = grow(m.P, d.n*h), grow(m.Q, d.n*h), grow(m.Tt, u*h)
+	m.argmax = grow(m.argmax, d.n*h)
+	if len(m.scratch) < nc {
+		m.scratch = append(m.scratch, make([]lgScratch[T], nc-len(m.scratch))...)
+	}
+	for k := 0; k < nc; k++ {
+		s := &m.scratch[k]
+		s.t1, s.t2 = grow(s.t1, edgeBlock*h), grow(s.t2, edgeBlock*h)
+		s.t3, s.t4 = grow(s.t3, edgeBlock*h), grow(s.t4, edgeBlock*h)
+		s.m2, s.dy = grow(s.m2, h*h), grow(s.dy, edgeBlock*h)
+	}
+	nbb := (u + binBlock - 1) / binBlock
+	if len(m.binScratch) < nbb {
+		m.binScratch = append(m.binScratch, make([][]T, nbb-len(m.binScratch))...)
+	}
+	for k := 0; k < nbb; k++ {
+		m.binScratch[k] = grow(m.binScratch[k], binSub*m.dim)
+	}
+}
+
+// reserve returns s with capacity ≥ n, keeping its contents.
+func reserve[E any](s []E, n int) []E {
+	if cap(s) >= n {
+		return s
+	}
+	t := make([]E, len(s), n)
+	copy(t, s)
+	return t
+}
+
+// Forward implements nn.CustomOp: out (n×h) receives the aggregated
+// messages.
+func (m *lgMsg[T]) Forward(out *nn.Var[T], _ []*nn.Var[T]) {
+	m.prepare()
+	m.agg = out.Value.Data
+	m.last, m.lastP = out, &out.Value.Data[0]
+	d := m.d
+	fe := float64(d.e)
+
+	// Batch norm 0 statistics: constants of the data, or running values.
+	bn0 := m.bn0
+	if m.train {
+		copy(m.mu0, d.mean0)
+		for k, v := range d.var0 {
+			m.sd0[k] = math.Sqrt(v + bn0.Eps)
+		}
+		bn0.UpdateRunning(d.mean0, d.var0, d.e)
+	} else {
+		runningStats(bn0, m.mu0, m.sd0)
+	}
+	m.foldFirst()
+	m.run(passTable, (len(d.bins)+binBlock-1)/binBlock, 0)
+
+	if m.train {
+		m.run(passA, m.chunks(), 2*m.h)
+		m.batchStats(m.bn1, m.mu1, m.sd1, fe)
+	} else {
+		runningStats(m.bn1, m.mu1, m.sd1)
+	}
+	foldBN(m.w2t, m.b2, m.l2, m.bn1, m.mu1, m.sd1)
+	if m.train {
+		m.run(passB, m.chunks(), 2*m.h)
+		m.batchStats(m.bn2, m.mu2, m.sd2, fe)
+	} else {
+		runningStats(m.bn2, m.mu2, m.sd2)
+	}
+	foldBN(m.w3t, m.b3, m.l3, m.bn2, m.mu2, m.sd2)
+	m.run(passC, m.chunks(), 0)
+}
+
+func runningStats[T nn.Float](bn *nn.BatchNorm[T], mu, sd []float64) {
+	for k, v := range bn.RunningMean.Value.Data {
+		mu[k] = float64(v)
+		sd[k] = math.Sqrt(float64(bn.RunningVar.Value.Data[k]) + bn.Eps)
+	}
+}
+
+// batchStats turns the per-chunk sums of the last pass into the batch mean
+// and σ, and updates the running statistics.
+func (m *lgMsg[T]) batchStats(bn *nn.BatchNorm[T], mu, sd []float64, n float64) {
+	h := m.h
+	sum := m.sumParts(m.chunks(), 2*h)
+	variance := sum[h:]
+	for j := 0; j < h; j++ {
+		mu[j] = sum[j] / n
+		variance[j] = max(sum[h+j]/n-mu[j]*mu[j], 0)
+		sd[j] = math.Sqrt(variance[j] + bn.Eps)
+	}
+	bn.UpdateRunning(mu, variance, int(n))
+}
+
+// sumParts reduces the per-part partial sums of the last pass in part
+// order, into m.red.
+func (m *lgMsg[T]) sumParts(parts, np int) []float64 {
+	out := grow(m.red, np)
+	m.red = out
+	clear(out)
+	for k := 0; k < parts; k++ {
+		for j, v := range m.part[k*np : (k+1)*np] {
+			out[j] += v
+		}
+	}
+	return out
+}
+
+// foldBN writes the transposed weights and bias of lin∘bn for known
+// statistics: z = W·(γ(a−μ)/σ + β) + b = (W·diag(γ/σ))·a + b + W·β − W·diag(γ/σ)·μ.
+func foldBN[T nn.Float](wt, bias []T, lin *nn.Linear[T], bn *nn.BatchNorm[T], mu, sd []float64) {
+	in, out := lin.In(), lin.Out()
+	w, g, be, b := lin.W.Value.Data, bn.Gamma.Value.Data, bn.Beta.Value.Data, lin.B.Value.Data
+	for o := 0; o < out; o++ {
+		acc := float64(b[o])
+		for k := 0; k < in; k++ {
+			s := float64(g[k]) / sd[k]
+			wv := float64(w[o*in+k])
+			wt[k*out+o] = T(wv * s)
+			acc += wv * (float64(be[k]) - s*mu[k])
+		}
+		bias[o] = T(acc)
+	}
+}
+
+// foldFirst folds batch norm 0 into layer 1: the per-part weight tables,
+// the centred node features, P, Q and the constant c.
+func (m *lgMsg[T]) foldFirst() {
+	d, h, f, dim := m.d, m.h, m.f, m.dim
+	in := 2*f + dim
+	w, g, be, b := m.l1.W.Value.Data, m.bn0.Gamma.Value.Data, m.bn0.Beta.Value.Data, m.l1.B.Value.Data
+	for o := 0; o < h; o++ {
+		acc := float64(b[o])
+		for k := 0; k < in; k++ {
+			s := float64(g[k]) / m.sd0[k]
+			wv := float64(w[o*in+k])
+			acc += wv * float64(be[k])
+			switch {
+			case k < f:
+				m.wi[k*h+o] = T(wv * s)
+			case k < 2*f:
+				m.wj[(k-f)*h+o] = T(wv * s)
+			default:
+				m.we[(k-2*f)*h+o] = T(wv * s)
+				acc -= wv * s * m.mu0[k] // the encoding is not centred per bin
+			}
+		}
+		m.c[o] = T(acc)
+	}
+	for i := 0; i < d.n; i++ {
+		for k := 0; k < f; k++ {
+			v := float64(d.x[i*f+k])
+			m.xci[i*f+k] = T(v - m.mu0[k])
+			m.xcj[i*f+k] = T(v - m.mu0[f+k])
+		}
+	}
+	kern.MatMul(m.P, h, m.xci, f, m.wi, h, nil, d.n, f, h, false)
+	kern.MatMul(m.Q, h, m.xcj, f, m.wj, h, nil, d.n, f, h, false)
+}
+
+// binRows copies the encodings of compact bins [u0, u0+n) into buf (n×dim).
+func (m *lgMsg[T]) binRows(buf []T, u0, n int) []T {
+	dim := m.dim
+	buf = buf[:n*dim]
+	for r := 0; r < n; r++ {
+		row := m.d.table.row(m.d.bins[u0+r])
+		dst := buf[r*dim : (r+1)*dim]
+		for k, v := range row {
+			dst[k] = T(v)
+		}
+	}
+	return buf
+}
+
+// passTable computes T[u] = W'_e·enc(bin u) for bin block k.
+func (m *lgMsg[T]) passTable(k int) {
+	u := len(m.d.bins)
+	lo, hi := k*binBlock, min((k+1)*binBlock, u)
+	for s := lo; s < hi; s += binSub {
+		n := min(binSub, hi-s)
+		enc := m.binRows(m.binScratch[k], s, n)
+		kern.MatMul(m.Tt[s*m.h:], m.h, enc, m.dim, m.we, m.h, nil, n, m.dim, m.h, false)
+	}
+}
+
+// layers computes, for edges [b, b+n), z1 into t1 and, when depth ≥ 2,
+// a1 = LReLU(z1) into t2 and z2 into t3, and when depth ≥ 3 a2 =
+// LReLU(z2) into t4.
+func (m *lgMsg[T]) layers(sc *lgScratch[T], b, n, depth int) {
+	d, h := m.d, m.h
+	kern.GatherAdd3(sc.t1, m.P, m.Q, m.Tt, m.c, d.dst.Slice(b, b+n), d.src.Slice(b, b+n), d.ubin.Slice(b, b+n), n, h)
+	if depth < 2 {
+		return
+	}
+	kern.LeakyReLU(sc.t2[:n*h], sc.t1[:n*h], m.slope)
+	kern.MatMul(sc.t3, h, sc.t2, h, m.w2t, h, m.b2, n, h, h, false)
+	if depth < 3 {
+		return
+	}
+	kern.LeakyReLU(sc.t4[:n*h], sc.t3[:n*h], m.slope)
+}
+
+// passA: batch statistics of a1 = LReLU(z1).
+func (m *lgMsg[T]) passA(k int) {
+	h := m.h
+	sc := &m.scratch[k]
+	part := m.part[k*2*h : (k+1)*2*h]
+	e0, e1 := m.chunkEdges(k)
+	for b := e0; b < e1; b += edgeBlock {
+		n := min(edgeBlock, e1-b)
+		m.layers(sc, b, n, 1)
+		kern.LeakyReLUSums(sc.t2, sc.t1, m.slope, part[:h], part[h:], n, h)
+	}
+}
+
+// passB: batch statistics of a2 = LReLU(z2).
+func (m *lgMsg[T]) passB(k int) {
+	h := m.h
+	sc := &m.scratch[k]
+	part := m.part[k*2*h : (k+1)*2*h]
+	e0, e1 := m.chunkEdges(k)
+	for b := e0; b < e1; b += edgeBlock {
+		n := min(edgeBlock, e1-b)
+		m.layers(sc, b, n, 2)
+		kern.LeakyReLUSums(sc.t4, sc.t3, m.slope, part[:h], part[h:], n, h)
+	}
+}
+
+// passC: messages and their maximum per destination node, with argmax.
+func (m *lgMsg[T]) passC(k int) {
+	d, h := m.d, m.h
+	sc := &m.scratch[k]
+	n0, n1 := int(d.chunks[k]), int(d.chunks[k+1])
+	inf := T(math.Inf(-1))
+	for i := n0 * h; i < n1*h; i++ {
+		m.agg[i] = inf
+	}
+	e0, e1 := m.chunkEdges(k)
+	for b := e0; b < e1; b += edgeBlock {
+		n := min(edgeBlock, e1-b)
+		m.layers(sc, b, n, 3)
+		kern.MatMul(sc.t1, h, sc.t4, h, m.w3t, h, m.b3, n, h, h, false)
+		kern.SegMax(m.agg, m.argmax, sc.t1, d.dst.Slice(b, b+n), int32(b), n, h)
+	}
+	for i := n0; i < n1; i++ {
+		if d.start[i] == d.start[i+1] {
+			clear(m.agg[i*h : (i+1)*h])
+			for j := i * h; j < (i+1)*h; j++ {
+				m.argmax[j] = -1
+			}
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package model
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/pcttrack/pcttrack/nn"
+	"github.com/pcttrack/pcttrack/nn/nntest"
+)
+
+func TestParameterCounts(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want int
+	}{
+		{Config{}, 4961},
+		{Config{Kind: KindHitGraph}, 39839},
+		{Config{Hidden: 8, EncodingDim: 16}, 0}, // computed below
+	} {
+		m, err := New(tc.cfg, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := nn.NumParams(m.Params())
+		want := tc.want
+		if want == 0 {
+			// R1 BN(32)+Lin(32→8)+BN(8)+Lin(8→8)+BN(8)+Lin(8→8); O BN(16)+Lin(16→8)+3·BN(8)+2·Lin(8→8); R2 ...
+			want = (64 + 264 + 16 + 72 + 16 + 72) + (32 + 136 + 16 + 72 + 16 + 72 + 16) + (16 + 72 + 16 + 72 + 16 + 9)
+		}
+		if got != want || ParamCount(tc.cfg) != want {
+			t.Errorf("%+v: %d parameters (ParamCount %d), want %d", tc.cfg, got, ParamCount(tc.cfg), want)
+		}
+	}
+	m, _ := New(Config{}, rand.New(rand.NewPCG(1, 1)))
+	var r1, o, r2 int
+	for _, p := range m.Params() {
+		switch p.Name[:2] {
+		case "R1":
+			r1 += len(p.Value.Data)
+		case "O.":
+			o += len(p.Value.Data)
+		case "R2":
+			r2 += len(p.Value.Data)
+		}
+	}
+	if r1 != 3216 || o != 1088 || r2 != 657 {
+		t.Errorf("line graph R1/O/R2 = %d/%d/%d, want 3216/1088/657", r1, o, r2)
+	}
+}
+
+// TestFusedMatchesComposition checks the fused message pass against the
+// plain-op composition in float64: logits, every parameter gradient and
+// the running statistics, in training and evaluation mode.
+func TestFusedMatchesComposition(t *testing.T) {
+	for _, eval := range []bool{false, true} {
+		name := "train"
+		if eval {
+			name = "eval"
+		}
+		t.Run(name, func(t *testing.T) {
+			in := smallInput(t, Config{}, 3)
+			if len(in.lg.chunks) < 4 {
+				t.Fatalf("test graph has only %d chunks", len(in.lg.chunks)-1)
+			}
+			rng := rand.New(rand.NewPCG(2, 2))
+			mi, _ := NewModel[float64](Config{}, rng)
+			perturb(mi, rng)
+			fused := mi.(*LineGraph[float64])
+			ref := fused.Clone().(*LineGraph[float64])
+			labels := make([]float64, in.NumSegments)
+			for i, l := range in.Labels {
+				labels[i] = float64(l)
+			}
+			run := func(m *LineGraph[float64], f func(*nn.Tape[float64]) *nn.Var[float64]) []float64 {
+				tp := nn.NewTape[float64]()
+				tp.Eval = eval
+				logits := f(tp)
+				out := append([]float64(nil), logits.Value.Data...)
+				tp.Backward(tp.BCEWithLogits(logits, labels, nil))
+				return out
+			}
+			a := run(fused, func(tp *nn.Tape[float64]) *nn.Var[float64] { return fused.Forward(tp, in) })
+			b := run(ref, func(tp *nn.Tape[float64]) *nn.Var[float64] { return lgReference(tp, ref, in) })
+			for i := range a {
+				if d := relDiff(a[i], b[i]); d > 1e-10 {
+					t.Fatalf("logit %d: fused %.15g, composition %.15g", i, a[i], b[i])
+				}
+			}
+			var maxg float64
+			for _, p := range ref.Params() {
+				for _, g := range p.Grad {
+					maxg = math.Max(maxg, math.Abs(g))
+				}
+			}
+			for k, p := range fused.Params() {
+				q := ref.Params()[k]
+				for i := range p.Grad {
+					if d := math.Abs(p.Grad[i]-q.Grad[i]) / math.Max(math.Abs(q.Grad[i]), 1e-6*maxg); d > 1e-9 {
+						t.Fatalf("%s[%d]: fused grad %.15g, composition %.15g", p.Name, i, p.Grad[i], q.Grad[i])
+					}
+				}
+			}
+			for k, v := range fused.Buffers() {
+				w := ref.Buffers()[k]
+				for i := range v.Value.Data {
+					if d := relDiff(v.Value.Data[i], w.Value.Data[i]); d > 1e-10 {
+						t.Fatalf("%s[%d]: fused %.15g, composition %.15g", v.Name, i, v.Value.Data[i], w.Value.Data[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestLineGraphGradients(t *testing.T) {
+	for _, eval := range []bool{false, true} {
+		name := "train"
+		if eval {
+			name = "eval"
+		}
+		t.Run(name, func(t *testing.T) {
+			in := smallInput(t, Config{}, 5)
+			rng := rand.New(rand.NewPCG(6, 6))
+			m, _ := NewModel[float64](Config{}, rng)
+			perturb(m, rng)
+			var loss SplitBCE[float64]
+			// Every entry in training mode; 25 random entries per tensor in
+			// evaluation mode (the fused backward shares all code but the
+			// batch-norm constants).
+			opt := nntest.Options{}
+			if eval {
+				opt = nntest.Options{MaxPerVar: 25, Rand: rng}
+			}
+			res := nntest.CheckGrads(func(tp *nn.Tape[float64]) *nn.Var[float64] {
+				tp.Eval = eval
+				return loss.Loss(tp, m.Forward(tp, in), in)
+			}, m.Params(), opt)
+			t.Log(res)
+			if res.MaxRelErr > 1e-6 {
+				t.Fatalf("gradient check failed: %v", res)
+			}
+		})
+	}
+}

@@ -1,0 +1,175 @@
+package model
+
+import (
+	"math/rand/v2"
+
+	"github.com/pcttrack/pcttrack/nn"
+)
+
+// Model is an interaction network over element type T (float32 for use,
+// float64 for gradient checks).
+type Model[T nn.Float] interface {
+	// Config returns the resolved configuration.
+	Config() Config
+	// Forward records the model on t and returns the n×1 logits, one per
+	// hit-graph segment in segment order. In training mode (t.Eval false)
+	// batch norms use batch statistics and update their running statistics.
+	// It panics if in was prepared for another configuration.
+	Forward(t *nn.Tape[T], in *Input) *nn.Var[T]
+	// Predict writes the probability σ(logit) of every segment to dst
+	// (grown if too short) and returns it, in evaluation mode without a
+	// tape. It allocates nothing once it has seen a frame of this size.
+	Predict(dst []T, in *Input) []T
+	// Params returns the trainable parameters in a fixed order.
+	Params() []*nn.Var[T]
+	// Buffers returns the batch-norm running statistics (saved, not
+	// trained).
+	Buffers() []*nn.Var[T]
+	// ZeroGrad clears the gradients of all parameters.
+	ZeroGrad()
+	// Clone returns an independent copy (parameters, buffers, workspace),
+	// for concurrent inference.
+	Clone() Model[T]
+}
+
+// Net is the float32 model used for training and inference.
+type Net = Model[float32]
+
+// New returns the float32 model for cfg with parameters initialised from
+// rng (PyTorch's default initialisation), or an error for an invalid
+// configuration.
+func New(cfg Config, rng *rand.Rand) (Net, error) { return NewModel[float32](cfg, rng) }
+
+// NewModel is New for any element type.
+func NewModel[T nn.Float](cfg Config, rng *rand.Rand) (Model[T], error) {
+	cfg, err := cfg.Resolved()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Kind == KindHitGraph {
+		return newHitGraph[T](cfg, rng), nil
+	}
+	return newLineGraph[T](cfg, rng), nil
+}
+
+var (
+	_ Model[float32] = (*LineGraph[float32])(nil)
+	_ Model[float64] = (*HitGraph[float64])(nil)
+)
+
+// mlp is a sequence of batch norms, linear layers and LeakyReLUs, named
+// like the original PyTorch modules ("R1.layers.0.weight", ...).
+type mlp[T nn.Float] struct {
+	stages []stage[T]
+	slope  float64
+}
+
+type stage[T nn.Float] struct {
+	bn   *nn.BatchNorm[T]
+	lin  *nn.Linear[T]
+	relu bool
+}
+
+// newMLP builds the layers spelled by spec: 'B' batch norm, 'L' linear,
+// 'R' LeakyReLU; widths lists the width before each linear layer and the
+// final width (len = number of 'L' + 1).
+func newMLP[T nn.Float](name, spec string, widths []int, cfg Config, rng *rand.Rand) *mlp[T] {
+	m := &mlp[T]{slope: cfg.LeakySlope}
+	w := 0
+	for i, c := range spec {
+		prefix := name + ".layers." + itoa(i)
+		switch c {
+		case 'B':
+			bn := nn.NewBatchNorm[T](prefix, widths[w])
+			bn.Momentum, bn.Eps = cfg.BNMomentum, cfg.BNEps
+			m.stages = append(m.stages, stage[T]{bn: bn})
+		case 'L':
+			m.stages = append(m.stages, stage[T]{lin: nn.NewLinear[T](prefix, widths[w], widths[w+1], rng)})
+			w++
+		case 'R':
+			m.stages = append(m.stages, stage[T]{relu: true})
+		}
+	}
+	return m
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// relational is R = BN-Lin-LReLU-BN-Lin-LReLU-BN-Lin.
+func relational[T nn.Float](name string, in, hidden, out int, cfg Config, rng *rand.Rand) *mlp[T] {
+	return newMLP[T](name, "BLRBLRBL", []int{in, hidden, hidden, out}, cfg, rng)
+}
+
+// object is O = BN-Lin-LReLU-BN-Lin-LReLU-BN-Lin-LReLU-BN.
+func object[T nn.Float](name string, in, hidden int, cfg Config, rng *rand.Rand) *mlp[T] {
+	return newMLP[T](name, "BLRBLRBLRB", []int{in, hidden, hidden, hidden}, cfg, rng)
+}
+
+func (m *mlp[T]) forward(t *nn.Tape[T], x *nn.Var[T]) *nn.Var[T] {
+	for _, s := range m.stages {
+		switch {
+		case s.bn != nil:
+			x = t.BatchNorm(x, s.bn)
+		case s.lin != nil:
+			x = t.Linear(x, s.lin)
+		default:
+			x = t.LeakyReLU(x, m.slope)
+		}
+	}
+	return x
+}
+
+func (m *mlp[T]) params() []*nn.Var[T] {
+	var ps []*nn.Var[T]
+	for _, s := range m.stages {
+		if s.bn != nil {
+			ps = append(ps, s.bn.Params()...)
+		}
+		if s.lin != nil {
+			ps = append(ps, s.lin.Params()...)
+		}
+	}
+	return ps
+}
+
+func (m *mlp[T]) buffers() []*nn.Var[T] {
+	var bs []*nn.Var[T]
+	for _, s := range m.stages {
+		if s.bn != nil {
+			bs = append(bs, s.bn.Buffers()...)
+		}
+	}
+	return bs
+}
+
+// copyValues copies the values of src's tensors into dst's (same
+// architecture).
+func copyValues[T nn.Float](dst, src []*nn.Var[T]) {
+	for i := range dst {
+		copy(dst[i].Value.Data, src[i].Value.Data)
+	}
+}
+
+// toT converts float32 data into a T buffer, reusing buf.
+func toT[T nn.Float](buf []T, src []float32) []T {
+	if cap(buf) < len(src) {
+		buf = make([]T, len(src))
+	}
+	buf = buf[:len(src)]
+	for i, v := range src {
+		buf[i] = T(v)
+	}
+	return buf
+}
+
+func grow[E any](s []E, n int) []E {
+	if cap(s) < n {
+		return make([]E, n)
+	}
+	return s[:n]
+}

@@ -1,0 +1,455 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX2/FMA float32 matrix products. Row widths are fixed (8 or 16 floats = one or
+// two YMM registers); strides are in elements and scaled to bytes here.
+// Registers R14, R15 and Y15 are left alone.
+
+// func gemm16(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, n, k int, acc bool)
+// c[i][0:16] = (acc ? c[i][0:16] : bias) + sum_p a[i][p]*b[p][0:16]
+TEXT ·gemm16(SB), NOSPLIT, $0-73
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	SHLQ $2, R8
+	MOVQ a+16(FP), SI
+	MOVQ lda+24(FP), R9
+	SHLQ $2, R9
+	MOVQ b+32(FP), DX
+	MOVQ ldb+40(FP), R10
+	SHLQ $2, R10
+	MOVQ n+56(FP), CX
+
+g16rows4:
+	CMPQ CX, $4
+	JL   g16rows1
+	CMPB acc+72(FP), $0
+	JNE  g16loadc4
+	MOVQ bias+48(FP), R11
+	TESTQ R11, R11
+	JZ   g16zero4
+	VMOVUPS (R11), Y0
+	VMOVUPS 32(R11), Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y1, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y1, Y7
+	JMP  g16k4
+
+g16zero4:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	JMP  g16k4
+
+g16loadc4:
+	LEAQ    (DI)(R8*2), R11
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS (DI)(R8*1), Y2
+	VMOVUPS 32(DI)(R8*1), Y3
+	VMOVUPS (R11), Y4
+	VMOVUPS 32(R11), Y5
+	VMOVUPS (R11)(R8*1), Y6
+	VMOVUPS 32(R11)(R8*1), Y7
+
+g16k4:
+	MOVQ DX, BX
+	MOVQ SI, AX
+	LEAQ (SI)(R9*2), R11
+	MOVQ k+64(FP), R12
+
+g16kloop4:
+	TESTQ R12, R12
+	JZ    g16store4
+	VMOVUPS      (BX), Y8
+	VMOVUPS      32(BX), Y9
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (AX)(R9*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VFMADD231PS  Y9, Y11, Y3
+	VBROADCASTSS (R11), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VBROADCASTSS (R11)(R9*1), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	VFMADD231PS  Y9, Y13, Y7
+	ADDQ $4, AX
+	ADDQ $4, R11
+	ADDQ R10, BX
+	DECQ R12
+	JMP  g16kloop4
+
+g16store4:
+	LEAQ    (DI)(R8*2), R11
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, (DI)(R8*1)
+	VMOVUPS Y3, 32(DI)(R8*1)
+	VMOVUPS Y4, (R11)
+	VMOVUPS Y5, 32(R11)
+	VMOVUPS Y6, (R11)(R8*1)
+	VMOVUPS Y7, 32(R11)(R8*1)
+	LEAQ    (DI)(R8*4), DI
+	LEAQ    (SI)(R9*4), SI
+	SUBQ    $4, CX
+	JMP     g16rows4
+
+g16rows1:
+	TESTQ CX, CX
+	JZ    g16done
+	CMPB  acc+72(FP), $0
+	JNE   g16loadc1
+	MOVQ  bias+48(FP), R11
+	TESTQ R11, R11
+	JZ    g16zero1
+	VMOVUPS (R11), Y0
+	VMOVUPS 32(R11), Y1
+	JMP   g16k1
+
+g16zero1:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	JMP    g16k1
+
+g16loadc1:
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+
+g16k1:
+	MOVQ DX, BX
+	MOVQ SI, AX
+	MOVQ k+64(FP), R12
+
+g16kloop1:
+	TESTQ R12, R12
+	JZ    g16store1
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  (BX), Y10, Y0
+	VFMADD231PS  32(BX), Y10, Y1
+	ADDQ $4, AX
+	ADDQ R10, BX
+	DECQ R12
+	JMP  g16kloop1
+
+g16store1:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    R8, DI
+	ADDQ    R9, SI
+	DECQ    CX
+	JMP     g16rows1
+
+g16done:
+	VZEROUPPER
+	RET
+
+// func gemm8(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, n, k int, acc bool)
+TEXT ·gemm8(SB), NOSPLIT, $0-73
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	SHLQ $2, R8
+	MOVQ a+16(FP), SI
+	MOVQ lda+24(FP), R9
+	SHLQ $2, R9
+	MOVQ b+32(FP), DX
+	MOVQ ldb+40(FP), R10
+	SHLQ $2, R10
+	MOVQ n+56(FP), CX
+
+g8rows4:
+	CMPQ CX, $4
+	JL   g8rows1
+	CMPB acc+72(FP), $0
+	JNE  g8loadc4
+	MOVQ bias+48(FP), R11
+	TESTQ R11, R11
+	JZ   g8zero4
+	VMOVUPS (R11), Y0
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y6
+	JMP  g8k4
+
+g8zero4:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y2, Y2, Y2
+	VXORPS Y4, Y4, Y4
+	VXORPS Y6, Y6, Y6
+	JMP  g8k4
+
+g8loadc4:
+	LEAQ    (DI)(R8*2), R11
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(R8*1), Y2
+	VMOVUPS (R11), Y4
+	VMOVUPS (R11)(R8*1), Y6
+
+g8k4:
+	MOVQ DX, BX
+	MOVQ SI, AX
+	LEAQ (SI)(R9*2), R11
+	MOVQ k+64(FP), R12
+
+g8kloop4:
+	TESTQ R12, R12
+	JZ    g8store4
+	VMOVUPS      (BX), Y8
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VBROADCASTSS (AX)(R9*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VBROADCASTSS (R11), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VBROADCASTSS (R11)(R9*1), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	ADDQ $4, AX
+	ADDQ $4, R11
+	ADDQ R10, BX
+	DECQ R12
+	JMP  g8kloop4
+
+g8store4:
+	LEAQ    (DI)(R8*2), R11
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y2, (DI)(R8*1)
+	VMOVUPS Y4, (R11)
+	VMOVUPS Y6, (R11)(R8*1)
+	LEAQ    (DI)(R8*4), DI
+	LEAQ    (SI)(R9*4), SI
+	SUBQ    $4, CX
+	JMP     g8rows4
+
+g8rows1:
+	TESTQ CX, CX
+	JZ    g8done
+	CMPB  acc+72(FP), $0
+	JNE   g8loadc1
+	MOVQ  bias+48(FP), R11
+	TESTQ R11, R11
+	JZ    g8zero1
+	VMOVUPS (R11), Y0
+	JMP   g8k1
+
+g8zero1:
+	VXORPS Y0, Y0, Y0
+	JMP    g8k1
+
+g8loadc1:
+	VMOVUPS (DI), Y0
+
+g8k1:
+	MOVQ DX, BX
+	MOVQ SI, AX
+	MOVQ k+64(FP), R12
+
+g8kloop1:
+	TESTQ R12, R12
+	JZ    g8store1
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  (BX), Y10, Y0
+	ADDQ $4, AX
+	ADDQ R10, BX
+	DECQ R12
+	JMP  g8kloop1
+
+g8store1:
+	VMOVUPS Y0, (DI)
+	ADDQ    R8, DI
+	ADDQ    R9, SI
+	DECQ    CX
+	JMP     g8rows1
+
+g8done:
+	VZEROUPPER
+	RET
+
+// func gemmTA16(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, n, k int)
+// c[p][0:16] += sum_i a[i][p]*b[i][0:16] for p < k, i < n.
+TEXT ·gemmTA16(SB), NOSPLIT, $0-64
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	SHLQ $2, R8
+	MOVQ a+16(FP), SI
+	MOVQ lda+24(FP), R9
+	SHLQ $2, R9
+	MOVQ b+32(FP), DX
+	MOVQ ldb+40(FP), R10
+	SHLQ $2, R10
+	MOVQ k+56(FP), CX
+
+ta16p4:
+	CMPQ CX, $4
+	JL   ta16p1
+	LEAQ    (DI)(R8*2), R11
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS (DI)(R8*1), Y2
+	VMOVUPS 32(DI)(R8*1), Y3
+	VMOVUPS (R11), Y4
+	VMOVUPS 32(R11), Y5
+	VMOVUPS (R11)(R8*1), Y6
+	VMOVUPS 32(R11)(R8*1), Y7
+	MOVQ SI, AX
+	MOVQ DX, BX
+	MOVQ n+48(FP), R12
+
+ta16iloop4:
+	TESTQ R12, R12
+	JZ    ta16store4
+	VMOVUPS      (BX), Y8
+	VMOVUPS      32(BX), Y9
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(AX), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VFMADD231PS  Y9, Y11, Y3
+	VBROADCASTSS 8(AX), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VBROADCASTSS 12(AX), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	VFMADD231PS  Y9, Y13, Y7
+	ADDQ R9, AX
+	ADDQ R10, BX
+	DECQ R12
+	JMP  ta16iloop4
+
+ta16store4:
+	LEAQ    (DI)(R8*2), R11
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, (DI)(R8*1)
+	VMOVUPS Y3, 32(DI)(R8*1)
+	VMOVUPS Y4, (R11)
+	VMOVUPS Y5, 32(R11)
+	VMOVUPS Y6, (R11)(R8*1)
+	VMOVUPS Y7, 32(R11)(R8*1)
+	LEAQ    (DI)(R8*4), DI
+	ADDQ    $16, SI
+	SUBQ    $4, CX
+	JMP     ta16p4
+
+ta16p1:
+	TESTQ CX, CX
+	JZ    ta16done
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	MOVQ SI, AX
+	MOVQ DX, BX
+	MOVQ n+48(FP), R12
+
+ta16iloop1:
+	TESTQ R12, R12
+	JZ    ta16store1
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  (BX), Y10, Y0
+	VFMADD231PS  32(BX), Y10, Y1
+	ADDQ R9, AX
+	ADDQ R10, BX
+	DECQ R12
+	JMP  ta16iloop1
+
+ta16store1:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    R8, DI
+	ADDQ    $4, SI
+	DECQ    CX
+	JMP     ta16p1
+
+ta16done:
+	VZEROUPPER
+	RET
+
+// func gemmTA8(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, n, k int)
+TEXT ·gemmTA8(SB), NOSPLIT, $0-64
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	SHLQ $2, R8
+	MOVQ a+16(FP), SI
+	MOVQ lda+24(FP), R9
+	SHLQ $2, R9
+	MOVQ b+32(FP), DX
+	MOVQ ldb+40(FP), R10
+	SHLQ $2, R10
+	MOVQ k+56(FP), CX
+
+ta8p4:
+	CMPQ CX, $4
+	JL   ta8p1
+	LEAQ    (DI)(R8*2), R11
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(R8*1), Y2
+	VMOVUPS (R11), Y4
+	VMOVUPS (R11)(R8*1), Y6
+	MOVQ SI, AX
+	MOVQ DX, BX
+	MOVQ n+48(FP), R12
+
+ta8iloop4:
+	TESTQ R12, R12
+	JZ    ta8store4
+	VMOVUPS      (BX), Y8
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VBROADCASTSS 4(AX), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VBROADCASTSS 8(AX), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VBROADCASTSS 12(AX), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	ADDQ R9, AX
+	ADDQ R10, BX
+	DECQ R12
+	JMP  ta8iloop4
+
+ta8store4:
+	LEAQ    (DI)(R8*2), R11
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y2, (DI)(R8*1)
+	VMOVUPS Y4, (R11)
+	VMOVUPS Y6, (R11)(R8*1)
+	LEAQ    (DI)(R8*4), DI
+	ADDQ    $16, SI
+	SUBQ    $4, CX
+	JMP     ta8p4
+
+ta8p1:
+	TESTQ CX, CX
+	JZ    ta8done
+	VMOVUPS (DI), Y0
+	MOVQ SI, AX
+	MOVQ DX, BX
+	MOVQ n+48(FP), R12
+
+ta8iloop1:
+	TESTQ R12, R12
+	JZ    ta8store1
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  (BX), Y10, Y0
+	ADDQ R9, AX
+	ADDQ R10, BX
+	DECQ R12
+	JMP  ta8iloop1
+
+ta8store1:
+	VMOVUPS Y0, (DI)
+	ADDQ    R8, DI
+	ADDQ    $4, SI
+	DECQ    CX
+	JMP     ta8p1
+
+ta8done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,17 @@
+package sim
+
+import (
+	"sync"
+
+	"github.com/pcttrack/pcttrack/physics"
+)
+
+type thinKey struct {
+	m      *physics.Material
+	t, cut float64
+}
+
+var (
+	thinMu    sync.Mutex
+	thinCache = map[thinKey]*physics.ThinLayer{}
+)

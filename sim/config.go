@@ -1,0 +1,376 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/pcttrack/pcttrack/detector"
+	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/physics"
+)
+
+// Phantom is a homogeneous slab phantom perpendicular to the beam,
+// infinite laterally. The zero value means no phantom.
+type Phantom struct {
+	Material  string  `yaml:"material,omitempty"`  // physics material name; "" = none
+	Thickness float64 `yaml:"thickness,omitempty"` // mm
+	Center    float64 `yaml:"center,omitempty"`    // z of the slab centre, mm (0 as in the TK macros)
+}
+
+// ParsePhantom parses "none" (or "") and "MATERIAL:THICKNESS[@CENTER]"
+// with the thickness and optional centre z in mm, e.g. "water:100" or
+// "water:250@-125" (a slab ending at z = 0).
+func ParsePhantom(s string) (Phantom, error) {
+	t := strings.TrimSpace(s)
+	if t == "" || strings.EqualFold(t, "none") {
+		return Phantom{}, nil
+	}
+	mat, rest, ok := strings.Cut(t, ":")
+	if !ok {
+		return Phantom{}, fmt.Errorf("sim: phantom %q: want none or MATERIAL:THICKNESS_MM, e.g. water:100", s)
+	}
+	thk, ctr, hasCtr := strings.Cut(rest, "@")
+	p := Phantom{Material: strings.TrimSpace(mat)}
+	var err error
+	if p.Thickness, err = strconv.ParseFloat(strings.TrimSpace(thk), 64); err != nil {
+		return Phantom{}, fmt.Errorf("sim: phantom %q: thickness: %w", s, err)
+	}
+	if hasCtr {
+		if p.Center, err = strconv.ParseFloat(strings.TrimSpace(ctr), 64); err != nil {
+			return Phantom{}, fmt.Errorf("sim: phantom %q: centre: %w", s, err)
+		}
+	}
+	if err := p.validate(); err != nil {
+		return Phantom{}, err
+	}
+	return p, nil
+}
+
+// None reports whether there is no phantom.
+func (p Phantom) None() bool { return p.Material == "" || p.Thickness == 0 }
+
+// String returns the ParsePhantom form ("none", "water:100", "water:250@-125").
+func (p Phantom) String() string {
+	if p.None() {
+		return "none"
+	}
+	s := p.Material + ":" + strconv.FormatFloat(p.Thickness, 'g', -1, 64)
+	if p.Center != 0 {
+		s += "@" + strconv.FormatFloat(p.Center, 'g', -1, 64)
+	}
+	return s
+}
+
+// WET returns the water-equivalent thickness in mm (stopping-power ratio
+// at 150 MeV).
+func (p Phantom) WET() float64 {
+	if p.None() {
+		return 0
+	}
+	m, err := physics.MaterialByName(p.Material)
+	if err != nil {
+		return 0
+	}
+	w := physics.Water
+	if m == w {
+		return p.Thickness
+	}
+	e := detector.WETReferenceEnergy
+	return p.Thickness * m.StoppingPower(e) * m.Density / (w.StoppingPower(e) * w.Density)
+}
+
+func (p Phantom) validate() error {
+	if p.Material == "" {
+		if p.Thickness != 0 {
+			return fmt.Errorf("sim: phantom of %g mm has no material", p.Thickness)
+		}
+		return nil
+	}
+	if _, err := physics.MaterialByName(p.Material); err != nil {
+		return fmt.Errorf("sim: phantom %q: %w", p.Material, err)
+	}
+	if !(p.Thickness >= 0) || math.IsInf(p.Thickness, 0) {
+		return fmt.Errorf("sim: phantom %s: thickness %g mm is not a non-negative number", p.Material, p.Thickness)
+	}
+	if math.IsNaN(p.Center) || math.IsInf(p.Center, 0) {
+		return fmt.Errorf("sim: phantom %s: centre %g is not finite", p.Material, p.Center)
+	}
+	return nil
+}
+
+// UnmarshalYAML accepts the ParsePhantom string form or a mapping.
+func (p *Phantom) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		var s string
+		if err := n.Decode(&s); err != nil {
+			return err
+		}
+		v, err := ParsePhantom(s)
+		if err != nil {
+			return err
+		}
+		*p = v
+		return nil
+	}
+	type plain Phantom
+	var v plain
+	if err := n.Decode(&v); err != nil {
+		return err
+	}
+	*p = Phantom(v)
+	return p.validate()
+}
+
+// MarshalYAML writes the ParsePhantom string form.
+func (p Phantom) MarshalYAML() (any, error) { return p.String(), nil }
+
+// Spot is a pencil-beam spot position, mm.
+type Spot struct {
+	X float64 `yaml:"x"`
+	Y float64 `yaml:"y"`
+}
+
+// GridSpots returns the spots of a rectangular grid from (x0, y0) to at
+// most (x1, y1) in steps of step mm, row by row (y outer, x inner). It
+// returns nil for a non-positive step or an empty range.
+func GridSpots(x0, x1, y0, y1, step float64) []Spot {
+	if !(step > 0) || x1 < x0 || y1 < y0 {
+		return nil
+	}
+	var s []Spot
+	ny := int(math.Floor((y1-y0)/step+1e-9)) + 1
+	nx := int(math.Floor((x1-x0)/step+1e-9)) + 1
+	for j := 0; j < ny; j++ {
+		for i := 0; i < nx; i++ {
+			s = append(s, Spot{x0 + float64(i)*step, y0 + float64(j)*step})
+		}
+	}
+	return s
+}
+
+// Beam is a proton pencil beam, Gaussian in position, angle and energy
+// (GATE PencilBeam of the DTC toolkit's Main.mac; its emittance
+// correlation is not modelled). Zero values mean the defaults below; a
+// negative SpotSigma, Divergence or EnergySpread means exactly none.
+type Beam struct {
+	Energy       float64 `yaml:"energy,omitempty"`        // MeV; 0 means 230
+	EnergySpread float64 `yaml:"energy_spread,omitempty"` // rms, MeV; 0 means none
+	SourceZ      float64 `yaml:"source_z,omitempty"`      // z of the source plane, mm; 0 means -500
+	SpotSigma    float64 `yaml:"spot_sigma,omitempty"`    // rms size per axis at the source, mm; 0 means 3
+	Divergence   float64 `yaml:"divergence,omitempty"`    // rms angle per axis, rad; 0 means 0.002
+	// Spots are the spot positions; frame i uses Spots[i mod len]. Empty
+	// means a single spot at (0, 0), as in the paper's water data.
+	Spots []Spot `yaml:"spots,omitempty"`
+	// VirtualSource tilts each spot's axis as if the beam came from a
+	// point this far upstream of z = 0 (mm); 0 means parallel spots.
+	VirtualSource float64 `yaml:"virtual_source,omitempty"`
+}
+
+// Defaults of Beam.
+const (
+	DefaultEnergy     = 230.0
+	DefaultSourceZ    = -500.0
+	DefaultSpotSigma  = 3.0
+	DefaultDivergence = 0.002
+)
+
+// resolved returns b with defaults filled in and negative spreads zeroed.
+func (b Beam) resolved() Beam {
+	def := func(v, d float64) float64 {
+		switch {
+		case v == 0:
+			return d
+		case v < 0:
+			return 0
+		}
+		return v
+	}
+	b.Energy = def(b.Energy, DefaultEnergy)
+	if b.SourceZ == 0 {
+		b.SourceZ = DefaultSourceZ
+	}
+	b.SpotSigma = def(b.SpotSigma, DefaultSpotSigma)
+	b.Divergence = def(b.Divergence, DefaultDivergence)
+	b.EnergySpread = def(b.EnergySpread, 0)
+	if len(b.Spots) == 0 {
+		b.Spots = []Spot{{}}
+	}
+	return b
+}
+
+// Physics switches parts of the physics and sets model parameters. The
+// zero value is the full model.
+type Physics struct {
+	NoNuclear    bool `yaml:"no_nuclear,omitempty"`    // no nuclear interactions at all (inelastic or elastic)
+	NoElastic    bool `yaml:"no_elastic,omitempty"`    // no hadronic elastic scattering (p–p, p–nucleus)
+	NoStraggling bool `yaml:"no_straggling,omitempty"` // no energy-loss straggling (thick slabs)
+	NoScattering bool `yaml:"no_scattering,omitempty"` // no multiple Coulomb scattering
+	// SecondaryYield is the mean number of fast secondary protons emitted
+	// per inelastic interaction, at most 1.5 (quasi-free knock-out: the
+	// leading proton, plus the struck proton for half of the events). 0
+	// means DefaultSecondaryYield; negative means none.
+	SecondaryYield float64 `yaml:"secondary_yield,omitempty"`
+	// PhantomStep is the longest transport step in the phantom, mm; 0
+	// means 2.
+	PhantomStep float64 `yaml:"phantom_step,omitempty"`
+	// DeltaCut is the production threshold in MeV of δ-electrons freed in
+	// the sensitive slabs, which become hits of their own (PDG 11) while
+	// the proton deposits the restricted loss. 0 means DefaultDeltaCut;
+	// negative means no δ-electrons (the proton deposits its full loss).
+	DeltaCut float64 `yaml:"delta_cut,omitempty"`
+}
+
+// DefaultDeltaCut is 30 keV, the electron threshold of the 10 µm range
+// cut in the epitaxial layer of the DTC toolkit's Main_chip.mac.
+const DefaultDeltaCut = 0.030
+
+// DefaultSecondaryYield is calibrated on the GATE reference file (see the
+// package tests): 0.9 fast protons per inelastic event reproduce its
+// secondary-proton hits.
+const DefaultSecondaryYield = 0.9
+
+// Config is a simulation run. Zero values mean the documented defaults;
+// it decodes from YAML (the geometry as a preset name, file path or
+// inline definition; the phantom as "water:100").
+type Config struct {
+	Geometry        *detector.Geometry `yaml:"geometry,omitempty"` // nil means detector.Default()
+	Phantom         Phantom            `yaml:"phantom"`
+	Beam            Beam               `yaml:"beam,omitempty"`
+	Physics         Physics            `yaml:"physics,omitempty"`
+	ProtonsPerFrame int                `yaml:"protons_per_frame,omitempty"` // 0 means 100
+	Frames          int                `yaml:"frames"`                      // frames in the whole run, >= 1
+	Seed            uint64             `yaml:"seed"`
+	Shard           shard.Shard        `yaml:"-"` // frames this run owns; zero value = all
+	Workers         int                `yaml:"-"` // parallel workers; 0 means GOMAXPROCS
+	// CountGenerated makes a frame hold ProtonsPerFrame generated
+	// primaries. By default a frame holds ProtonsPerFrame primaries that
+	// left at least one deposit in a sensitive slab, as the paper's
+	// frames do (its pipeline keeps only events with hits); primaries
+	// lost in the phantom are then skipped and do not use event ids.
+	CountGenerated bool `yaml:"count_generated,omitempty"`
+	// KeepSmallClusters keeps hits with cluster size < 2, which the
+	// paper's pipeline (and by default this simulation) drops.
+	KeepSmallClusters bool `yaml:"keep_small_clusters,omitempty"`
+	// Digitize snaps hit positions to the centres of the geometry's pixel
+	// grid (pixel edges at multiples of the pitch); off by default, as the
+	// paper's features use continuous positions.
+	Digitize bool `yaml:"digitize,omitempty"`
+}
+
+// resolved returns a copy with defaults filled in, after validation.
+func (c Config) resolved() (Config, error) {
+	if c.Geometry == nil {
+		c.Geometry = detector.Default()
+	}
+	if err := c.Geometry.Validate(); err != nil {
+		return c, fmt.Errorf("sim: %w", err)
+	}
+	if c.Frames < 1 {
+		return c, fmt.Errorf("sim: %d frames: need at least 1", c.Frames)
+	}
+	if c.ProtonsPerFrame < 0 {
+		return c, fmt.Errorf("sim: %d protons per frame is negative", c.ProtonsPerFrame)
+	}
+	if c.ProtonsPerFrame == 0 {
+		c.ProtonsPerFrame = 100
+	}
+	if int64(c.Frames)*int64(c.ProtonsPerFrame) > math.MaxInt64/4 {
+		return c, fmt.Errorf("sim: %d frames of %d protons overflow event ids", c.Frames, c.ProtonsPerFrame)
+	}
+	if c.Workers < 0 {
+		return c, fmt.Errorf("sim: %d workers is negative", c.Workers)
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.Shard.Count < 0 || (c.Shard.Count > 0 && (c.Shard.Index < 0 || c.Shard.Index >= c.Shard.Count)) || (c.Shard.Count == 0 && c.Shard.Index != 0) {
+		return c, fmt.Errorf("sim: shard %d/%d is not of the form k/K with 0 <= k < K", c.Shard.Index, c.Shard.Count)
+	}
+	if err := c.Phantom.validate(); err != nil {
+		return c, err
+	}
+	b := c.Beam
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"energy", b.Energy}, {"energy spread", b.EnergySpread}, {"source z", b.SourceZ}, {"spot sigma", b.SpotSigma},
+		{"divergence", b.Divergence}, {"virtual source", b.VirtualSource}} {
+		if math.IsNaN(v.x) || math.IsInf(v.x, 0) {
+			return c, fmt.Errorf("sim: beam %s %g is not finite", v.name, v.x)
+		}
+	}
+	for i, s := range b.Spots {
+		if math.IsNaN(s.X) || math.IsInf(s.X, 0) || math.IsNaN(s.Y) || math.IsInf(s.Y, 0) {
+			return c, fmt.Errorf("sim: beam spot %d (%g, %g) is not finite", i, s.X, s.Y)
+		}
+	}
+	c.Beam = b.resolved()
+	if !(c.Beam.Energy > 0) || c.Beam.Energy > physics.MaxEnergy {
+		return c, fmt.Errorf("sim: beam energy %g MeV out of (0, %g]", c.Beam.Energy, physics.MaxEnergy)
+	}
+	if c.Beam.Divergence > 0.5 {
+		return c, fmt.Errorf("sim: beam divergence %g rad is not a pencil beam (at most 0.5)", c.Beam.Divergence)
+	}
+	p := c.Physics
+	if math.IsNaN(p.SecondaryYield) || p.SecondaryYield > 1.5 {
+		return c, fmt.Errorf("sim: secondary yield %g out of [0, 1.5]", p.SecondaryYield)
+	}
+	if p.SecondaryYield == 0 {
+		p.SecondaryYield = DefaultSecondaryYield
+	} else if p.SecondaryYield < 0 {
+		p.SecondaryYield = 0
+	}
+	if math.IsNaN(p.PhantomStep) || p.PhantomStep < 0 || math.IsInf(p.PhantomStep, 0) {
+		return c, fmt.Errorf("sim: phantom step %g mm is not a non-negative number", p.PhantomStep)
+	}
+	if p.PhantomStep == 0 {
+		p.PhantomStep = 2
+	}
+	if math.IsNaN(p.DeltaCut) || math.IsInf(p.DeltaCut, 0) {
+		return c, fmt.Errorf("sim: delta cut %g MeV is not finite", p.DeltaCut)
+	}
+	if p.DeltaCut == 0 {
+		p.DeltaCut = DefaultDeltaCut
+	} else if p.DeltaCut < 0 {
+		p.DeltaCut = -1
+	}
+	c.Physics = p
+	return c, nil
+}
+
+// ParseConfig decodes a YAML run configuration (unknown fields are an
+// error). Defaults are applied by Run, not here.
+func ParseConfig(data []byte) (Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("sim: config: %w", err)
+	}
+	return c, nil
+}
+
+// MarshalConfig returns c as YAML with its defaults filled in (the
+// geometry by preset name when it is one), for dataset metadata.
+func MarshalConfig(c Config) ([]byte, error) {
+	r, err := c.resolved()
+	if err != nil {
+		return nil, err
+	}
+	// resolved zeros mean "none": write them as the negative sentinel so
+	// that the YAML decodes to the same run
+	neg := func(v *float64) {
+		if *v == 0 {
+			*v = -1
+		}
+	}
+	neg(&r.Beam.SpotSigma)
+	neg(&r.Beam.Divergence)
+	neg(&r.Physics.SecondaryYield)
+	return yaml.Marshal(&r)
+}
