@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/detector"
 )
 
 // importFlags are the options shared by `import gate` and `import npz`.
@@ -37,7 +38,7 @@ func (f *importFlags) register(cmd *cobra.Command, epiDefault float64) {
 	fl.StringVar(&f.out, "out", "", "output dataset (.parquet), required")
 	fl.IntVar(&f.protonsPerFrame, "protons-per-frame", 100, "consecutive events per frame (N)")
 	fl.Float64Var(&f.epiThickness, "epi-thickness", epiDefault, "sensitive slab thickness for the cluster size, mm")
-	fl.StringVar(&f.geometry, "geometry", "", "detector geometry name stored with the frames")
+	fl.StringVar(&f.geometry, "geometry", "", "detector geometry of the files: a preset ("+joinNames(detector.PresetNames())+") or a YAML file; \"\" = unknown")
 	fl.StringVar(&f.phantom, "phantom", "", "phantom of the run: none or water:MM (stored with the frames)")
 	fl.Float64Var(&f.energy, "energy", 0, "beam energy of the run, MeV (stored with the frames)")
 	fl.StringVar(&f.layerScheme, "layer-scheme", "auto", "layer numbering: auto, tk, v91, v92-level, v92-volume, v92-world")
@@ -69,14 +70,19 @@ func (f *importFlags) options() (dataset.ImportOptions, error) {
 	if err != nil {
 		return o, err
 	}
-	if strings.ContainsAny(f.geometry, " \t\n") {
-		return o, fmt.Errorf("import: --geometry %q: names have no spaces", f.geometry)
+	geom := f.geometry
+	if geom != "" {
+		g, err := detector.Resolve(geom)
+		if err != nil {
+			return o, fmt.Errorf("import: --geometry: %w", err)
+		}
+		geom = g.Name
 	}
 	return dataset.ImportOptions{
 		ProtonsPerFrame: f.protonsPerFrame, LayerScheme: scheme, EpiThickness: f.epiThickness,
 		KeepSmallClusters: f.keepSmallClusters, RemoveDisconnected: f.removeDisconnected, PaperQuirks: f.paperQuirks,
 		TKPhantom: f.tkPhantom, WorldK0: f.worldK0,
-		Phantom: name, PhantomThickness: thick, BeamEnergy: f.energy, Geometry: f.geometry,
+		Phantom: name, PhantomThickness: thick, BeamEnergy: f.energy, Geometry: geom,
 	}, nil
 }
 
