@@ -118,7 +118,7 @@ func TestRunFrames(t *testing.T) {
 			t.Errorf("frame %d: only %d of 20 events have hits", i, len(events))
 		}
 		sort.Float64s(xs)
-		if med := xs[len(xs)/2]; math.Abs(med-spot.X) > 3 { // σ ≈ 5 mm at layer 0
+		if med := xs[len(xs)/2]; math.Abs(med-spot.X) > 4.5 { // σ ≈ 5 mm at layer 0: the median of 20 is ±1.4 mm
 			t.Errorf("frame %d: median x at layer 0 %.2f, spot at %g", i, med, spot.X)
 		}
 	}
