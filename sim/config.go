@@ -153,16 +153,27 @@ func GridSpots(x0, x1, y0, y1, step float64) []Spot {
 	return s
 }
 
-// Beam is a proton pencil beam, Gaussian in position, angle and energy
-// (GATE PencilBeam of the DTC toolkit's Main.mac; its emittance
-// correlation is not modelled). Zero values mean the defaults below; a
-// negative SpotSigma, Divergence or EnergySpread means exactly none.
+// Beam is a proton pencil beam, Gaussian in position, angle and energy,
+// with GATE PencilBeam's position–angle correlation (the DTC toolkit's
+// Main.mac: σ 3 mm, 2 mrad, emittance 15 mm·mrad, rotation "negative").
+// Zero values mean the defaults below; a negative SpotSigma, Divergence,
+// EnergySpread or Emittance means exactly none.
 type Beam struct {
 	Energy       float64 `yaml:"energy,omitempty"`        // MeV; 0 means 230
 	EnergySpread float64 `yaml:"energy_spread,omitempty"` // rms, MeV; 0 means none
 	SourceZ      float64 `yaml:"source_z,omitempty"`      // z of the source plane, mm; 0 means -500
 	SpotSigma    float64 `yaml:"spot_sigma,omitempty"`    // rms size per axis at the source, mm; 0 means 3
 	Divergence   float64 `yaml:"divergence,omitempty"`    // rms angle per axis, rad; 0 means 0.002
+	// Emittance is GATE's phase-space ellipse area per axis, π·ε_rms, in
+	// mm·mrad; 0 means 15, negative means no correlation. It must not
+	// exceed π·SpotSigma·Divergence (GATE refuses such a source). The
+	// correlation is ±√(σx²σθ² − ε_rms²).
+	Emittance float64 `yaml:"emittance,omitempty"`
+	// Converging selects GATE's rotation "positive" (x and angle
+	// anti-correlated: the beam narrows downstream); the default is
+	// GATE's "negative", as in Main.mac, whose covariance −αε with α < 0
+	// is positive: the beam widens downstream of the source.
+	Converging bool `yaml:"converging,omitempty"`
 	// Spots are the spot positions; frame i uses Spots[i mod len]. Empty
 	// means a single spot at (0, 0), as in the paper's water data.
 	Spots []Spot `yaml:"spots,omitempty"`
@@ -177,6 +188,7 @@ const (
 	DefaultSourceZ    = -500.0
 	DefaultSpotSigma  = 3.0
 	DefaultDivergence = 0.002
+	DefaultEmittance  = 15.0 // mm·mrad
 )
 
 // resolved returns b with defaults filled in and negative spreads zeroed.
@@ -197,6 +209,7 @@ func (b Beam) resolved() Beam {
 	b.SpotSigma = def(b.SpotSigma, DefaultSpotSigma)
 	b.Divergence = def(b.Divergence, DefaultDivergence)
 	b.EnergySpread = def(b.EnergySpread, 0)
+	b.Emittance = def(b.Emittance, DefaultEmittance)
 	if len(b.Spots) == 0 {
 		b.Spots = []Spot{{}}
 	}
@@ -306,7 +319,7 @@ func (c Config) resolved() (Config, error) {
 		name string
 		x    float64
 	}{{"energy", b.Energy}, {"energy spread", b.EnergySpread}, {"source z", b.SourceZ}, {"spot sigma", b.SpotSigma},
-		{"divergence", b.Divergence}, {"virtual source", b.VirtualSource}} {
+		{"divergence", b.Divergence}, {"virtual source", b.VirtualSource}, {"emittance", b.Emittance}} {
 		if math.IsNaN(v.x) || math.IsInf(v.x, 0) {
 			return c, fmt.Errorf("sim: beam %s %g is not finite", v.name, v.x)
 		}
@@ -322,6 +335,9 @@ func (c Config) resolved() (Config, error) {
 	}
 	if c.Beam.Divergence > 0.5 {
 		return c, fmt.Errorf("sim: beam divergence %g rad is not a pencil beam (at most 0.5)", c.Beam.Divergence)
+	}
+	if lim := math.Pi * c.Beam.SpotSigma * c.Beam.Divergence * 1e3; c.Beam.Emittance > lim*(1+1e-12) && c.Beam.SpotSigma > 0 && c.Beam.Divergence > 0 {
+		return c, fmt.Errorf("sim: beam emittance %g mm·mrad exceeds π·σx·σθ = %.4g mm·mrad", c.Beam.Emittance, lim)
 	}
 	p := c.Physics
 	if math.IsNaN(p.SecondaryYield) || p.SecondaryYield > 1.5 {
@@ -378,6 +394,7 @@ func MarshalConfig(c Config) ([]byte, error) {
 	}
 	neg(&r.Beam.SpotSigma)
 	neg(&r.Beam.Divergence)
+	neg(&r.Beam.Emittance)
 	neg(&r.Physics.SecondaryYield)
 	return yaml.Marshal(&r)
 }

@@ -83,6 +83,23 @@ func (w *worker) frame(i int, f *dataset.Frame) error {
 	return nil
 }
 
+// beamCorr returns the position–angle correlation coefficient of the beam
+// and √(1 − ρ²) (GATE PencilBeam: covariance ±√(σx²σθ² − ε²), ε the
+// ellipse area over π).
+func (w *worker) beamCorr() (rho, rest float64) {
+	b := &w.c.Beam
+	if b.Emittance <= 0 || b.SpotSigma <= 0 || b.Divergence <= 0 {
+		return 0, 1
+	}
+	eps := b.Emittance * 1e-3 / math.Pi // mm·rad
+	s := b.SpotSigma * b.Divergence
+	rho = math.Sqrt(max(0, 1-eps*eps/(s*s)))
+	if b.Converging {
+		rho = -rho
+	}
+	return rho, math.Sqrt(1 - rho*rho)
+}
+
 // primary simulates one primary and its secondaries.
 func (w *worker) primary(spot Spot) {
 	b := &w.c.Beam
@@ -94,10 +111,12 @@ func (w *worker) primary(spot Spot) {
 		ax += p.tx * b.SourceZ
 		ay += p.ty * b.SourceZ
 	}
-	p.x = ax + b.SpotSigma*r.NormFloat64()
-	p.y = ay + b.SpotSigma*r.NormFloat64()
-	p.tx += b.Divergence * r.NormFloat64()
-	p.ty += b.Divergence * r.NormFloat64()
+	z1x, z1y := r.NormFloat64(), r.NormFloat64()
+	p.x = ax + b.SpotSigma*z1x
+	p.y = ay + b.SpotSigma*z1y
+	rho, rest := w.beamCorr()
+	p.tx += b.Divergence * (rho*z1x + rest*r.NormFloat64())
+	p.ty += b.Divergence * (rho*z1y + rest*r.NormFloat64())
 	p.e = b.Energy + b.EnergySpread*r.NormFloat64()
 	if !w.c.Physics.NoNuclear {
 		p.budget = r.ExpFloat64()

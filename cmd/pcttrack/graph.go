@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/detector"
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/progress"
 )
@@ -24,6 +26,7 @@ var graphFlags struct {
 	paperQuirks        bool
 	rejectOutside      bool
 	maxPairAngle       float64
+	physicsCut         float64
 }
 
 // graphOutput is the --json document of `pcttrack graph --stats`.
@@ -31,6 +34,7 @@ type graphOutput struct {
 	File         string             `json:"file"`
 	Options      graph.Options      `json:"options"`
 	MaxPairAngle float64            `json:"max_pair_angle,omitempty"`
+	PhysicsCut   float64            `json:"physics_cut,omitempty"`
 	Frames       []graph.FrameStats `json:"frames"`
 	Skipped      []graphSkip        `json:"skipped,omitempty"`
 	Summary      graph.Summary      `json:"summary"`
@@ -82,21 +86,42 @@ Frames without hits or with a single layer are reported and skipped.`,
 		case f.maxPairAngle < 0 || f.maxPairAngle != f.maxPairAngle:
 			return fmt.Errorf("graph: --max-pair-angle must be >= 0, not %g", f.maxPairAngle)
 		}
-		c, err := graph.NewCollector(&opt, &lopt)
-		if err != nil {
-			return err
+		if f.physicsCut < 0 || f.physicsCut != f.physicsCut || math.IsInf(f.physicsCut, 1) {
+			return fmt.Errorf("graph: --physics-cut must be a number of sigmas >= 0, not %g", f.physicsCut)
+		}
+		if f.physicsCut > 0 && lopt.Filter != nil {
+			return errors.New("graph: use either --max-pair-angle or --physics-cut")
 		}
 		r, err := dataset.Open(args[0])
 		if err != nil {
 			return err
 		}
 		defer r.Close()
+		if f.physicsCut > 0 {
+			name := r.Meta().Geometry
+			if name == "" {
+				name = detector.PresetDTC
+			}
+			geom, err := detector.Resolve(name)
+			if err != nil {
+				return fmt.Errorf("graph: --physics-cut: geometry of %q: %w", args[0], err)
+			}
+			h, err := graph.HighlandFilter(geom, f.physicsCut)
+			if err != nil {
+				return err
+			}
+			lopt.Filter = h
+		}
+		c, err := graph.NewCollector(&opt, &lopt)
+		if err != nil {
+			return err
+		}
 		n := r.NumFrames()
 		if f.frames > 0 {
 			n = min(n, f.frames)
 		}
 		out := cmd.OutOrStdout()
-		doc := graphOutput{File: args[0], Options: c.Options(), MaxPairAngle: f.maxPairAngle, Frames: []graph.FrameStats{}}
+		doc := graphOutput{File: args[0], Options: c.Options(), MaxPairAngle: f.maxPairAngle, PhysicsCut: f.physicsCut, Frames: []graph.FrameStats{}}
 		table := graph.NewStatsTable(out)
 		bar := progress.New(os.Stderr, int64(n), "graph")
 		defer bar.Finish()
@@ -153,5 +178,6 @@ func init() {
 	fl.BoolVar(&f.paperQuirks, "paper-quirks", false, "remove_disconnected with the paper's off-by-one (to match its numbers)")
 	fl.BoolVar(&f.rejectOutside, "reject-outside", false, "fail on hits outside the 270.8 × 166.3 mm aperture instead of dropping them")
 	fl.Float64Var(&f.maxPairAngle, "max-pair-angle", 0, "drop line-graph pairs scattering by this angle or more, rad (0 = keep all)")
+	fl.Float64Var(&f.physicsCut, "physics-cut", 0, "drop line-graph pairs scattering by more than `NSIGMA` Highland sigmas at their depth (0 = keep all)")
 	rootCmd.AddCommand(graphCmd)
 }

@@ -1,0 +1,358 @@
+package graph
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/detector"
+	"github.com/pcttrack/pcttrack/physics"
+	"github.com/pcttrack/pcttrack/sim"
+)
+
+// simFrames returns 5 simulated frames of 100 p⁺ behind 100 mm of water
+// (the paper's 100 mm / 100 p⁺ setting), built once.
+var simFrames = sync.OnceValues(func() ([]dataset.Frame, error) {
+	ph, err := sim.ParsePhantom("water:100")
+	if err != nil {
+		return nil, err
+	}
+	var out []dataset.Frame
+	err = sim.Run(context.Background(), sim.Config{Phantom: ph, Frames: 5, Seed: 7}, func(f *dataset.Frame) error {
+		c := *f
+		c.Hits = slices.Clone(f.Hits)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+})
+
+func TestHighlandOptionErrors(t *testing.T) {
+	bad := detector.Default()
+	bad.Layers = nil
+	tests := []struct {
+		name string
+		geom *detector.Geometry
+		n    float64
+		opt  *HighlandOptions
+	}{
+		{"zero sigmas", nil, 0, nil},
+		{"negative sigmas", nil, -1, nil},
+		{"NaN sigmas", nil, math.NaN(), nil},
+		{"infinite sigmas", nil, math.Inf(1), nil},
+		{"no layers", bad, 4, nil},
+		{"NaN straggling", nil, 0, &HighlandOptions{StragglingSigmas: math.NaN()}},
+		{"negative option sigmas", nil, 0, &HighlandOptions{NSigma: -2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.opt != nil {
+				_, err = NewHighland(tc.geom, tc.opt)
+			} else {
+				_, err = HighlandFilter(tc.geom, tc.n)
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if s := err.Error(); len(s) < 7 || s[:7] != "graph: " {
+				t.Errorf("error %q does not start with \"graph: \"", s)
+			}
+		})
+	}
+	h, err := NewHighland(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := h.Options(); o.NSigma != DefaultHighlandSigmas || o.StragglingSigmas != DefaultStragglingSigmas {
+		t.Errorf("defaults %+v", o)
+	}
+}
+
+// thinGeometry has three layers 100 mm apart, each a 1 mm aluminium
+// scatterer right in front of a 1 µm silicon sensor, so that the kink at
+// plane 1 is the scattering of one slab (weight ≈ 1); the next scatterer
+// sits at the far end of the second gap (weight ≤ 1 %).
+func thinGeometry() *detector.Geometry {
+	g := &detector.Geometry{Name: "thin", ApertureX: 100, ApertureY: 100, PitchX: 0.03, PitchY: 0.03}
+	for l := range 3 {
+		g.Layers = append(g.Layers, detector.Layer{Index: l, Z: 100*float64(l) + 1.0005, Slabs: []detector.Slab{
+			{Material: "aluminium", Thickness: 1},
+			{Material: "silicon", Thickness: 0.001, Sensitive: true},
+		}})
+	}
+	return g
+}
+
+func TestKinkSigmaSingleScatterer(t *testing.T) {
+	st, err := detector.NewStack(thinGeometry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	al := physics.MustMaterial("aluminium")
+	for _, e := range []float64{50, 100, 200} {
+		// The first gap holds 99 mm of air and the slab: Highland with the
+		// log over the gap and βcp averaged over the slab (the proton
+		// loses 10 % of its energy in it at 50 MeV).
+		air := physics.MustMaterial("air")
+		eIn := air.EnergyAfter(e, 99)
+		eOut := al.EnergyAfter(eIn, 1)
+		xAl := 1 / al.RadiationLength()
+		xTot := xAl + 99/air.RadiationLength()
+		want := physics.HighlandEs * math.Sqrt(xAl/(physics.BetaCP(eIn)*physics.BetaCP(eOut))) *
+			(1 + 0.038*math.Log(xTot/physics.Beta2((eIn+eOut)/2)))
+		got := KinkSigma(st, 1, e, 0)
+		if math.Abs(got/want-1) > 0.01 {
+			t.Errorf("E=%g MeV: KinkSigma %.5f rad, single-slab Highland %.5f", e, got, want)
+		}
+		// Position resolution adds σ²·(1/d² + 4/d² + 1/d²) for d = 100 mm.
+		p := 0.01
+		gotP := KinkSigma(st, 1, e, p)
+		wantP := math.Sqrt(got*got + 6*p*p/1e4)
+		if math.Abs(gotP-wantP) > 1e-9 {
+			t.Errorf("E=%g MeV with resolution: %.7f, want %.7f", e, gotP, wantP)
+		}
+	}
+}
+
+func TestKinkSigmaPanicsOutsideGeometry(t *testing.T) {
+	st, _ := detector.NewStack(thinGeometry())
+	for _, l := range []int{0, 2, -1} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("KinkSigma(l=%d) did not panic", l)
+				}
+			}()
+			KinkSigma(st, l, 100, 0)
+		}()
+	}
+}
+
+// TestHighlandMatchesSimulation compares the predicted kink σ with the core
+// of the kinks of true primary triples in the simulation (package sim, an
+// independent transport): the median of the squared space angle of a
+// 2-d Gaussian is 2σ²·ln 2. Tails (nuclear elastic scattering) do not move
+// the median. With ~400 triples per layer the median is good to ~7 %.
+func TestHighlandMatchesSimulation(t *testing.T) {
+	frames, err := simFrames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := NewHighland(nil, &HighlandOptions{NSigma: 1, StragglingSigmas: -1, PositionSigma: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sq := make([][]float64, h.Stack().NumLayers())
+	var lg LineGraph
+	lb := NewLineBuilder(nil)
+	for i := range frames {
+		g, err := Build(&frames[i], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Prepare(g); err != nil {
+			t.Fatal(err)
+		}
+		if err := lb.Build(&lg, g); err != nil {
+			t.Fatal(err)
+		}
+		for e := range lg.Src {
+			s1, s2 := lg.Src[e], lg.Dst[e]
+			if g.Dst[s1] != g.Src[s2] || !g.PrimaryLabel[s1] || !g.PrimaryLabel[s2] {
+				continue
+			}
+			l := g.Hits[g.Dst[s1]].Layer
+			sq[l] = append(sq[l], float64(lg.Angle[e])*float64(lg.Angle[e]))
+		}
+	}
+	var ratios []float64
+	for l := 1; l <= 26; l++ {
+		if len(sq[l]) < 300 {
+			t.Fatalf("layer %d: only %d true triples", l, len(sq[l]))
+		}
+		slices.Sort(sq[l])
+		med := math.Sqrt(sq[l][len(sq[l])/2] / (2 * math.Ln2))
+		r := med / h.Cut(l)
+		ratios = append(ratios, r)
+		if r < 0.75 || r > 1.25 {
+			t.Errorf("layer %d: simulated core σ %.4f rad, predicted %.4f (ratio %.2f)", l, med, h.Cut(l), r)
+		}
+	}
+	slices.Sort(ratios)
+	if m := ratios[len(ratios)/2]; m < 0.85 || m > 1.1 {
+		t.Errorf("median ratio simulated/predicted over layers 1-26 = %.3f, want within 0.85-1.10", m)
+	}
+}
+
+// TestHighlandCutCost measures what the cut costs and saves on the
+// simulated 100 mm / 100 p⁺ frames: the share of true primary pairs kept
+// and of line-graph edges kept, for n = 3, 4, 5. Bounds: for Gaussian
+// scattering n = 3 loses exp(-4.5) = 1.1 % (less with the lowered energy),
+// nuclear elastic tails add about 0.5 %. The cone leaves ~0.7 M edges
+// per frame; the cut keeps about 1 % of them (σ is 3-40 mrad against
+// the 0.4 rad cone).
+func TestHighlandCutCost(t *testing.T) {
+	frames, err := simFrames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := NewCollector(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range frames {
+		if _, err := base.Add(&frames[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := base.Summary()
+	tests := []struct {
+		n              float64
+		minKept        float64 // share of true primary pairs kept
+		minEdges, maxE float64 // share of line-graph edges kept
+	}{
+		{3, 0.980, 0.005, 0.02},
+		{4, 0.990, 0.005, 0.025},
+		{5, 0.990, 0.005, 0.03},
+	}
+	prevEdges := 0.0
+	for _, tc := range tests {
+		h, err := HighlandFilter(nil, tc.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := NewCollector(nil, &LineOptions{Filter: h, Validate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range frames {
+			if _, err := c.Add(&frames[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := c.Summary()
+		kept := s.PairEfficiency.Mean / b.PairEfficiency.Mean
+		edges := s.LineEdges.Mean / b.LineEdges.Mean
+		trueEdges := s.TrueLineEdges.Mean / b.TrueLineEdges.Mean
+		t.Logf("n=%g: true primary pairs kept %.4f, true G_L edges kept %.4f, G_L edges %.0f of %.0f (%.3f)",
+			tc.n, kept, trueEdges, s.LineEdges.Mean, b.LineEdges.Mean, edges)
+		if kept < tc.minKept {
+			t.Errorf("n=%g keeps %.4f of the true primary pairs, want >= %.3f", tc.n, kept, tc.minKept)
+		}
+		if edges < tc.minEdges || edges > tc.maxE {
+			t.Errorf("n=%g keeps %.3f of the line-graph edges, want %.2f-%.2f", tc.n, edges, tc.minEdges, tc.maxE)
+		}
+		if edges <= prevEdges {
+			t.Errorf("n=%g keeps %.3f of the edges, not more than the tighter cut (%.3f)", tc.n, edges, prevEdges)
+		}
+		prevEdges = edges
+	}
+}
+
+func TestHighlandPrepare(t *testing.T) {
+	frames, err := simFrames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Build(&frames[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := HighlandFilter(nil, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons := h.Cut(10)
+	if err := h.Prepare(g); err != nil {
+		t.Fatal(err)
+	}
+	beam := h.Cut(10)
+	// Far from the Bragg peak the beam energy (~150 MeV at layer 10)
+	// gives a much tighter cut than the least energy to cross one layer.
+	if !(beam < 0.5*cons) || !(beam > 0.01) || !(beam < 0.05) {
+		t.Errorf("cut at layer 10: beam %.4f rad, conservative %.4f rad", beam, cons)
+	}
+	if c := h.Cut(0); !math.IsInf(c, 1) {
+		t.Errorf("cut at layer 0 = %g, want +Inf", c)
+	}
+	// The cut grows towards the Bragg peak.
+	for l := 3; l < 27; l++ {
+		if h.Cut(l+1) <= h.Cut(l) {
+			t.Errorf("cut at layer %d (%.4f) not above layer %d (%.4f)", l+1, h.Cut(l+1), l, h.Cut(l))
+		}
+	}
+	// Same beam again: cached; without a beam: conservative.
+	g2 := *g
+	g2.Meta.BeamEnergy = 0
+	if err := h.Prepare(&g2); err != nil || h.Cut(10) != cons {
+		t.Errorf("no beam: cut %.4f (err %v), want the conservative %.4f", h.Cut(10), err, cons)
+	}
+	bad := []struct {
+		name string
+		edit func(g *HitGraph)
+	}{
+		{"geometry name", func(g *HitGraph) { g.Meta.Geometry = "gate-3mm" }},
+		{"negative phantom", func(g *HitGraph) { g.Meta.PhantomThickness = -1 }},
+		{"NaN phantom", func(g *HitGraph) { g.Meta.PhantomThickness = math.NaN() }},
+		{"layer beyond geometry", func(g *HitGraph) { g.Layers = []int32{60} }},
+	}
+	for _, tc := range bad {
+		g3 := *g
+		tc.edit(&g3)
+		if err := h.Prepare(&g3); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+	for _, name := range []string{"", "DTC", "paper", "testframes", "my-geometry.yaml"} {
+		g3 := *g
+		g3.Meta.Geometry = name
+		if err := h.Prepare(&g3); err != nil {
+			t.Errorf("geometry %q: %v", name, err)
+		}
+	}
+	// Through the LineBuilder, a failing Prepare fails the build.
+	g4 := *g
+	g4.Meta.Geometry = "gate-3mm"
+	if _, err := NewLineGraph(&g4, &LineOptions{Filter: h}); err == nil {
+		t.Error("line graph built with a mismatched geometry")
+	}
+}
+
+func BenchmarkHighlandLineGraph(b *testing.B) {
+	frames, err := simFrames()
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := Build(&frames[0], nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := HighlandFilter(nil, 4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		f    PairFilter
+	}{{"none", nil}, {"highland-4", h}} {
+		b.Run(tc.name, func(b *testing.B) {
+			lb := NewLineBuilder(&LineOptions{Filter: tc.f})
+			var lg LineGraph
+			if err := lb.Build(&lg, g); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if err := lb.Build(&lg, g); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(lg.Src)), "edges/frame")
+		})
+	}
+}
