@@ -20,11 +20,11 @@ type Options struct {
 	// UnmatchedCost is the cost of each hit left without a partner in a
 	// layer pair (for the deeper and the shallower hit alike); 0 means
 	// DefaultUnmatchedCost, a negative value means free.
-	UnmatchedCost float64
+	UnmatchedCost float64 `yaml:"unmatched_cost,omitempty" json:"unmatched_cost,omitempty"`
 	// Paper reproduces the paper's solver (lapsolver.solve_dense without
 	// dummy nodes): the largest number of pairs the allowed segments admit,
 	// the cheapest among those. UnmatchedCost is then ignored.
-	Paper bool
+	Paper bool `yaml:"paper,omitempty" json:"paper,omitempty"`
 }
 
 func (o *Options) lsapOptions() lsap.Options {

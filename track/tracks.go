@@ -109,10 +109,10 @@ const (
 type Filter struct {
 	// MinHits is the least number of hits of a kept track; 0 means
 	// DefaultMinHits, a negative value keeps any length.
-	MinHits int
+	MinHits int `yaml:"min_hits,omitempty" json:"min_hits,omitempty"`
 	// MinDeepestEdep is the deposit in MeV the deepest hit must exceed;
 	// 0 means DefaultMinDeepestEdep, a negative value disables the cut.
-	MinDeepestEdep float64
+	MinDeepestEdep float64 `yaml:"min_deepest_edep,omitempty" json:"min_deepest_edep,omitempty"`
 }
 
 // Keep reports whether the track hits (deepest first) of g pass f.

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/internal/progress"
+	"github.com/pcttrack/pcttrack/pipeline"
+	"github.com/pcttrack/pcttrack/track"
+)
+
+// evalFlags are the flags of `pcttrack eval`.
+type evalFlags struct {
+	methods string
+	models  []string
+	json    bool
+	paper   bool
+	frames  int
+	workers int
+}
+
+// evalOutput is the --json document of `pcttrack eval`.
+type evalOutput struct {
+	Files      []string             `json:"files"`
+	Methods    []evalMethod         `json:"methods"`
+	Evaluation *pipeline.Evaluation `json:"evaluation"`
+}
+
+type evalMethod struct {
+	Name   string `json:"name"`
+	Seed   uint64 `json:"seed,omitempty"`
+	Config string `json:"config,omitempty"`
+}
+
+func newEvalCmd() *cobra.Command {
+	var f evalFlags
+	cmd := &cobra.Command{
+		Use:   "eval D.parquet... [--method follower,physics,truth] [--model [NAME=]CKPT...]",
+		Short: "Track datasets with several methods and print the paper's metrics table",
+		Long: "Builds the hit graph of every frame (the paper's cuts), runs each method on it and prints purity,\n" +
+			"efficiency, segment TPR/FPR, double-majority efficiency and fake rate in percent as mean ± sd over\n" +
+			"frames, grouped by method, phantom and protons per frame, then the frames per second of each\n" +
+			"stage (graph building, each tracker, metrics). Several datasets are evaluated together.\n\n" +
+			"Methods: " + strings.Join(pipeline.BuiltinNames(), ", ") + " (truth: assignment on the Monte-Carlo\n" +
+			"truth, the upper bound of an assignment tracker). --model adds the learned tracker of a checkpoint;\n" +
+			"repeat it (or use a shell glob such as runs/x/seed-*/best.ckpt) for several training seeds, which\n" +
+			"are then reported as mean ± sd over the seeds as in the paper's tables. NAME=CKPT names the\n" +
+			"method (default \"model\"); checkpoints sharing a name are seeds of one method. --method none\n" +
+			"evaluates only the models. Frames without hits or with one layer are skipped and reported.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, args, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.methods, "method", "follower,physics", "comma-separated built-in methods, or none")
+	fl.StringArrayVar(&f.models, "model", nil, "checkpoint of a learned tracker, [NAME=]PATH (repeatable)")
+	fl.BoolVar(&f.json, "json", false, "print one JSON document instead of the tables")
+	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality, no unmatched hits)")
+	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each dataset (0 = all)")
+	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	return cmd
+}
+
+// evalMethods resolves --method and --model into the methods to run.
+func evalMethods(methods string, models []string, mopt *track.ModelOptions) ([]pipeline.Method, error) {
+	var ms []pipeline.Method
+	if methods != "none" {
+		var err error
+		if ms, err = pipeline.ParseMethods(methods); err != nil {
+			return nil, err
+		}
+	}
+	var names []string
+	paths := map[string][]string{}
+	for _, v := range models {
+		name, path, err := pipeline.ParseModelFlag(v)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.Name == name {
+				return nil, fmt.Errorf("--model name %q is also a --method", name)
+			}
+		}
+		if paths[name] == nil {
+			names = append(names, name)
+		}
+		paths[name] = append(paths[name], path)
+	}
+	for _, n := range names {
+		mm, err := pipeline.ModelMethods(n, paths[n], mopt)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, mm...)
+	}
+	if len(ms) == 0 {
+		return nil, errors.New("no method to run (give --method or --model)")
+	}
+	return ms, nil
+}
+
+// openSources opens the datasets; the caller closes them with closeAll.
+func openSources(paths []string) (pipeline.Concat, []*dataset.Reader, error) {
+	var src pipeline.Concat
+	var rs []*dataset.Reader
+	for _, p := range paths {
+		r, err := dataset.Open(p)
+		if err != nil {
+			closeAll(rs)
+			return nil, nil, err
+		}
+		rs = append(rs, r)
+		src = append(src, r)
+	}
+	return src, rs, nil
+}
+
+func closeAll(rs []*dataset.Reader) {
+	for _, r := range rs {
+		r.Close()
+	}
+}
+
+func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
+	if f.frames < 0 {
+		return fmt.Errorf("eval: --frames must be >= 0, not %d", f.frames)
+	}
+	if f.workers < 0 {
+		return fmt.Errorf("eval: --workers must be >= 0, not %d", f.workers)
+	}
+	ms, err := evalMethods(f.methods, f.models, modelOptions(f.paper))
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	src, rs, err := openSources(args)
+	if err != nil {
+		return err
+	}
+	defer closeAll(rs)
+	pos := src.FirstN(f.frames)
+	bar := progress.New(cmd.ErrOrStderr(), int64(len(pos)), "eval")
+	ev, err := pipeline.Evaluate(cmd.Context(), src, &pipeline.Options{Methods: ms, Workers: f.workers, Frames: pos,
+		Progress: func() { bar.Add(1) }})
+	bar.Finish()
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if f.json {
+		doc := evalOutput{Files: args, Evaluation: ev}
+		for _, m := range ms {
+			doc.Methods = append(doc.Methods, evalMethod{Name: m.Name, Seed: m.Seed, Config: m.Config})
+		}
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	return ev.WriteText(out)
+}
+
+// modelOptions are the learned trackers' options for the --paper flag.
+func modelOptions(paper bool) *track.ModelOptions {
+	return &track.ModelOptions{Assign: track.Options{Paper: paper}}
+}
+
+func init() {
+	rootCmd.AddCommand(newEvalCmd())
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/sim"
+)
+
+// tinyDataset simulates frames of n protons behind 100 mm of water into a
+// dataset file in dir.
+func tinyDataset(t *testing.T, dir string, frames, n int) string {
+	t.Helper()
+	ph, err := sim.ParsePhantom("water:100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "d.parquet")
+	w, err := dataset.Create(path, dataset.Meta{Source: "simulate", Geometry: "dtc", Seed: 3, Frames: int64(frames)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	err = sim.Run(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: n, Frames: frames, Seed: 3}, func(f *dataset.Frame) error {
+		return w.Write(f)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// execute runs a fresh command with args and returns its standard output.
+func execute(cmd *cobra.Command, args ...string) (string, error) {
+	var out, errOut bytes.Buffer
+	cmd.SetArgs(args)
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestEvalCommand(t *testing.T) {
+	dir := t.TempDir()
+	d := tinyDataset(t, dir, 4, 30)
+	out, err := execute(newEvalCmd(), d, "--method", "follower,truth", "--workers", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"method", "purity %", "follower  water:100", "truth     water:100", "4 frames on 2 workers", "graph", "metrics"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+
+	js, err := execute(newEvalCmd(), d, d, "--method", "truth", "--frames", "3", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Files      []string `json:"files"`
+		Evaluation struct {
+			Groups []struct {
+				Key struct {
+					Method          string `json:"method"`
+					ProtonsPerFrame int    `json:"protons_per_frame"`
+				} `json:"key"`
+				Frames int `json:"frames"`
+			} `json:"groups"`
+		} `json:"evaluation"`
+	}
+	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, js)
+	}
+	g := doc.Evaluation.Groups
+	if len(doc.Files) != 2 || len(g) != 1 || g[0].Key.Method != "truth" || g[0].Key.ProtonsPerFrame != 30 || g[0].Frames != 6 {
+		t.Errorf("JSON groups %+v of %v: want truth, 30 p/frame, 3 frames of each of 2 files", g, doc.Files)
+	}
+}
+
+// TestEvalCommandSeeds: checkpoints sharing a name are seeds of one
+// method, reported over seeds and per seed.
+func TestEvalCommandSeeds(t *testing.T) {
+	dir := t.TempDir()
+	d := tinyDataset(t, dir, 3, 30)
+	var ckpts []string
+	for _, seed := range []string{"1", "2"} {
+		net, err := model.New(model.Config{}, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "seed-"+seed+".ckpt")
+		if err := model.Save(p, net, nil, map[string]string{"seed": seed}); err != nil {
+			t.Fatal(err)
+		}
+		ckpts = append(ckpts, "pat="+p)
+	}
+	out, err := execute(newEvalCmd(), d, "--method", "truth", "--model", ckpts[0], "--model", ckpts[1], "--model", strings.TrimPrefix(ckpts[0], "pat="))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"over the seeds' averages", "per seed (mean ± sd over frames):", "\npat ", "\nmodel ", "\ntruth ", "pat seed 1", "pat seed 2"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+	// only a model, solved like the paper
+	out, err = execute(newEvalCmd(), d, "--method", "none", "--model", ckpts[1], "--paper", "--frames", "1")
+	if err != nil || !strings.Contains(out, "\npat ") || strings.Contains(out, "truth") {
+		t.Errorf("--method none --paper: %v\n%s", err, out)
+	}
+}
+
+func TestEvalCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	d := tinyDataset(t, dir, 2, 20)
+	garbage := filepath.Join(dir, "garbage.parquet")
+	if err := os.WriteFile(garbage, []byte("not parquet"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown-method", []string{d, "--method", "magic"}, `eval: pipeline: unknown method "magic"`},
+		{"missing-file", []string{filepath.Join(dir, "nope.parquet"), "--method", "truth"}, "nope.parquet: no such file"},
+		{"negative-frames", []string{d, "--frames", "-1"}, "eval: --frames must be >= 0, not -1"},
+		{"negative-workers", []string{d, "--workers", "-2"}, "eval: --workers must be >= 0, not -2"},
+		{"nothing-to-run", []string{d, "--method", "none"}, "eval: no method to run"},
+		{"bad-model-flag", []string{d, "--method", "truth", "--model", "=x.ckpt"}, "bad --model"},
+		{"missing-model", []string{d, "--method", "truth", "--model", filepath.Join(dir, "no.ckpt")}, "no.ckpt"},
+		{"model-named-like-method", []string{d, "--method", "truth", "--model", "truth=x.ckpt"}, `--model name "truth" is also a --method`},
+		{"not-a-dataset", []string{garbage, "--method", "truth"}, `dataset: "` + garbage + `": not a readable Parquet file`},
+		{"no-args", nil, "requires at least 1 arg"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := execute(newEvalCmd(), tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans several lines: %q", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/internal/progress"
+	"github.com/pcttrack/pcttrack/pipeline"
+)
+
+// trackFlags are the flags of `pcttrack track`.
+type trackFlags struct {
+	method, model, out string
+	frames, workers    int
+	paper              bool
+}
+
+func newTrackCmd() *cobra.Command {
+	var f trackFlags
+	cmd := &cobra.Command{
+		Use:   "track D.parquet --method follower|physics|truth [--model CKPT] --out T.parquet",
+		Short: "Reconstruct the tracks of a dataset and write them to a tracks file",
+		Long: "Builds the hit graph of every frame (the paper's cuts), reconstructs its tracks with --method (or\n" +
+			"the learned tracker of checkpoint --model) and writes the tracks that pass the paper's filter\n" +
+			"(more than 4 hits, deepest deposit above 0.0625 MeV) to a Parquet tracks file: one row per track\n" +
+			"hit with the frame, track, order (0 = deepest), the hit's index in its input frame, layer,\n" +
+			"position, deposit and truth event id (see dataset/SCHEMA.md). Frames without hits or with one\n" +
+			"layer are kept in the file as skipped, with the reason. The output is written atomically: an\n" +
+			"error or an interrupt leaves no file.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runTrack(cmd, args[0], &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.method, "method", "", "built-in tracker: follower, physics or truth (default: the --model)")
+	fl.StringVar(&f.model, "model", "", "checkpoint of the learned tracker, [NAME=]PATH")
+	fl.StringVar(&f.out, "out", "", "output tracks file (.parquet), required")
+	fl.BoolVar(&f.paper, "paper", false, "the learned tracker solves each layer pair like the paper (maximum cardinality, no unmatched hits)")
+	fl.IntVar(&f.frames, "frames", 0, "track only the first N frames (0 = all)")
+	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func runTrack(cmd *cobra.Command, in string, f *trackFlags) error {
+	if f.frames < 0 {
+		return fmt.Errorf("track: --frames must be >= 0, not %d", f.frames)
+	}
+	if f.workers < 0 {
+		return fmt.Errorf("track: --workers must be >= 0, not %d", f.workers)
+	}
+	var m pipeline.Method
+	switch {
+	case f.method != "" && f.model != "":
+		return errors.New("track: give --method or --model, not both")
+	case f.model != "":
+		name, path, err := pipeline.ParseModelFlag(f.model)
+		if err != nil {
+			return fmt.Errorf("track: %w", err)
+		}
+		ms, err := pipeline.ModelMethods(name, []string{path}, modelOptions(f.paper))
+		if err != nil {
+			return fmt.Errorf("track: %w", err)
+		}
+		m = ms[0]
+	case f.method != "":
+		var err error
+		if m, err = pipeline.Builtin(f.method); err != nil {
+			return fmt.Errorf("track: %w", err)
+		}
+	default:
+		return errors.New("track: give --method or --model")
+	}
+	r, err := dataset.Open(in)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	n := r.NumFrames()
+	if f.frames > 0 {
+		n = min(n, f.frames)
+	}
+	bar := progress.New(cmd.ErrOrStderr(), int64(n), "track")
+	meta := dataset.TracksMeta{Source: in, Dataset: r.Meta()}
+	sum, rep, err := pipeline.WriteTracks(cmd.Context(), r, f.out, meta, &pipeline.Options{
+		Methods: []pipeline.Method{m}, Workers: f.workers, Limit: f.frames, Progress: func() { bar.Add(1) }})
+	bar.Finish()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %s, %d frames (%d skipped), %d tracks, %d track hits in %.2f s: %.1f frames/s\n",
+		f.out, m.Name, sum.Frames, len(rep.Skipped), sum.Tracks, sum.Hits, rep.Wall.Seconds(), rep.Rate())
+	return err
+}
+
+func init() {
+	rootCmd.AddCommand(newTrackCmd())
+}

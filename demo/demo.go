@@ -1,0 +1,221 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/internal/atomicfile"
+	"github.com/pcttrack/pcttrack/pipeline"
+	"github.com/pcttrack/pcttrack/sim"
+)
+
+// Options configures Run. The zero value is the full demo in memory on
+// all cores.
+type Options struct {
+	// Out is the directory for the outputs; "" keeps everything in
+	// memory. It is created if missing.
+	Out string
+	// Quick runs a smaller demo (a few frames per dataset).
+	Quick bool
+	// Workers is the number of parallel workers for simulation and
+	// tracking; 0 means GOMAXPROCS.
+	Workers int
+	// Seed is the simulation seed; 0 means 1.
+	Seed uint64
+	// Methods are the built-in methods evaluated (pipeline.Builtin);
+	// nil means DefaultMethods.
+	Methods []string
+}
+
+// DefaultMethods are the methods the demo evaluates by default, those of
+// them that are built in: the two baselines and the truth upper bound.
+var DefaultMethods = []string{pipeline.MethodFollower, pipeline.MethodPhysics, pipeline.MethodTruth}
+
+// Dataset is one simulated dataset of the demo.
+type Dataset struct {
+	Name            string // e.g. "water100-p50"
+	Phantom         string // e.g. "water:100"
+	ProtonsPerFrame int
+	Path            string // file written (empty in memory)
+	Meta            dataset.Meta
+	Frames          pipeline.Frames
+}
+
+// State is what the stages of a demo share: each stage reads what the
+// earlier ones left and adds its own results.
+type State struct {
+	Options    Options
+	W          io.Writer // the demo's text output
+	Datasets   []Dataset
+	Evaluation *pipeline.Evaluation
+}
+
+// Stage is one step of the demo.
+type Stage struct {
+	Name string
+	Run  func(ctx context.Context, s *State) error
+}
+
+// DefaultStages returns the stages of the demo: Simulate and Evaluate.
+func DefaultStages() []Stage {
+	return []Stage{{"simulate", Simulate}, {"evaluate", Evaluate}}
+}
+
+// Run runs the stages (nil means DefaultStages) in order, printing a
+// heading and the time of each to w, and returns the final state. It
+// stops at the first error, naming the stage; ctx cancels it.
+func Run(ctx context.Context, w io.Writer, opt *Options, stages []Stage) (*State, error) {
+	var o Options
+	if opt != nil {
+		o = *opt
+	}
+	if o.Workers < 0 {
+		return nil, fmt.Errorf("demo: negative number of workers %d", o.Workers)
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Methods == nil {
+		for _, m := range DefaultMethods {
+			if _, err := pipeline.Builtin(m); err == nil {
+				o.Methods = append(o.Methods, m)
+			}
+		}
+	}
+	if o.Out != "" {
+		if err := os.MkdirAll(o.Out, 0o755); err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+	}
+	if stages == nil {
+		stages = DefaultStages()
+	}
+	s := &State{Options: o, W: w}
+	for _, st := range stages {
+		fmt.Fprintf(w, "== %s\n", st.Name)
+		t0 := time.Now()
+		if err := st.Run(ctx, s); err != nil {
+			return s, fmt.Errorf("demo: %s: %w", st.Name, err)
+		}
+		fmt.Fprintf(w, "(%s: %.1f s)\n\n", st.Name, time.Since(t0).Seconds())
+	}
+	return s, nil
+}
+
+// Sizes returns the protons per frame and frames per dataset of the demo.
+func Sizes(quick bool) (protons []int, frames []int) {
+	if quick {
+		return []int{50, 100, 150}, []int{12, 6, 4}
+	}
+	// 6000 protons per dataset
+	return []int{50, 100, 150}, []int{120, 60, 40}
+}
+
+// Simulate is the first stage: it simulates one dataset of 100 mm of water
+// per number of protons per frame (Sizes), keeps the frames in memory and,
+// with Options.Out, writes them to OUT/NAME.parquet.
+func Simulate(ctx context.Context, s *State) error {
+	protons, frames := Sizes(s.Options.Quick)
+	for k, n := range protons {
+		ph, err := sim.ParsePhantom("water:100")
+		if err != nil {
+			return err
+		}
+		c := sim.Config{Phantom: ph, ProtonsPerFrame: n, Frames: frames[k], Seed: s.Options.Seed + uint64(k), Workers: s.Options.Workers}
+		text, err := sim.MarshalConfig(c)
+		if err != nil {
+			return err
+		}
+		d := Dataset{Name: fmt.Sprintf("water100-p%d", n), Phantom: ph.String(), ProtonsPerFrame: n,
+			Meta: dataset.Meta{Source: "simulate", Geometry: "dtc", Seed: c.Seed, Config: string(text), Frames: int64(c.Frames)}}
+		var hits int
+		err = sim.Run(ctx, c, func(f *dataset.Frame) error {
+			cp := *f
+			cp.Hits = append([]dataset.Hit(nil), f.Hits...)
+			d.Frames = append(d.Frames, cp)
+			hits += len(f.Hits)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(d.Frames) > 0 {
+			d.Meta.Geometry = d.Frames[0].Meta.Geometry
+		}
+		if s.Options.Out != "" {
+			d.Path = filepath.Join(s.Options.Out, d.Name+".parquet")
+			if err := writeDataset(d.Path, d.Meta, d.Frames); err != nil {
+				return err
+			}
+		}
+		where := "in memory"
+		if d.Path != "" {
+			where = d.Path
+		}
+		fmt.Fprintf(s.W, "%s: %d frames of %d protons behind %s, %d hits (%s)\n", d.Name, len(d.Frames), n, d.Phantom, hits, where)
+		s.Datasets = append(s.Datasets, d)
+	}
+	return nil
+}
+
+func writeDataset(path string, meta dataset.Meta, frames []dataset.Frame) error {
+	w, err := dataset.Create(path, meta)
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	for i := range frames {
+		if err := w.Write(&frames[i]); err != nil {
+			return err
+		}
+	}
+	return w.Close()
+}
+
+// Evaluate is the second stage: it evaluates Options.Methods on all
+// datasets (pipeline.Evaluate), prints the metrics table and the
+// throughput and, with Options.Out, writes them to OUT/eval.txt and
+// OUT/eval.json.
+func Evaluate(ctx context.Context, s *State) error {
+	if len(s.Datasets) == 0 {
+		return fmt.Errorf("no datasets (run the simulate stage first)")
+	}
+	ms, err := pipeline.ParseMethods(strings.Join(s.Options.Methods, ","))
+	if err != nil {
+		return err
+	}
+	src := make(pipeline.Concat, len(s.Datasets))
+	for i := range s.Datasets {
+		src[i] = s.Datasets[i].Frames
+	}
+	ev, err := pipeline.Evaluate(ctx, src, &pipeline.Options{Methods: ms, Workers: s.Options.Workers})
+	if err != nil {
+		return err
+	}
+	s.Evaluation = ev
+	var text strings.Builder
+	if err := ev.WriteText(&text); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(s.W, text.String()); err != nil {
+		return err
+	}
+	if s.Options.Out == "" {
+		return nil
+	}
+	if err := atomicfile.WriteFile(filepath.Join(s.Options.Out, "eval.txt"), []byte(text.String())); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(ev, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(s.Options.Out, "eval.json"), append(js, '\n'))
+}

@@ -1,0 +1,227 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/metrics"
+)
+
+// Evaluation is the result of Evaluate.
+type Evaluation struct {
+	// Groups has one entry per (method, phantom, protons per frame, seed):
+	// the per-frame metrics averaged over frames (sample sd).
+	Groups []metrics.Group `json:"groups"`
+	// Table is what WriteText prints: Groups, except that the groups of a
+	// method with several seeds are merged by metrics.OverSeeds (mean ± sd
+	// of the per-seed averages, as the paper's tables).
+	Table []metrics.Group `json:"table"`
+	// Report is the frame loop's report: skips and stage times.
+	Report *Report `json:"report"`
+}
+
+// Evaluate runs the methods of opt on the frames of src (see Run) and
+// aggregates their metrics by method, phantom, protons per frame and seed
+// (metrics.Aggregator). opt.NoMetrics is ignored. The result does not
+// depend on the number of workers.
+func Evaluate(ctx context.Context, src Source, opt *Options) (*Evaluation, error) {
+	var o Options
+	if opt != nil {
+		o = *opt
+	}
+	o.NoMetrics = false
+	var agg metrics.Aggregator
+	rep, err := Run(ctx, src, &o, func(out *Output) error {
+		m := &out.Frame.Meta
+		for i, meth := range o.Methods {
+			agg.Add(metrics.Key{Method: meth.Name, Phantom: m.Phantom, ProtonsPerFrame: m.ProtonsPerFrame, Seed: meth.Seed}, out.Metrics[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ev := &Evaluation{Groups: agg.Groups(), Report: rep}
+	ev.Table = seedTable(ev.Groups)
+	return ev, nil
+}
+
+// seedTable merges over seeds the groups of methods that have more than
+// one seed and keeps the others as they are.
+func seedTable(groups []metrics.Group) []metrics.Group {
+	seeds := map[string]map[uint64]bool{}
+	for _, g := range groups {
+		if seeds[g.Key.Method] == nil {
+			seeds[g.Key.Method] = map[uint64]bool{}
+		}
+		seeds[g.Key.Method][g.Key.Seed] = true
+	}
+	var single, multi []metrics.Group
+	for _, g := range groups {
+		if len(seeds[g.Key.Method]) > 1 {
+			multi = append(multi, g)
+		} else {
+			single = append(single, g)
+		}
+	}
+	if len(multi) == 0 {
+		return groups
+	}
+	out := append(single, metrics.OverSeeds(multi)...)
+	slices.SortStableFunc(out, func(a, b metrics.Group) int { return strings.Compare(a.Key.Method, b.Key.Method) })
+	return out
+}
+
+// WriteText prints the metrics table (metrics.WriteTable), the per-seed
+// table when some method has several seeds, the skipped frames and the
+// throughput of each stage.
+func (e *Evaluation) WriteText(w io.Writer) error {
+	multi := len(e.Table) != len(e.Groups)
+	if multi {
+		if _, err := fmt.Fprintln(w, "mean ± sd over frames; for methods with several seeds, mean ± sd (population) over the seeds' averages:"); err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+	}
+	if err := metrics.WriteTable(w, e.Table); err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(w, "\npurity / efficiency %, the paper's layout:"); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	if err := WritePaperTable(w, e.Table); err != nil {
+		return err
+	}
+	if multi {
+		if _, err := fmt.Fprintln(w, "\nper seed (mean ± sd over frames):"); err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		if err := metrics.WriteTable(w, e.Groups); err != nil {
+			return err
+		}
+	}
+	if _, err := fmt.Fprintln(w); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	return e.Report.WriteText(w)
+}
+
+// WriteText prints the skipped frames grouped by reason and the
+// throughput of the frame loop and of each stage.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	if len(r.Skipped) > 0 {
+		fmt.Fprintf(&b, "skipped %d frames:", len(r.Skipped))
+		var reasons []string
+		byReason := map[string][]int64{}
+		for _, s := range r.Skipped {
+			if byReason[s.Reason] == nil {
+				reasons = append(reasons, s.Reason)
+			}
+			byReason[s.Reason] = append(byReason[s.Reason], s.Frame)
+		}
+		for i, reason := range reasons {
+			if i > 0 {
+				b.WriteByte(';')
+			}
+			fr := byReason[reason]
+			slices.Sort(fr)
+			fmt.Fprintf(&b, " %d %s (frame %s)", len(fr), reason, dataset.FormatRanges(fr))
+		}
+		b.WriteByte('\n')
+	}
+	n := r.Frames + len(r.Skipped)
+	workers := "workers"
+	if r.Workers == 1 {
+		workers = "worker"
+	}
+	fmt.Fprintf(&b, "%d frames on %d %s in %.2f s: %.1f frames/s\n", n, r.Workers, workers, r.Wall.Seconds(), r.Rate())
+	width := len("stage")
+	for _, s := range r.Stages {
+		width = max(width, len(s.Name))
+	}
+	fmt.Fprintf(&b, "%-*s  %6s  %11s  %s\n", width, "stage", "frames", "ms/frame", "frames/s per core")
+	for _, s := range r.Stages {
+		ms := 0.0
+		if s.Frames > 0 {
+			ms = 1e3 * s.Time.Seconds() / float64(s.Frames)
+		}
+		fmt.Fprintf(&b, "%-*s  %6d  %11.3f  %.1f\n", width, s.Name, s.Frames, ms, s.Rate)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	return nil
+}
+
+// WritePaperTable writes groups in the layout of the paper's result tables:
+// one row per (protons per frame, method), one column per phantom (ordered
+// as the groups are, i.e. by thickness), cells "purity ± sd / efficiency ±
+// sd" in percent; "-" where a combination is missing. Groups that differ
+// only in seed should be merged first (metrics.OverSeeds), else the last
+// one wins.
+func WritePaperTable(w io.Writer, groups []metrics.Group) error {
+	type row struct {
+		ppf    int
+		method string
+	}
+	var rows []row
+	var phantoms []string
+	cells := map[row]map[string]string{}
+	for _, g := range groups {
+		r := row{g.Key.ProtonsPerFrame, g.Key.Method}
+		if cells[r] == nil {
+			cells[r] = map[string]string{}
+			rows = append(rows, r)
+		}
+		if !slices.Contains(phantoms, g.Key.Phantom) {
+			phantoms = append(phantoms, g.Key.Phantom)
+		}
+		cells[r][g.Key.Phantom] = fmt.Sprintf("%.1f ± %.1f / %.1f ± %.1f",
+			100*g.Purity.Mean, 100*g.Purity.SD, 100*g.Efficiency.Mean, 100*g.Efficiency.SD)
+	}
+	slices.SortStableFunc(rows, func(a, b row) int { return a.ppf - b.ppf })
+	table := [][]string{append([]string{"p/frame", "method"}, phantoms...)}
+	for _, r := range rows {
+		line := []string{fmt.Sprint(r.ppf), r.method}
+		for _, ph := range phantoms {
+			c, ok := cells[r][ph]
+			if !ok {
+				c = "-"
+			}
+			line = append(line, c)
+		}
+		table = append(table, line)
+	}
+	width := make([]int, len(table[0]))
+	for _, l := range table {
+		for j, c := range l {
+			width[j] = max(width[j], utf8.RuneCountInString(c))
+		}
+	}
+	var b strings.Builder
+	for _, l := range table {
+		for j, c := range l {
+			if j > 0 {
+				b.WriteString("  ")
+			}
+			pad := strings.Repeat(" ", width[j]-utf8.RuneCountInString(c))
+			if j == 0 {
+				b.WriteString(pad + c)
+			} else if j < len(l)-1 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(c)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	return nil
+}
