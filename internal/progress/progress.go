@@ -108,7 +108,7 @@ func (b *Bar) logLine(now time.Time) {
 	rate := float64(b.done) / el.Seconds()
 	eta := "?"
 	if rate > 0 && b.total > 0 {
-		eta = (time.Duration(float64(b.total-b.done)/rate) * time.Second / time.Second).Round(time.Second).String()
+		eta = time.Duration(float64(b.total-b.done) / rate * float64(time.Second)).Round(time.Second).String()
 	}
 	pct := 0.0
 	if b.total > 0 {

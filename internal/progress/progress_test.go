@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPlainLines(t *testing.T) {
@@ -26,4 +27,14 @@ func TestPlainLines(t *testing.T) {
 	}
 	var nb *Bar
 	nb.Add(1) // nil is a no-op
+}
+
+func TestETA(t *testing.T) {
+	var buf bytes.Buffer
+	b := New(&buf, 100, "train")
+	b.done = 25
+	b.logLine(b.start.Add(50 * time.Second)) // 0.5/s, 75 left: 2m30s
+	if got := buf.String(); !strings.Contains(got, "eta 2m30s") {
+		t.Errorf("line %q, want eta 2m30s", got)
+	}
 }
