@@ -14,6 +14,7 @@ import (
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/pipeline"
 	"github.com/pcttrack/pcttrack/sim"
+	"github.com/pcttrack/pcttrack/track"
 )
 
 // Options configures Run. The zero value is the full demo in memory on
@@ -32,7 +33,19 @@ type Options struct {
 	// Methods are the built-in methods evaluated (pipeline.Builtin);
 	// nil means DefaultMethods.
 	Methods []string
+	// Train lists the training configs (train.LoadConfig: file or
+	// embedded name) of the learned trackers the train stage makes; nil
+	// means DefaultTrain.
+	Train []string
+	// Progress receives the training progress bars or lines; nil means
+	// none.
+	Progress io.Writer
 }
+
+// DefaultTrain are the training configs of the demo: the paper's
+// line-graph model trained two-step (PTT) and end to end through the
+// solver (PAT), both small enough to train in well under a minute each.
+var DefaultTrain = []string{"small-ptt", "small-pat"}
 
 // DefaultMethods are the methods the demo evaluates by default, those of
 // them that are built in: the two baselines and the truth upper bound.
@@ -54,7 +67,14 @@ type State struct {
 	Options    Options
 	W          io.Writer // the demo's text output
 	Datasets   []Dataset
+	Models     []Model
 	Evaluation *pipeline.Evaluation
+	// Times are the wall times of the stages done so far.
+	Times []StageTime
+	// Report is the path of the written report (REPORT.md).
+	Report string
+
+	start time.Time
 }
 
 // Stage is one step of the demo.
@@ -63,9 +83,10 @@ type Stage struct {
 	Run  func(ctx context.Context, s *State) error
 }
 
-// DefaultStages returns the stages of the demo: Simulate and Evaluate.
+// DefaultStages returns the stages of the demo: Simulate, Train,
+// Evaluate and WriteReport.
 func DefaultStages() []Stage {
-	return []Stage{{"simulate", Simulate}, {"evaluate", Evaluate}}
+	return []Stage{{"simulate", Simulate}, {"train", Train}, {"evaluate", Evaluate}, {"report", WriteReport}}
 }
 
 // Run runs the stages (nil means DefaultStages) in order, printing a
@@ -89,24 +110,42 @@ func Run(ctx context.Context, w io.Writer, opt *Options, stages []Stage) (*State
 			}
 		}
 	}
+	if o.Train == nil {
+		o.Train = DefaultTrain
+	}
 	if o.Out != "" {
 		if err := os.MkdirAll(o.Out, 0o755); err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
+	} else {
+		dir, err := os.MkdirTemp("", "pcttrack-demo-")
+		if err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		o.Out = dir
 	}
 	if stages == nil {
 		stages = DefaultStages()
 	}
-	s := &State{Options: o, W: w}
+	s := &State{Options: o, W: w, start: time.Now()}
 	for _, st := range stages {
 		fmt.Fprintf(w, "== %s\n", st.Name)
 		t0 := time.Now()
 		if err := st.Run(ctx, s); err != nil {
 			return s, fmt.Errorf("demo: %s: %w", st.Name, err)
 		}
-		fmt.Fprintf(w, "(%s: %.1f s)\n\n", st.Name, time.Since(t0).Seconds())
+		d := time.Since(t0)
+		s.Times = append(s.Times, StageTime{st.Name, d})
+		fmt.Fprintf(w, "(%s: %.1f s)\n\n", st.Name, d.Seconds())
 	}
 	return s, nil
+}
+
+// StageTime is the wall time of one stage.
+type StageTime struct {
+	Stage string
+	Time  time.Duration
 }
 
 // Sizes returns the protons per frame and frames per dataset of the demo.
@@ -179,8 +218,8 @@ func writeDataset(path string, meta dataset.Meta, frames []dataset.Frame) error 
 	return w.Close()
 }
 
-// Evaluate is the second stage: it evaluates Options.Methods on all
-// datasets (pipeline.Evaluate), prints the metrics table and the
+// Evaluate is the third stage: it evaluates Options.Methods and the
+// trained Models on all datasets (pipeline.Evaluate), prints the metrics table and the
 // throughput and, with Options.Out, writes them to OUT/eval.txt and
 // OUT/eval.json.
 func Evaluate(ctx context.Context, s *State) error {
@@ -190,6 +229,15 @@ func Evaluate(ctx context.Context, s *State) error {
 	ms, err := pipeline.ParseMethods(strings.Join(s.Options.Methods, ","))
 	if err != nil {
 		return err
+	}
+	for _, m := range s.Models {
+		// the tracker solves and filters as in the model's validation
+		mm, err := pipeline.ModelMethods(m.Name, []string{m.Checkpoint},
+			&track.ModelOptions{Assign: m.Config.Assign, Filter: m.Config.Filter})
+		if err != nil {
+			return err
+		}
+		ms = append(ms, mm...)
 	}
 	src := make(pipeline.Concat, len(s.Datasets))
 	for i := range s.Datasets {
@@ -210,12 +258,12 @@ func Evaluate(ctx context.Context, s *State) error {
 	if s.Options.Out == "" {
 		return nil
 	}
-	if err := atomicfile.WriteFile(filepath.Join(s.Options.Out, "eval.txt"), []byte(text.String())); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(s.Options.Out, FileEval), []byte(text.String())); err != nil {
 		return err
 	}
 	js, err := json.MarshalIndent(ev, "", "  ")
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(s.Options.Out, "eval.json"), append(js, '\n'))
+	return atomicfile.WriteFile(filepath.Join(s.Options.Out, FileJSON), append(js, '\n'))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +13,9 @@ import (
 )
 
 func TestRunQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two models")
+	}
 	var out strings.Builder
 	extra := demo.Stage{Name: "count", Run: func(_ context.Context, s *demo.State) error {
 		n := 0
@@ -23,12 +28,13 @@ func TestRunQuick(t *testing.T) {
 		_, err := fmt.Fprintln(s.W, "frames:", n)
 		return err
 	}}
+	dir := t.TempDir()
 	stages := append(demo.DefaultStages(), extra)
-	s, err := demo.Run(context.Background(), &out, &demo.Options{Quick: true, Workers: 2, Methods: []string{"truth"}}, stages)
+	s, err := demo.Run(context.Background(), &out, &demo.Options{Quick: true, Workers: 2, Out: dir}, stages)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Datasets) != 3 || s.Datasets[2].ProtonsPerFrame != 150 || s.Datasets[0].Path != "" {
+	if len(s.Datasets) != 3 || s.Datasets[2].ProtonsPerFrame != 150 || s.Datasets[0].Path != filepath.Join(dir, "water100-p50.parquet") {
 		t.Fatalf("datasets %+v", s.Datasets)
 	}
 	for _, d := range s.Datasets {
@@ -38,17 +44,52 @@ func TestRunQuick(t *testing.T) {
 			}
 		}
 	}
-	g := s.Evaluation.Groups
-	if len(g) != 3 || g[0].Key.ProtonsPerFrame != 50 || g[0].Frames != 12 || g[2].Frames != 4 {
-		t.Errorf("groups %+v", g)
+	if len(s.Models) != 2 || s.Models[0].Name != "ptt" || s.Models[1].Name != "pat" {
+		t.Fatalf("models %+v", s.Models)
 	}
-	// the truth upper bound is perfectly pure
+	for _, m := range s.Models {
+		if m.Summary.Steps != 30 || len(m.Steps) != 30 || len(m.Validations) != 3 {
+			t.Errorf("%s: %d steps, %d recorded, %d validations", m.Name, m.Summary.Steps, len(m.Steps), len(m.Validations))
+		}
+	}
+	// groups: (follower, pat, physics, ptt, truth) × (50, 100, 150)
+	g := s.Evaluation.Groups
+	if len(g) != 15 {
+		t.Fatalf("%d groups: %+v", len(g), g)
+	}
+	byName := map[string]float64{}
 	for _, gr := range g {
-		if gr.Purity.Mean != 1 || gr.Counts.SelectedFalse != 0 {
+		if gr.Key.ProtonsPerFrame == 50 {
+			byName[gr.Key.Method] = gr.Purity.Mean
+			if gr.Frames != 12 {
+				t.Errorf("%+v: %d frames", gr.Key, gr.Frames)
+			}
+		}
+		// the truth upper bound is perfectly pure
+		if gr.Key.Method == "truth" && (gr.Purity.Mean != 1 || gr.Counts.SelectedFalse != 0) {
 			t.Errorf("%+v: truth purity %v with %d false segments", gr.Key, gr.Purity.Mean, gr.Counts.SelectedFalse)
 		}
 	}
-	for _, want := range []string{"== simulate", "== evaluate", "== count", "frames: 22", "water100-p100: 6 frames of 100 protons"} {
+	// 30 steps already make a usable PTT tracker at 50 protons per frame
+	// (an untrained one is below 20 %)
+	if byName["ptt"] < 0.8 {
+		t.Errorf("ptt purity at 50 p/frame %.3f", byName["ptt"])
+	}
+	for _, f := range []string{demo.FileReport, demo.FileCurves, demo.FileVersus, demo.FileEvent, demo.FileEval, demo.FileJSON, "train/pat/best.ckpt"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	md, err := os.ReadFile(s.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| ptt | small-ptt | PTT", "(curves.png)", "(event.png)", "reconstructed by **pat**", "--model pat=runs/pat/seed-0/best.ckpt"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+	for _, want := range []string{"== simulate", "== train", "== evaluate", "== report", "== count", "frames: 22", "water100-p100: 6 frames of 100 protons"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -65,8 +106,10 @@ func TestRunErrors(t *testing.T) {
 	}{
 		{"stage-error", demo.Options{Quick: true}, []demo.Stage{fail}, "demo: train: no data"},
 		{"evaluate-without-data", demo.Options{Quick: true}, []demo.Stage{{"evaluate", demo.Evaluate}}, "demo: evaluate: no datasets"},
+		{"report-without-evaluation", demo.Options{Quick: true}, []demo.Stage{{"report", demo.WriteReport}}, "demo: report: no evaluation"},
 		{"negative-workers", demo.Options{Workers: -1}, nil, "demo: negative number of workers -1"},
-		{"unknown-method", demo.Options{Quick: true, Methods: []string{"magic"}}, nil, `demo: evaluate: pipeline: unknown method "magic"`},
+		{"unknown-method", demo.Options{Quick: true, Train: []string{}, Methods: []string{"magic"}}, nil, `demo: evaluate: pipeline: unknown method "magic"`},
+		{"unknown-config", demo.Options{Quick: true, Train: []string{"no-such-config"}}, nil, `demo: train: `},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,5 +124,27 @@ func TestRunErrors(t *testing.T) {
 	cancel()
 	if _, err := demo.Run(ctx, &strings.Builder{}, &demo.Options{Quick: true}, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled demo: %v", err)
+	}
+}
+
+// Without models the demo still reports the baselines.
+func TestRunBaselinesOnly(t *testing.T) {
+	dir := t.TempDir()
+	s, err := demo.Run(context.Background(), &strings.Builder{}, &demo.Options{Quick: true, Train: []string{}, Out: dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Models) != 0 || len(s.Evaluation.Groups) != 9 {
+		t.Fatalf("%d models, %d groups", len(s.Models), len(s.Evaluation.Groups))
+	}
+	md, err := os.ReadFile(filepath.Join(dir, demo.FileReport))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(md), "## Training") || !strings.Contains(string(md), "reconstructed by **physics**") {
+		t.Errorf("report:\n%s", md)
+	}
+	if _, err := os.Stat(filepath.Join(dir, demo.FileCurves)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("curves without models: %v", err)
 	}
 }
