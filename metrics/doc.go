@@ -44,4 +44,9 @@
 // Aggregator; OverSeeds then averages the per-seed means with the population
 // standard deviation (numpy's std), which is how the paper's tables report
 // "mean ± sd over 5 seeds".
+//
+// Seed stability (Disagreement, Stability) compares the final assignments
+// (selected segments) of two training seeds of one method on the same
+// frames: the share of candidate segments assigned differently, pooled over
+// frames per seed pair and averaged over pairs.
 package metrics

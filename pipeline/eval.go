@@ -21,13 +21,20 @@ type Evaluation struct {
 	// method with several seeds are merged by metrics.OverSeeds (mean ± sd
 	// of the per-seed averages, as the paper's tables).
 	Table []metrics.Group `json:"table"`
+	// Stability has one entry per (method, phantom, protons per frame)
+	// for methods with several seeds: the share of candidate segments
+	// whose final assignment differs between two seeds
+	// (metrics.Stability over all seed pairs).
+	Stability []metrics.StabilityGroup `json:"stability,omitempty"`
 	// Report is the frame loop's report: skips and stage times.
 	Report *Report `json:"report"`
 }
 
 // Evaluate runs the methods of opt on the frames of src (see Run) and
 // aggregates their metrics by method, phantom, protons per frame and seed
-// (metrics.Aggregator). opt.NoMetrics is ignored. The result does not
+// (metrics.Aggregator); for methods with several seeds it also compares
+// the final assignments of every pair of seeds frame by frame
+// (metrics.Stability). opt.NoMetrics is ignored. The result does not
 // depend on the number of workers.
 func Evaluate(ctx context.Context, src Source, opt *Options) (*Evaluation, error) {
 	var o Options
@@ -36,19 +43,44 @@ func Evaluate(ctx context.Context, src Source, opt *Options) (*Evaluation, error
 	}
 	o.NoMetrics = false
 	var agg metrics.Aggregator
+	var stab metrics.Stability
+	pairs := seedPairs(o.Methods)
 	rep, err := Run(ctx, src, &o, func(out *Output) error {
 		m := &out.Frame.Meta
 		for i, meth := range o.Methods {
 			agg.Add(metrics.Key{Method: meth.Name, Phantom: m.Phantom, ProtonsPerFrame: m.ProtonsPerFrame, Seed: meth.Seed}, out.Metrics[i])
+		}
+		for _, p := range pairs {
+			a, b := o.Methods[p[0]], o.Methods[p[1]]
+			differ, union, err := metrics.Disagreement(out.Results[p[0]].Selected, out.Results[p[1]].Selected)
+			if err != nil {
+				return fmt.Errorf("pipeline: frame %d: %s: %w", m.Frame, a.Name, err)
+			}
+			stab.Add(metrics.Key{Method: a.Name, Phantom: m.Phantom, ProtonsPerFrame: m.ProtonsPerFrame},
+				a.Seed, b.Seed, len(out.Graph.Src), differ, union)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	ev := &Evaluation{Groups: agg.Groups(), Report: rep}
+	ev := &Evaluation{Groups: agg.Groups(), Stability: stab.Groups(), Report: rep}
 	ev.Table = seedTable(ev.Groups)
 	return ev, nil
+}
+
+// seedPairs returns the index pairs (i < j) of methods that share a name
+// but differ in seed: the runs whose assignments Evaluate compares.
+func seedPairs(ms []Method) [][2]int {
+	var p [][2]int
+	for i := range ms {
+		for j := i + 1; j < len(ms); j++ {
+			if ms[i].Name == ms[j].Name && ms[i].Seed != ms[j].Seed {
+				p = append(p, [2]int{i, j})
+			}
+		}
+	}
+	return p
 }
 
 // seedTable merges over seeds the groups of methods that have more than
@@ -78,8 +110,8 @@ func seedTable(groups []metrics.Group) []metrics.Group {
 }
 
 // WriteText prints the metrics table (metrics.WriteTable), the per-seed
-// table when some method has several seeds, the skipped frames and the
-// throughput of each stage.
+// table and the seed stability when some method has several seeds, the
+// skipped frames and the throughput of each stage.
 func (e *Evaluation) WriteText(w io.Writer) error {
 	multi := len(e.Table) != len(e.Groups)
 	if multi {
@@ -104,10 +136,40 @@ func (e *Evaluation) WriteText(w io.Writer) error {
 			return err
 		}
 	}
+	if len(e.Stability) > 0 {
+		if _, err := fmt.Fprintln(w, "\nseed stability: final assignments that differ between two seeds (mean ± sd over seed pairs):"); err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		if err := WriteStability(w, e.Stability); err != nil {
+			return err
+		}
+	}
 	if _, err := fmt.Fprintln(w); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	return e.Report.WriteText(w)
+}
+
+// WriteStability writes the seed-stability groups as an aligned table:
+// method, phantom, protons per frame, seeds, seed pairs, frames, and the
+// differing assignments in percent of the candidate segments and of the
+// segments selected by either seed.
+func WriteStability(w io.Writer, groups []metrics.StabilityGroup) error {
+	var b strings.Builder
+	mw, pw := len("method"), len("phantom")
+	for _, g := range groups {
+		mw, pw = max(mw, utf8.RuneCountInString(g.Key.Method)), max(pw, utf8.RuneCountInString(g.Key.Phantom))
+	}
+	fmt.Fprintf(&b, "%-*s  %-*s  %7s  %5s  %5s  %6s  %17s  %17s\n", mw, "method", pw, "phantom", "p/frame", "seeds", "pairs", "frames", "% of candidates", "% of selected")
+	for _, g := range groups {
+		fmt.Fprintf(&b, "%-*s  %-*s  %7d  %5d  %5d  %6d  %17s  %17s\n", mw, g.Key.Method, pw, g.Key.Phantom, g.Key.ProtonsPerFrame,
+			g.Seeds, g.Pairs, g.Frames, fmt.Sprintf("%.3f ± %.3f", 100*g.OfEdges.Mean, 100*g.OfEdges.SD),
+			fmt.Sprintf("%.2f ± %.2f", 100*g.OfSelected.Mean, 100*g.OfSelected.SD))
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	return nil
 }
 
 // WriteText prints the skipped frames grouped by reason and the

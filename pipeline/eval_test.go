@@ -266,3 +266,56 @@ func TestWritePaperTable(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+func TestEvaluateStability(t *testing.T) {
+	src := synth(5, 4)
+	tm := truth(t)
+	pm, err := pipeline.Builtin(pipeline.MethodPhysics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "same": two identical runs; "mixed": truth and physics posing as two
+	// seeds of one method, so their disagreement is what Disagreement gives
+	methods := []pipeline.Method{renamed(tm, "same", 1), renamed(tm, "same", 2), renamed(tm, "mixed", 1), renamed(pm, "mixed", 2), tm}
+	ev, err := pipeline.Evaluate(context.Background(), src, &pipeline.Options{Methods: methods, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var differ, union, edges int
+	_, err = pipeline.Run(context.Background(), src, &pipeline.Options{Methods: []pipeline.Method{tm, pm}, NoMetrics: true}, func(o *pipeline.Output) error {
+		d, u, err := metrics.Disagreement(o.Results[0].Selected, o.Results[1].Selected)
+		differ, union, edges = differ+d, union+u, edges+len(o.Graph.Src)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if differ == 0 {
+		t.Fatal("truth and physics agree everywhere: the test shows nothing")
+	}
+	if len(ev.Stability) != 2 {
+		t.Fatalf("stability %+v, want mixed and same", ev.Stability)
+	}
+	mixed, same := ev.Stability[0], ev.Stability[1]
+	if mixed.Key.Method != "mixed" || mixed.Pairs != 1 || mixed.Frames != 4 || mixed.Seeds != 2 {
+		t.Errorf("mixed %+v", mixed)
+	}
+	if want := float64(differ) / float64(edges); mixed.OfEdges.Mean != want {
+		t.Errorf("mixed differs on %v of the edges, want %v", mixed.OfEdges.Mean, want)
+	}
+	if want := float64(differ) / float64(union); mixed.OfSelected.Mean != want {
+		t.Errorf("mixed differs on %v of the selected, want %v", mixed.OfSelected.Mean, want)
+	}
+	if same.Key.Method != "same" || same.OfEdges.Mean != 0 || same.OfSelected.Mean != 0 {
+		t.Errorf("identical runs differ: %+v", same)
+	}
+	var b strings.Builder
+	if err := ev.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"seed stability", "% of candidates", "0.000 ± 0.000"} {
+		if !strings.Contains(b.String(), s) {
+			t.Errorf("text lacks %q:\n%s", s, b.String())
+		}
+	}
+}

@@ -10,18 +10,21 @@ import (
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/progress"
+	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/pipeline"
+	"github.com/pcttrack/pcttrack/plot"
 	"github.com/pcttrack/pcttrack/track"
 )
 
 // evalFlags are the flags of `pcttrack eval`.
 type evalFlags struct {
-	methods string
-	models  []string
-	json    bool
-	paper   bool
-	frames  int
-	workers int
+	methods       string
+	models        []string
+	json          bool
+	paper         bool
+	frames        int
+	workers       int
+	stabilityPlot string
 }
 
 // evalOutput is the --json document of `pcttrack eval`.
@@ -51,7 +54,10 @@ func newEvalCmd() *cobra.Command {
 			"repeat it (or use a shell glob such as runs/x/seed-*/best.ckpt) for several training seeds, which\n" +
 			"are then reported as mean ± sd over the seeds as in the paper's tables. NAME=CKPT names the\n" +
 			"method (default \"model\"); checkpoints sharing a name are seeds of one method. --method none\n" +
-			"evaluates only the models. Frames without hits or with one layer are skipped and reported.",
+			"evaluates only the models. Frames without hits or with one layer are skipped and reported.\n\n" +
+			"With several seeds of a method, eval also compares their final assignments frame by frame and\n" +
+			"prints the share of candidate segments (and of selected ones) that two seeds assign differently;\n" +
+			"--stability-plot draws it as a bar chart.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, args, &f) },
 	}
@@ -62,6 +68,7 @@ func newEvalCmd() *cobra.Command {
 	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality, no unmatched hits)")
 	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each dataset (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	fl.StringVar(&f.stabilityPlot, "stability-plot", "", "draw the seed stability (share of candidate segments assigned differently by two seeds) to this .png or .svg")
 	return cmd
 }
 
@@ -133,9 +140,17 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	if f.workers < 0 {
 		return fmt.Errorf("eval: --workers must be >= 0, not %d", f.workers)
 	}
+	if f.stabilityPlot != "" {
+		if _, err := plot.FormatOf(f.stabilityPlot); err != nil {
+			return fmt.Errorf("eval: --stability-plot: %w", err)
+		}
+	}
 	ms, err := evalMethods(f.methods, f.models, modelOptions(f.paper))
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
+	}
+	if f.stabilityPlot != "" && !hasSeeds(ms) {
+		return errors.New("eval: --stability-plot needs a method with two or more seeds (repeat --model NAME=CKPT)")
 	}
 	src, rs, err := openSources(args)
 	if err != nil {
@@ -150,6 +165,11 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	if err != nil {
 		return err
 	}
+	if f.stabilityPlot != "" {
+		if err := plot.Stability(f.stabilityPlot, stabilityBars(ev.Stability), nil); err != nil {
+			return err
+		}
+	}
 	out := cmd.OutOrStdout()
 	if f.json {
 		doc := evalOutput{Files: args, Evaluation: ev}
@@ -161,6 +181,39 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 		return enc.Encode(doc)
 	}
 	return ev.WriteText(out)
+}
+
+// hasSeeds reports whether some method has runs of two seeds.
+func hasSeeds(ms []pipeline.Method) bool {
+	for i := range ms {
+		for j := i + 1; j < len(ms); j++ {
+			if ms[i].Name == ms[j].Name && ms[i].Seed != ms[j].Seed {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stabilityBars turns the seed stability into bars: one per method, grouped
+// by what varies among the groups (phantom, protons per frame).
+func stabilityBars(groups []metrics.StabilityGroup) []plot.Bar {
+	phantoms, protons := map[string]bool{}, map[int]bool{}
+	for _, g := range groups {
+		phantoms[g.Key.Phantom], protons[g.Key.ProtonsPerFrame] = true, true
+	}
+	bars := make([]plot.Bar, len(groups))
+	for i, g := range groups {
+		var parts []string
+		if len(phantoms) > 1 {
+			parts = append(parts, g.Key.Phantom)
+		}
+		if len(protons) > 1 {
+			parts = append(parts, fmt.Sprintf("%d p/frame", g.Key.ProtonsPerFrame))
+		}
+		bars[i] = plot.Bar{Label: g.Key.Method, Group: strings.Join(parts, ", "), Value: g.OfEdges.Mean, SD: g.OfEdges.SD}
+	}
+	return bars
 }
 
 // modelOptions are the learned trackers' options for the --paper flag.

@@ -98,8 +98,8 @@ func TestEvalCommandSeeds(t *testing.T) {
 	dir := t.TempDir()
 	d := tinyDataset(t, dir, 3, 30)
 	var ckpts []string
-	for _, seed := range []string{"1", "2"} {
-		net, err := model.New(model.Config{}, rand.New(rand.NewPCG(1, 1)))
+	for i, seed := range []string{"1", "2"} {
+		net, err := model.New(model.Config{}, rand.New(rand.NewPCG(1, uint64(i))))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,14 +109,32 @@ func TestEvalCommandSeeds(t *testing.T) {
 		}
 		ckpts = append(ckpts, "pat="+p)
 	}
-	out, err := execute(newEvalCmd(), d, "--method", "truth", "--model", ckpts[0], "--model", ckpts[1], "--model", strings.TrimPrefix(ckpts[0], "pat="))
+	fig := filepath.Join(dir, "stability.png")
+	out, err := execute(newEvalCmd(), d, "--method", "truth", "--model", ckpts[0], "--model", ckpts[1], "--model", strings.TrimPrefix(ckpts[0], "pat="),
+		"--stability-plot", fig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"over the seeds' averages", "per seed (mean ± sd over frames):", "\npat ", "\nmodel ", "\ntruth ", "pat seed 1", "pat seed 2"} {
+	for _, s := range []string{"over the seeds' averages", "per seed (mean ± sd over frames):", "\npat ", "\nmodel ", "\ntruth ", "pat seed 1", "pat seed 2",
+		"seed stability", "% of candidates"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
+	}
+	if st, err := os.Stat(fig); err != nil || st.Size() < 1000 {
+		t.Errorf("stability plot: %v", err)
+	}
+	// two differently initialised networks disagree somewhere
+	js, err := execute(newEvalCmd(), d, "--method", "none", "--model", ckpts[0], "--model", ckpts[1], "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc evalOutput
+	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if st := doc.Evaluation.Stability; len(st) != 1 || st[0].Pairs != 1 || !(st[0].OfEdges.Mean > 0 && st[0].OfEdges.Mean < 1) {
+		t.Errorf("stability %+v", st)
 	}
 	// only a model, solved like the paper
 	out, err = execute(newEvalCmd(), d, "--method", "none", "--model", ckpts[1], "--paper", "--frames", "1")
@@ -147,6 +165,8 @@ func TestEvalCommandErrors(t *testing.T) {
 		{"model-named-like-method", []string{d, "--method", "truth", "--model", "truth=x.ckpt"}, `--model name "truth" is also a --method`},
 		{"not-a-dataset", []string{garbage, "--method", "truth"}, `dataset: "` + garbage + `": not a readable Parquet file`},
 		{"no-args", nil, "requires at least 1 arg"},
+		{"stability-without-seeds", []string{d, "--method", "truth", "--stability-plot", filepath.Join(dir, "s.png")}, "--stability-plot needs a method with two or more seeds"},
+		{"stability-bad-format", []string{d, "--method", "truth", "--stability-plot", filepath.Join(dir, "s.txt")}, "eval: --stability-plot:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
