@@ -60,7 +60,7 @@ type stabilityKey struct {
 }
 
 type stabilityAcc struct {
-	frames                int
+	frames               int
 	edges, differ, union int64
 }
 
