@@ -166,7 +166,14 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 		return err
 	}
 	if f.stabilityPlot != "" {
-		if err := plot.Stability(f.stabilityPlot, stabilityBars(ev.Stability), nil); err != nil {
+		bars := stabilityBars(ev.Stability)
+		groups := map[string]bool{}
+		for _, b := range bars {
+			groups[b.Group] = true
+		}
+		// values above more than a few bars per method overlap
+		opt := &plot.StabilityOptions{YLabel: "assigned differently by two seeds (% of candidate segments)", NoValues: len(groups) > 3}
+		if err := plot.Stability(f.stabilityPlot, bars, opt); err != nil {
 			return err
 		}
 	}
