@@ -56,7 +56,7 @@ type Dataset struct {
 	Name            string // e.g. "water100-p50"
 	Phantom         string // e.g. "water:100"
 	ProtonsPerFrame int
-	Path            string // file written (empty in memory)
+	Path            string // file written in Options.Out
 	Meta            dataset.Meta
 	Frames          pipeline.Frames
 }

@@ -1,10 +1,12 @@
-// Package demo runs `pcttrack demo`: a short end-to-end tour that simulates
-// small datasets (100 mm of water, 50, 100 and 150 protons per frame),
-// evaluates the baseline trackers and the truth upper bound on them with
-// package pipeline and prints the paper's metrics table and the throughput.
-// The demo is a list of Stages sharing a State, so later stages (training,
-// a report with plots) are appended without touching the existing ones.
-// Datasets stay in memory unless Options.Out names a directory, which then
-// receives the datasets and the evaluation (eval.txt, eval.json), each
-// written atomically. Units are those of the packages used (mm, MeV).
+// Package demo runs `pcttrack demo`: the whole method end to end on embedded
+// defaults. It simulates test data (100 mm of water, 50, 100 and 150 protons
+// per frame), trains the paper's line-graph network two-step (PTT) and end to
+// end through the assignment solver (PAT), evaluates both against the
+// baseline trackers and the truth upper bound with package pipeline, and
+// writes REPORT.md with training curves, purity and efficiency versus protons
+// per frame and an event display. The demo is a list of Stages sharing a
+// State, so a program can drop, replace or append stages. Everything goes to
+// Options.Out (datasets, run directories, eval.txt, eval.json, the report),
+// each file written atomically; without it a temporary directory is used and
+// removed. Units are those of the packages used (mm, MeV).
 package demo
