@@ -189,7 +189,9 @@ func readSpec(spec string) (data []byte, dir string, err error) {
 	isPath := strings.ContainsRune(spec, os.PathSeparator) || strings.ContainsRune(spec, '/') ||
 		strings.HasSuffix(spec, ".yaml") || strings.HasSuffix(spec, ".yml")
 	if !isPath {
-		if _, statErr := os.Stat(spec); statErr != nil {
+		// a run directory named like its config (train --config x --out x)
+		// does not hide the embedded config
+		if st, statErr := os.Stat(spec); statErr != nil || st.IsDir() {
 			d, err := configs.Get(spec)
 			if err != nil {
 				return nil, "", fmt.Errorf("train: config %q is neither a file nor an embedded config (%s)", spec, strings.Join(configs.Names(), ", "))

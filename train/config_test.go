@@ -207,3 +207,16 @@ func TestLoadConfigFile(t *testing.T) {
 		t.Errorf("unknown name: error %v should list the embedded configs", err)
 	}
 }
+
+// A run directory named like the embedded config it was trained with
+// (train --config small-pat --out small-pat) must not hide that config.
+func TestLoadConfigBesideRunDir(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir("small-pat", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig("small-pat")
+	if err != nil || c.Method != MethodPAT {
+		t.Fatalf("config %+v, error %v", c.Method, err)
+	}
+}
