@@ -25,6 +25,7 @@ type evalFlags struct {
 	frames        int
 	workers       int
 	stabilityPlot string
+	graph         graphOptFlags
 }
 
 // evalOutput is the --json document of `pcttrack eval`.
@@ -45,9 +46,9 @@ func newEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval D.parquet... [--method follower,physics,truth] [--model [NAME=]CKPT...]",
 		Short: "Track datasets with several methods and print the paper's metrics table",
-		Long: "Builds the hit graph of every frame (the paper's cuts), runs each method on it and prints purity,\n" +
-			"efficiency, segment TPR/FPR, double-majority efficiency and fake rate in percent as mean ± sd over\n" +
-			"frames, grouped by method, phantom and protons per frame, then the frames per second of each\n" +
+		Long: "Builds the hit graph of every frame (the paper's cuts, or the graph flags' ones), runs each method\n" +
+			"on it and prints purity, efficiency, segment TPR/FPR, double-majority efficiency and fake rate in\n" +
+			"percent as mean ± sd over frames, grouped by method, phantom and protons per frame, then the frames per second of each\n" +
 			"stage (graph building, each tracker, metrics). Several datasets are evaluated together.\n\n" +
 			"Methods: " + strings.Join(pipeline.BuiltinNames(), ", ") + " (truth: assignment on the Monte-Carlo\n" +
 			"truth, the upper bound of an assignment tracker). --model adds the learned tracker of a checkpoint;\n" +
@@ -68,6 +69,7 @@ func newEvalCmd() *cobra.Command {
 	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality, no unmatched hits)")
 	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each dataset (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	f.graph.add(fl)
 	fl.StringVar(&f.stabilityPlot, "stability-plot", "", "draw the seed stability (share of candidate segments assigned differently by two seeds) to this .png or .svg")
 	return cmd
 }
@@ -140,6 +142,10 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	if f.workers < 0 {
 		return fmt.Errorf("eval: --workers must be >= 0, not %d", f.workers)
 	}
+	gopt, err := f.graph.options("eval")
+	if err != nil {
+		return err
+	}
 	if f.stabilityPlot != "" {
 		if _, err := plot.FormatOf(f.stabilityPlot); err != nil {
 			return fmt.Errorf("eval: --stability-plot: %w", err)
@@ -159,7 +165,7 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	defer closeAll(rs)
 	pos := src.FirstN(f.frames)
 	bar := progress.New(cmd.ErrOrStderr(), int64(len(pos)), "eval")
-	ev, err := pipeline.Evaluate(cmd.Context(), src, &pipeline.Options{Methods: ms, Workers: f.workers, Frames: pos,
+	ev, err := pipeline.Evaluate(cmd.Context(), src, &pipeline.Options{Graph: &gopt, Methods: ms, Workers: f.workers, Frames: pos,
 		Progress: func() { bar.Add(1) }})
 	bar.Finish()
 	if err != nil {

@@ -180,3 +180,31 @@ func TestEvalCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+// The graph flags reach graph building: cones too narrow for the protons'
+// scattering cut true segments, so even the truth tracker loses tracks.
+func TestEvalCommandGraphFlags(t *testing.T) {
+	d := tinyDataset(t, t.TempDir(), 2, 30)
+	eff := func(args ...string) float64 {
+		t.Helper()
+		js, err := execute(newEvalCmd(), append([]string{d, "--method", "truth", "--json"}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc evalOutput
+		if err := json.Unmarshal([]byte(js), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Evaluation.Table[0].Efficiency.Mean
+	}
+	wide, narrow := eff(), eff("--tracker-cone", "0.01", "--calo-cone", "0.01")
+	if !(narrow < 0.5*wide) {
+		t.Errorf("truth efficiency %.3f with 0.01 rad cones, %.3f with the paper's", narrow, wide)
+	}
+	for _, bad := range [][]string{{"--calo-cone", "0"}, {"--tracker-cone", "2"}, {"--tracker-below", "-1"}} {
+		_, err := execute(newEvalCmd(), append([]string{d, "--method", "truth"}, bad...)...)
+		if err == nil || !strings.HasPrefix(err.Error(), "eval: ") {
+			t.Errorf("%v: error %v", bad, err)
+		}
+	}
+}

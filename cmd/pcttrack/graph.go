@@ -16,17 +16,12 @@ import (
 )
 
 var graphFlags struct {
-	stats              bool
-	json               bool
-	frames             int
-	trackerCone        float64
-	caloCone           float64
-	trackerBelow       int32
-	removeDisconnected bool
-	paperQuirks        bool
-	rejectOutside      bool
-	maxPairAngle       float64
-	physicsCut         float64
+	stats  bool
+	json   bool
+	frames int
+	graphOptFlags
+	maxPairAngle float64
+	physicsCut   float64
 }
 
 // graphOutput is the --json document of `pcttrack graph --stats`.
@@ -65,19 +60,9 @@ Frames without hits or with a single layer are reported and skipped.`,
 		if f.frames < 0 {
 			return fmt.Errorf("graph: --frames must be >= 0, not %d", f.frames)
 		}
-		below := f.trackerBelow
-		if below == 0 {
-			below = -1 // no layer is below 0; Options reads 0 as the default
-		}
-		opt := graph.Options{
-			TrackerCone: f.trackerCone, CaloCone: f.caloCone, TrackerConeBelow: below,
-			RemoveDisconnected: f.removeDisconnected || f.paperQuirks, DisconnectedOffByOne: f.paperQuirks,
-		}
-		if f.rejectOutside {
-			opt.Outside = graph.RejectOutside
-		}
-		if f.trackerCone <= 0 || f.caloCone <= 0 {
-			return fmt.Errorf("graph: cones must be positive (--tracker-cone %g, --calo-cone %g)", f.trackerCone, f.caloCone)
+		opt, err := f.options("graph")
+		if err != nil {
+			return err
 		}
 		var lopt graph.LineOptions
 		switch {
@@ -171,12 +156,7 @@ func init() {
 	fl.BoolVar(&f.stats, "stats", false, "print per-frame and aggregate graph statistics")
 	fl.BoolVar(&f.json, "json", false, "print one JSON document (frames, skipped frames, summary)")
 	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames (0 = all)")
-	fl.Float64Var(&f.trackerCone, "tracker-cone", graph.DefaultTrackerCone, "cone around the beam axis for segments leaving layers below --tracker-below, rad")
-	fl.Float64Var(&f.caloCone, "calo-cone", graph.DefaultCaloCone, "cone for all other segments, rad")
-	fl.Int32Var(&f.trackerBelow, "tracker-below", graph.DefaultTrackerConeBelow, "segments whose deeper hit is in a layer below this use --tracker-cone (0: none)")
-	fl.BoolVar(&f.removeDisconnected, "remove-disconnected", false, "drop the layers behind the first gap in each frame")
-	fl.BoolVar(&f.paperQuirks, "paper-quirks", false, "remove_disconnected with the paper's off-by-one (to match its numbers)")
-	fl.BoolVar(&f.rejectOutside, "reject-outside", false, "fail on hits outside the 270.8 × 166.3 mm aperture instead of dropping them")
+	f.graphOptFlags.add(fl)
 	fl.Float64Var(&f.maxPairAngle, "max-pair-angle", 0, "drop line-graph pairs scattering by this angle or more, rad (0 = keep all)")
 	fl.Float64Var(&f.physicsCut, "physics-cut", 0, "drop line-graph pairs scattering by more than `NSIGMA` Highland sigmas at their depth (0 = keep all)")
 	rootCmd.AddCommand(graphCmd)

@@ -16,6 +16,7 @@ type trackFlags struct {
 	method, model, out string
 	frames, workers    int
 	paper              bool
+	graph              graphOptFlags
 }
 
 func newTrackCmd() *cobra.Command {
@@ -23,8 +24,9 @@ func newTrackCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "track D.parquet --method follower|physics|truth [--model CKPT] --out T.parquet",
 		Short: "Reconstruct the tracks of a dataset and write them to a tracks file",
-		Long: "Builds the hit graph of every frame (the paper's cuts), reconstructs its tracks with --method (or\n" +
-			"the learned tracker of checkpoint --model) and writes the tracks that pass the paper's filter\n" +
+		Long: "Builds the hit graph of every frame (the paper's cuts, or the graph flags' ones), reconstructs its\n" +
+			"tracks with --method (or the learned tracker of checkpoint --model) and writes the tracks that\n" +
+			"pass the paper's filter " +
 			"(more than 4 hits, deepest deposit above 0.0625 MeV) to a Parquet tracks file: one row per track\n" +
 			"hit with the frame, track, order (0 = deepest), the hit's index in its input frame, layer,\n" +
 			"position, deposit and truth event id (see dataset/SCHEMA.md). Frames without hits or with one\n" +
@@ -40,6 +42,7 @@ func newTrackCmd() *cobra.Command {
 	fl.BoolVar(&f.paper, "paper", false, "the learned tracker solves each layer pair like the paper (maximum cardinality, no unmatched hits)")
 	fl.IntVar(&f.frames, "frames", 0, "track only the first N frames (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	f.graph.add(fl)
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -50,6 +53,10 @@ func runTrack(cmd *cobra.Command, in string, f *trackFlags) error {
 	}
 	if f.workers < 0 {
 		return fmt.Errorf("track: --workers must be >= 0, not %d", f.workers)
+	}
+	gopt, err := f.graph.options("track")
+	if err != nil {
+		return err
 	}
 	var m pipeline.Method
 	switch {
@@ -85,7 +92,7 @@ func runTrack(cmd *cobra.Command, in string, f *trackFlags) error {
 	bar := progress.New(cmd.ErrOrStderr(), int64(n), "track")
 	meta := dataset.TracksMeta{Source: in, Dataset: r.Meta()}
 	sum, rep, err := pipeline.WriteTracks(cmd.Context(), r, f.out, meta, &pipeline.Options{
-		Methods: []pipeline.Method{m}, Workers: f.workers, Limit: f.frames, Progress: func() { bar.Add(1) }})
+		Graph: &gopt, Methods: []pipeline.Method{m}, Workers: f.workers, Limit: f.frames, Progress: func() { bar.Add(1) }})
 	bar.Finish()
 	if err != nil {
 		return err
