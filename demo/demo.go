@@ -14,7 +14,6 @@ import (
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/pipeline"
 	"github.com/pcttrack/pcttrack/sim"
-	"github.com/pcttrack/pcttrack/track"
 )
 
 // Options configures Run. The zero value is the full demo in memory on
@@ -231,13 +230,11 @@ func Evaluate(ctx context.Context, s *State) error {
 		return err
 	}
 	for _, m := range s.Models {
-		// the tracker solves and filters as in the model's validation
-		mm, err := pipeline.ModelMethods(m.Name, []string{m.Checkpoint},
-			&track.ModelOptions{Assign: m.Config.Assign, Filter: m.Config.Filter})
+		mm, err := m.Method()
 		if err != nil {
 			return err
 		}
-		ms = append(ms, mm...)
+		ms = append(ms, mm)
 	}
 	src := make(pipeline.Concat, len(s.Datasets))
 	for i := range s.Datasets {

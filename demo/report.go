@@ -149,13 +149,9 @@ func drawEvent(ctx context.Context, s *State) (string, error) {
 	var m pipeline.Method
 	var err error
 	if n := len(s.Models); n > 0 {
-		mod := s.Models[n-1]
-		ms, err := pipeline.ModelMethods(mod.Name, []string{mod.Checkpoint},
-			&track.ModelOptions{Assign: mod.Config.Assign, Filter: mod.Config.Filter})
-		if err != nil {
+		if m, err = s.Models[n-1].Method(); err != nil {
 			return "", err
 		}
-		m = ms[0]
 	} else if m, err = pipeline.Builtin(pipeline.MethodPhysics); err != nil {
 		return "", err
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pcttrack/pcttrack/pipeline"
+	"github.com/pcttrack/pcttrack/track"
 	"github.com/pcttrack/pcttrack/train"
 )
 
@@ -67,6 +69,17 @@ func Train(ctx context.Context, s *State) error {
 		s.Models = append(s.Models, *m)
 	}
 	return nil
+}
+
+// Method loads the model's best checkpoint as a pipeline method that
+// solves and filters as the model's validation did.
+func (m *Model) Method() (pipeline.Method, error) {
+	ms, err := pipeline.ModelMethods(m.Name, []string{m.Checkpoint},
+		&track.ModelOptions{Assign: m.Config.Assign, Filter: m.Config.Filter})
+	if err != nil {
+		return pipeline.Method{}, err
+	}
+	return ms[0], nil
 }
 
 // quick shortens a training config for the quick demo.

@@ -44,7 +44,7 @@ func Evaluate(ctx context.Context, src Source, opt *Options) (*Evaluation, error
 	o.NoMetrics = false
 	var agg metrics.Aggregator
 	var stab metrics.Stability
-	pairs := seedPairs(o.Methods)
+	pairs := SeedPairs(o.Methods)
 	rep, err := Run(ctx, src, &o, func(out *Output) error {
 		m := &out.Frame.Meta
 		for i, meth := range o.Methods {
@@ -69,9 +69,9 @@ func Evaluate(ctx context.Context, src Source, opt *Options) (*Evaluation, error
 	return ev, nil
 }
 
-// seedPairs returns the index pairs (i < j) of methods that share a name
+// SeedPairs returns the index pairs (i < j) of methods that share a name
 // but differ in seed: the runs whose assignments Evaluate compares.
-func seedPairs(ms []Method) [][2]int {
+func SeedPairs(ms []Method) [][2]int {
 	var p [][2]int
 	for i := range ms {
 		for j := i + 1; j < len(ms); j++ {

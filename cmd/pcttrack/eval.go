@@ -155,7 +155,7 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	if f.stabilityPlot != "" && !hasSeeds(ms) {
+	if f.stabilityPlot != "" && len(pipeline.SeedPairs(ms)) == 0 {
 		return errors.New("eval: --stability-plot needs a method with two or more seeds (repeat --model NAME=CKPT)")
 	}
 	src, rs, err := openSources(args)
@@ -194,18 +194,6 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 		return enc.Encode(doc)
 	}
 	return ev.WriteText(out)
-}
-
-// hasSeeds reports whether some method has runs of two seeds.
-func hasSeeds(ms []pipeline.Method) bool {
-	for i := range ms {
-		for j := i + 1; j < len(ms); j++ {
-			if ms[i].Name == ms[j].Name && ms[i].Seed != ms[j].Seed {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // stabilityBars turns the seed stability into bars: one per method, grouped
