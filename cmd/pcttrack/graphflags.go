@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/spf13/pflag"
 
@@ -30,7 +31,7 @@ func (f *graphOptFlags) add(fl *pflag.FlagSet) {
 // options checks the flags and returns the graph options; cmd prefixes
 // errors.
 func (f *graphOptFlags) options(cmd string) (graph.Options, error) {
-	if !(f.trackerCone > 0 && f.trackerCone < 1.5707963267948966) || !(f.caloCone > 0 && f.caloCone < 1.5707963267948966) {
+	if !(f.trackerCone > 0 && f.trackerCone < math.Pi/2) || !(f.caloCone > 0 && f.caloCone < math.Pi/2) {
 		return graph.Options{}, fmt.Errorf("%s: cones must be in (0, π/2) rad (--tracker-cone %g, --calo-cone %g)", cmd, f.trackerCone, f.caloCone)
 	}
 	if f.trackerBelow < 0 {
