@@ -2,41 +2,12 @@ package baseline
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
-	"strings"
-
-	"github.com/pcttrack/pcttrack/detector"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
 )
-
-// geometryCheck remembers the last geometry name a frame recorded and the
-// verdict, so that presets are resolved only when the name changes.
-type geometryCheck struct {
-	name string
-	err  error
-	ok   bool
-}
-
-// check returns an error when recorded names a preset geometry other than
-// ours (ignoring case and preset aliases); unknown names (files, test
-// fixtures) and "" pass.
-func (c *geometryCheck) check(recorded, ours string) error {
-	if c.ok && c.name == recorded {
-		return c.err
-	}
-	c.name, c.ok, c.err = recorded, true, nil
-	if recorded == "" || strings.EqualFold(recorded, ours) {
-		return nil
-	}
-	if p, err := detector.Preset(recorded); err == nil && !strings.EqualFold(p.Name, ours) {
-		c.err = fmt.Errorf("recorded with geometry %q, not %q", recorded, ours)
-	}
-	return c.err
-}
 
 // kink returns the angle in rad between the directions a→b and b→c,
 // computed as 2·asin(|u−v|/2) for the unit vectors u, v: well conditioned

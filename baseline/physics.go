@@ -36,7 +36,7 @@ type PhysicsOptions struct {
 	// little to do with the beam axis. 0 means DefaultStartSigma.
 	StartSigma float64
 	// PositionSigma is the hit position resolution in mm per transverse
-	// coordinate (see graph.KinkSigma). 0 means the geometry's pixel
+	// coordinate (see detector.Stack.KinkSigma). 0 means the geometry's pixel
 	// pitch/√12, negative none.
 	PositionSigma float64
 }
@@ -49,7 +49,7 @@ type PhysicsOptions struct {
 //   - A segment a→b leaving a hit a that already continues a track (a
 //     segment p→a was chosen in the deeper pair) costs χ² = (θ/σ)², θ the
 //     space angle between p→a and a→b and σ the rms projected kink at a's
-//     plane (graph.KinkSigma: Highland over the material between the
+//     plane (detector.Stack.KinkSigma: Highland over the material between the
 //     neighbouring planes, plus position resolution). The energy is taken
 //     from the residual range: the track's deepest hit, in layer s, is
 //     where the proton stopped, so at plane l−1 it has the mean of the
@@ -79,7 +79,7 @@ type Physics struct {
 	cost []float64
 	prev []int32 // per hit: previous (deeper) hit of its track, -1 for none
 	stop []int32 // per hit: layer where its track stops
-	geo  geometryCheck
+	geo  detector.NameCheck
 }
 
 var _ track.Tracker = (*Physics)(nil)
@@ -121,7 +121,7 @@ func NewPhysics(geom *detector.Geometry, opt *PhysicsOptions) (*Physics, error) 
 	pos := o.PositionSigma
 	switch {
 	case pos == 0:
-		pos = math.Hypot(geom.PitchX, geom.PitchY) / math.Sqrt(24)
+		pos = geom.PositionSigma()
 	case pos < 0:
 		pos = 0
 	}
@@ -138,7 +138,7 @@ func NewPhysics(geom *detector.Geometry, opt *PhysicsOptions) (*Physics, error) 
 			if s+1 < n {
 				e = 0.5 * (e + st.MinEnergy(l-1, s+1))
 			}
-			p.sig[s*n+l] = graph.KinkSigma(st, l, e, pos)
+			p.sig[s*n+l] = st.KinkSigma(l, e, pos)
 		}
 	}
 	p.aopt = track.Options{UnmatchedCost: o.MaxChi2 / 2}
@@ -175,7 +175,7 @@ func (p *Physics) Track(dst *track.Result, g *graph.HitGraph) error {
 	if int(g.Layers[0]) >= p.n {
 		return fmt.Errorf("baseline: frame %d: layer %d beyond the %d layers of geometry %q", g.Meta.Frame, g.Layers[0], p.n, p.st.Geometry().Name)
 	}
-	if err := p.geo.check(g.Meta.Geometry, p.st.Geometry().Name); err != nil {
+	if err := p.geo.Check(g.Meta.Geometry, p.st.Geometry().Name); err != nil {
 		return fmt.Errorf("baseline: frame %d: %w", g.Meta.Frame, err)
 	}
 	p.cost = growF(p.cost, len(g.Src))

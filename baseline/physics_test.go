@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/track"
 )
 
@@ -38,7 +37,7 @@ func TestPhysicsSigma(t *testing.T) {
 			t.Errorf("Sigma(stop %d, plane %d) = %.4f rad, want %.3f-%.3f", tc.s, tc.l, got, tc.lo, tc.hi)
 		}
 		e := 0.5 * (st.MinEnergy(tc.l-1, tc.s) + st.MinEnergy(tc.l-1, tc.s+1))
-		if want := graph.KinkSigma(st, tc.l, e, pos); math.Abs(got-want) > 1e-12 {
+		if want := st.KinkSigma(tc.l, e, pos); math.Abs(got-want) > 1e-12 {
 			t.Errorf("Sigma(%d, %d) = %g, KinkSigma at the residual-range energy %g", tc.s, tc.l, got, want)
 		}
 	}

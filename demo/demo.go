@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pcttrack/pcttrack/baseline"
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/pipeline"
@@ -48,7 +49,7 @@ var DefaultTrain = []string{"small-ptt", "small-pat"}
 
 // DefaultMethods are the methods the demo evaluates by default, those of
 // them that are built in: the two baselines and the truth upper bound.
-var DefaultMethods = []string{pipeline.MethodFollower, pipeline.MethodPhysics, pipeline.MethodTruth}
+var DefaultMethods = []string{baseline.NameFollower, baseline.NamePhysics, baseline.NameTruth}
 
 // Dataset is one simulated dataset of the demo.
 type Dataset struct {

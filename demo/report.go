@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pcttrack/pcttrack/baseline"
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/metrics"
@@ -152,7 +153,7 @@ func drawEvent(ctx context.Context, s *State) (string, error) {
 		if m, err = s.Models[n-1].Method(); err != nil {
 			return "", err
 		}
-	} else if m, err = pipeline.Builtin(pipeline.MethodPhysics); err != nil {
+	} else if m, err = pipeline.Builtin(baseline.NamePhysics); err != nil {
 		return "", err
 	}
 	tr, err := m.New()

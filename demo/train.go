@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/pipeline"
-	"github.com/pcttrack/pcttrack/track"
 	"github.com/pcttrack/pcttrack/train"
 )
 
@@ -75,7 +75,7 @@ func Train(ctx context.Context, s *State) error {
 // solves and filters as the model's validation did.
 func (m *Model) Method() (pipeline.Method, error) {
 	ms, err := pipeline.ModelMethods(m.Name, []string{m.Checkpoint},
-		&track.ModelOptions{Assign: m.Config.Assign, Filter: m.Config.Filter})
+		&learned.Options{Assign: m.Config.Assign, Filter: m.Config.Filter})
 	if err != nil {
 		return pipeline.Method{}, err
 	}

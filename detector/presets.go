@@ -2,7 +2,8 @@ package detector
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -38,14 +39,7 @@ var presets = map[string]func() *Geometry{
 }
 
 // PresetNames returns the names of the built-in geometries, sorted.
-func PresetNames() []string {
-	names := make([]string, 0, len(presets))
-	for n := range presets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func PresetNames() []string { return slices.Sorted(maps.Keys(presets)) }
 
 // Preset returns a new copy of the named built-in geometry (names are
 // case-insensitive; "default" and "paper" mean PresetDTC).

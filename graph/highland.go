@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/pcttrack/pcttrack/detector"
 	"github.com/pcttrack/pcttrack/physics"
@@ -43,7 +42,7 @@ type HighlandOptions struct {
 // proton crossing b's layer l: it keeps angle <= NSigma·σ(l), with σ(l)
 // the rms plane-projected kink between the chords c→b and b→a from
 // Highland multiple scattering in the material between planes l−1 and
-// l+1 (see KinkSigma), plus the position resolution.
+// l+1 (see detector.Stack.KinkSigma), plus the position resolution.
 //
 // The energy at plane l−1 is the larger of (i) the least energy that still
 // reaches plane l+1, where the deeper hit a lies (Stack.MinEnergy, a bound
@@ -68,33 +67,7 @@ type Highland struct {
 	cut     []float64 // cut per layer for the prepared graph
 	key     [2]float64
 	keyOK   bool
-	geo     geometryCheck
-}
-
-// geometryCheck remembers the last geometry name a frame recorded and
-// whether it was compatible, so that Prepare resolves presets only when
-// the name changes.
-type geometryCheck struct {
-	name string
-	err  error
-	ok   bool
-}
-
-// check returns an error when recorded names a preset geometry other than
-// ours (ignoring case and preset aliases); unknown names (files, test
-// fixtures) and "" pass.
-func (c *geometryCheck) check(recorded, ours string) error {
-	if c.ok && c.name == recorded {
-		return c.err
-	}
-	c.name, c.ok, c.err = recorded, true, nil
-	if recorded == "" || strings.EqualFold(recorded, ours) {
-		return nil
-	}
-	if p, err := detector.Preset(recorded); err == nil && !strings.EqualFold(p.Name, ours) {
-		c.err = fmt.Errorf("recorded with geometry %q, not %q", recorded, ours)
-	}
-	return c.err
+	geo     detector.NameCheck
 }
 
 var (
@@ -144,7 +117,7 @@ func NewHighland(geom *detector.Geometry, opt *HighlandOptions) (*Highland, erro
 	h.st = st
 	switch p := h.opt.PositionSigma; {
 	case p == 0:
-		h.posSig = math.Hypot(geom.PitchX, geom.PitchY) / math.Sqrt(24) // mean of both axes, /√12 each
+		h.posSig = geom.PositionSigma()
 	case p > 0:
 		h.posSig = p
 	}
@@ -173,7 +146,7 @@ func (h *Highland) sigma(l int, eBeam float64) float64 {
 		return math.Inf(1)
 	}
 	e := max(h.st.MinEnergy(l-1, l+1), eBeam)
-	return KinkSigma(h.st, l, e, h.posSig)
+	return h.st.KinkSigma(l, e, h.posSig)
 }
 
 // Cut returns the largest scattering angle in rad the filter keeps at
@@ -198,7 +171,7 @@ func (h *Highland) Prepare(g *HitGraph) error {
 	if len(g.Layers) > 0 && int(g.Layers[0]) >= n {
 		return fmt.Errorf("graph: Highland filter: layer %d beyond the %d layers of geometry %q", g.Layers[0], n, h.st.Geometry().Name)
 	}
-	if err := h.geo.check(g.Meta.Geometry, h.st.Geometry().Name); err != nil {
+	if err := h.geo.Check(g.Meta.Geometry, h.st.Geometry().Name); err != nil {
 		return fmt.Errorf("graph: Highland filter: frame %d: %w", g.Meta.Frame, err)
 	}
 	be, water := g.Meta.BeamEnergy, g.Meta.PhantomThickness
@@ -235,75 +208,4 @@ func (h *Highland) Prepare(g *HitGraph) error {
 func (h *Highland) KeepPair(g *HitGraph, in, _ int32, angle float32) bool {
 	l := g.Hits[g.Dst[in]].Layer
 	return float64(angle) <= h.cut[l]
-}
-
-// KinkSigma returns the rms plane-projected kink angle in rad at sensor
-// plane l of st: the difference between the slopes of the chords l−1 → l
-// and l → l+1 of a proton that has energy e MeV at plane l−1. The chords
-// average the direction over each gap, so scattering at depth z counts
-// with the weight of a tent that is 1 at plane l and 0 at planes l±1:
-// σ² = Σ_slabs ⟨w²⟩·θ0², with θ0 from Highland per sub-slab (energy
-// degraded along the way, the log term taken over the material of the
-// whole gap, as package sim does), plus posSigma² (mm, per coordinate)
-// propagated through the three hits. A proton that stops before plane l+1
-// gives the variance up to its stopping point. It panics unless
-// 1 <= l < NumLayers−1. O(slabs between the planes), no allocation.
-func KinkSigma(st *detector.Stack, l int, e, posSigma float64) float64 {
-	n := st.NumLayers()
-	if l < 1 || l+1 >= n {
-		panic("graph: KinkSigma plane out of range")
-	}
-	slabs := st.Slabs()
-	zc, zb, za := st.PlaneZ(l-1), st.PlaneZ(l), st.PlaneZ(l+1)
-	var v float64
-	for gap := range 2 {
-		z0, z1 := zc, zb
-		s0, s1 := st.SensitiveSlab(l-1), st.SensitiveSlab(l)
-		if gap == 1 {
-			z0, z1 = zb, za
-			s0, s1 = s1, st.SensitiveSlab(l+1)
-		}
-		var xTot float64
-		for i := s0; i <= s1; i++ {
-			sl := &slabs[i]
-			xTot += (min(sl.Z1, z1) - max(sl.Z0, z0)) / sl.Material.RadiationLength()
-		}
-		d := z1 - z0
-		for i := s0; i <= s1 && e > 0; i++ {
-			sl := &slabs[i]
-			a, b := max(sl.Z0, z0), min(sl.Z1, z1)
-			if b <= a {
-				continue
-			}
-			x0 := sl.Material.RadiationLength()
-			steps := min(max(int(math.Ceil((b-a)/0.5)), 1), 8)
-			dt := (b - a) / float64(steps)
-			for k := range steps {
-				za0 := a + float64(k)*dt
-				eo := sl.Material.EnergyAfter(e, dt)
-				t := dt
-				if eo <= 0 { // stops inside: scatter over its residual range
-					t = sl.Material.Range(e)
-				}
-				em := 0.5 * (e + max(eo, 0))
-				fl := max(1+0.038*math.Log(xTot/physics.Beta2(em)), 0)
-				pv2 := physics.BetaCP(e) * physics.BetaCP(max(eo, 0.5*e))
-				th2 := physics.HighlandEs * physics.HighlandEs * (t / x0) / pv2 * fl * fl
-				w0, w1 := (za0-z0)/d, (za0+t-z0)/d
-				if gap == 1 {
-					w0, w1 = (z1-za0)/d, (z1-za0-t)/d
-				}
-				v += th2 * (w0*w0 + w0*w1 + w1*w1) / 3
-				e = eo
-				if e <= 0 {
-					break
-				}
-			}
-		}
-	}
-	if posSigma > 0 {
-		i1, i2 := 1/(zb-zc), 1/(za-zb)
-		v += posSigma * posSigma * (i1*i1 + i2*i2 + (i1+i2)*(i1+i2))
-	}
-	return math.Sqrt(v)
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/physics"
 	"github.com/pcttrack/pcttrack/sim"
 )
 
@@ -69,66 +68,6 @@ func TestHighlandOptionErrors(t *testing.T) {
 	}
 	if o := h.Options(); o.NSigma != DefaultHighlandSigmas || o.StragglingSigmas != DefaultStragglingSigmas {
 		t.Errorf("defaults %+v", o)
-	}
-}
-
-// thinGeometry has three layers 100 mm apart, each a 1 mm aluminium
-// scatterer right in front of a 1 µm silicon sensor, so that the kink at
-// plane 1 is the scattering of one slab (weight ≈ 1); the next scatterer
-// sits at the far end of the second gap (weight ≤ 1 %).
-func thinGeometry() *detector.Geometry {
-	g := &detector.Geometry{Name: "thin", ApertureX: 100, ApertureY: 100, PitchX: 0.03, PitchY: 0.03}
-	for l := range 3 {
-		g.Layers = append(g.Layers, detector.Layer{Index: l, Z: 100*float64(l) + 1.0005, Slabs: []detector.Slab{
-			{Material: "aluminium", Thickness: 1},
-			{Material: "silicon", Thickness: 0.001, Sensitive: true},
-		}})
-	}
-	return g
-}
-
-func TestKinkSigmaSingleScatterer(t *testing.T) {
-	st, err := detector.NewStack(thinGeometry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	al := physics.MustMaterial("aluminium")
-	for _, e := range []float64{50, 100, 200} {
-		// The first gap holds 99 mm of air and the slab: Highland with the
-		// log over the gap and βcp averaged over the slab (the proton
-		// loses 10 % of its energy in it at 50 MeV).
-		air := physics.MustMaterial("air")
-		eIn := air.EnergyAfter(e, 99)
-		eOut := al.EnergyAfter(eIn, 1)
-		xAl := 1 / al.RadiationLength()
-		xTot := xAl + 99/air.RadiationLength()
-		want := physics.HighlandEs * math.Sqrt(xAl/(physics.BetaCP(eIn)*physics.BetaCP(eOut))) *
-			(1 + 0.038*math.Log(xTot/physics.Beta2((eIn+eOut)/2)))
-		got := KinkSigma(st, 1, e, 0)
-		if math.Abs(got/want-1) > 0.01 {
-			t.Errorf("E=%g MeV: KinkSigma %.5f rad, single-slab Highland %.5f", e, got, want)
-		}
-		// Position resolution adds σ²·(1/d² + 4/d² + 1/d²) for d = 100 mm.
-		p := 0.01
-		gotP := KinkSigma(st, 1, e, p)
-		wantP := math.Sqrt(got*got + 6*p*p/1e4)
-		if math.Abs(gotP-wantP) > 1e-9 {
-			t.Errorf("E=%g MeV with resolution: %.7f, want %.7f", e, gotP, wantP)
-		}
-	}
-}
-
-func TestKinkSigmaPanicsOutsideGeometry(t *testing.T) {
-	st, _ := detector.NewStack(thinGeometry())
-	for _, l := range []int{0, 2, -1} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("KinkSigma(l=%d) did not panic", l)
-				}
-			}()
-			KinkSigma(st, l, 100, 0)
-		}()
 	}
 }
 

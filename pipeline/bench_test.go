@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pcttrack/pcttrack/baseline"
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/metrics"
@@ -91,10 +92,10 @@ func BenchmarkRun(b *testing.B) {
 		metrics bool
 	}{
 		{"graph", "", false},
-		{"graph+physics", pipeline.MethodPhysics, false},
-		{"graph+follower", pipeline.MethodFollower, false},
-		{"graph+truth", pipeline.MethodTruth, false},
-		{"graph+physics+metrics", pipeline.MethodPhysics, true},
+		{"graph+physics", baseline.NamePhysics, false},
+		{"graph+follower", baseline.NameFollower, false},
+		{"graph+truth", baseline.NameTruth, false},
+		{"graph+physics+metrics", baseline.NamePhysics, true},
 	}
 	for _, tc := range cases {
 		for _, w := range []int{1, 2} {
@@ -139,7 +140,7 @@ func BenchmarkMetrics(b *testing.B) {
 	src := frames(b)
 	graphs := make([]*graph.HitGraph, len(src))
 	results := make([]track.Result, len(src))
-	tr := pipeline.NewTruthTracker()
+	tr := baseline.NewTruth()
 	for i := range src {
 		g, err := graph.Build(&src[i], nil)
 		if err != nil {

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pcttrack/pcttrack/baseline"
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/testframes"
+	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/pipeline"
@@ -133,7 +135,7 @@ func TestModelMethods(t *testing.T) {
 		})
 	}
 	// Two workers (the second gets a clone) give the one-worker results.
-	ms, err := pipeline.ModelMethods("", []string{a}, &track.ModelOptions{Filter: track.Filter{MinHits: 3}})
+	ms, err := pipeline.ModelMethods("", []string{a}, &learned.Options{Filter: track.Filter{MinHits: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +272,7 @@ func TestWritePaperTable(t *testing.T) {
 func TestEvaluateStability(t *testing.T) {
 	src := synth(5, 4)
 	tm := truth(t)
-	pm, err := pipeline.Builtin(pipeline.MethodPhysics)
+	pm, err := pipeline.Builtin(baseline.NamePhysics)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,14 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/pcttrack/pcttrack/baseline"
-	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/track"
 )
@@ -40,82 +39,17 @@ func (m Method) Label() string {
 	return m.Name
 }
 
-// Names of the built-in methods.
-const (
-	MethodTruth    = "truth"
-	MethodFollower = "follower"
-	MethodPhysics  = "physics"
-)
-
-// builtins maps the built-in method names to their tracker constructors.
-var builtins = map[string]func() (track.Tracker, error){
-	MethodTruth:    func() (track.Tracker, error) { return NewTruthTracker(), nil },
-	MethodFollower: func() (track.Tracker, error) { return new(baseline.Follower), nil },
-	MethodPhysics:  newPhysicsTracker,
-}
-
-// physicsTracker is baseline.Physics for the geometry each frame records:
-// one tracker per preset, made on first use; frames that record no preset
-// (imports, custom geometries) use the default geometry.
-type physicsTracker struct {
-	byName   map[string]*baseline.Physics // by recorded name
-	byPreset map[string]*baseline.Physics // by preset name, "" = default
-}
-
-func newPhysicsTracker() (track.Tracker, error) {
-	p, err := baseline.NewPhysics(nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &physicsTracker{byName: map[string]*baseline.Physics{}, byPreset: map[string]*baseline.Physics{"": p}}, nil
-}
-
-// Track implements track.Tracker.
-func (p *physicsTracker) Track(dst *track.Result, g *graph.HitGraph) error {
-	t := p.byName[g.Meta.Geometry]
-	if t == nil {
-		// detector.Preset copies the geometry: resolve each name once.
-		key := ""
-		geom, err := detector.Preset(g.Meta.Geometry)
-		if err == nil {
-			key = geom.Name
-		}
-		if t = p.byPreset[key]; t == nil {
-			if t, err = baseline.NewPhysics(geom, nil); err != nil {
-				return err
-			}
-			p.byPreset[key] = t
-		}
-		p.byName[g.Meta.Geometry] = t
-	}
-	return t.Track(dst, g)
-}
-
-// BuiltinNames returns the names accepted by Builtin, sorted.
-func BuiltinNames() []string {
-	names := make([]string, 0, len(builtins))
-	for n := range builtins {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// Builtin returns the built-in method of that name: "truth" (see
-// NewTruthTracker), "follower" (baseline.Follower with the DTC toolkit's
-// settings and the paper's track filter) or "physics" (baseline.Physics
-// with its defaults, for the preset geometry each frame records, the
-// default geometry if none). An unknown name is an error listing the
-// known ones.
+// Builtin returns the built-in tracker of that name as a method (see
+// baseline.New): "truth", "follower" or "physics". An unknown name is an
+// error listing the known ones.
 func Builtin(name string) (Method, error) {
-	nf, ok := builtins[name]
-	if !ok {
-		return Method{}, fmt.Errorf("pipeline: unknown method %q (known: %s)", name, strings.Join(BuiltinNames(), ", "))
+	if !slices.Contains(baseline.Names(), name) {
+		return Method{}, fmt.Errorf("pipeline: unknown method %q (known: %s)", name, strings.Join(baseline.Names(), ", "))
 	}
-	return Method{Name: name, New: nf}, nil
+	return Method{Name: name, New: func() (track.Tracker, error) { return baseline.New(name) }}, nil
 }
 
-// ParseMethods parses a comma-separated list of built-in method names
+// ParseMethods parses a comma-separated list of built-in tracker names
 // ("follower,physics,truth"). Empty items are ignored; an unknown or
 // repeated name is an error.
 func ParseMethods(list string) ([]Method, error) {
@@ -139,35 +73,74 @@ func ParseMethods(list string) ([]Method, error) {
 	return ms, nil
 }
 
-// NewTruthTracker returns the truth tracker, an upper bound for the
-// assignment trackers on the same graph: segment costs 0 within one
-// particle (same EventID and TrackID), 0.25 between particles of one
-// history (so a primary is followed rather than its secondary) and +Inf
-// across histories, so it never links two histories; then the default
-// per-layer assignment (unmatched cost 0.5 per hit), chaining and the
-// paper's filter. Its costs are those of `pcttrack plot event --method
-// truth`.
-func NewTruthTracker() *track.CostTracker {
-	return &track.CostTracker{Costs: truthCosts}
-}
-
-func truthCosts(dst []float64, g *graph.HitGraph) ([]float64, error) {
-	if cap(dst) < len(g.Src) {
-		dst = make([]float64, len(g.Src))
-	}
-	dst = dst[:len(g.Src)]
-	for s := range dst {
-		a, b := &g.Hits[g.Src[s]], &g.Hits[g.Dst[s]]
-		switch {
-		case a.EventID != b.EventID:
-			dst[s] = math.Inf(1)
-		case a.TrackID != b.TrackID:
-			dst[s] = 0.25
-		default:
-			dst[s] = 0
+// Select resolves what a user asks for on the command line into the methods
+// to run: methods is a comma-separated list of built-in trackers (or
+// "none"), models are learned trackers as [NAME=]PATH (ParseModelFlag);
+// checkpoints sharing a name are seeds of one method (ModelMethods), in the
+// order the names first appear. opt configures the learned trackers (nil:
+// learned's defaults). A model name that is also a built-in method, or
+// nothing to run at all, is an error.
+func Select(methods string, models []string, opt *learned.Options) ([]Method, error) {
+	var ms []Method
+	if methods != "none" {
+		var err error
+		if ms, err = ParseMethods(methods); err != nil {
+			return nil, err
 		}
 	}
-	return dst, nil
+	var names []string
+	paths := map[string][]string{}
+	for _, v := range models {
+		name, path, err := ParseModelFlag(v)
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(ms, func(m Method) bool { return m.Name == name }) {
+			return nil, fmt.Errorf("pipeline: --model name %q is also a --method", name)
+		}
+		if paths[name] == nil {
+			names = append(names, name)
+		}
+		paths[name] = append(paths[name], path)
+	}
+	for _, n := range names {
+		mm, err := ModelMethods(n, paths[n], opt)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, mm...)
+	}
+	if len(ms) == 0 {
+		return nil, errors.New("pipeline: no method to run (give --method or --model)")
+	}
+	return ms, nil
+}
+
+// SelectOne resolves one tracker: the built-in method or the learned
+// tracker of checkpoint model ([NAME=]PATH), not both; when both are empty
+// it takes the built-in method def, and if def is "" too that is an error.
+func SelectOne(method, model, def string, opt *learned.Options) (Method, error) {
+	switch {
+	case method != "" && model != "":
+		return Method{}, errors.New("pipeline: give --method or --model, not both")
+	case method == "" && model == "":
+		if def == "" {
+			return Method{}, errors.New("pipeline: give --method or --model")
+		}
+		method = def
+	}
+	var models []string
+	if model != "" {
+		method, models = "none", []string{model}
+	}
+	ms, err := Select(method, models, opt)
+	if err != nil {
+		return Method{}, err
+	}
+	if len(ms) != 1 {
+		return Method{}, fmt.Errorf("pipeline: --method %q names %d trackers, want one", method, len(ms))
+	}
+	return ms[0], nil
 }
 
 // ModelMethods loads the checkpoints at paths (see model.Load) as methods
@@ -175,10 +148,10 @@ func truthCosts(dst []float64, g *graph.HitGraph) ([]float64, error) {
 // over seeds (metrics.OverSeeds). Each method's Seed is the checkpoint's
 // training seed (metadata "seed") when the checkpoints have distinct
 // positive seeds, else its 1-based position in paths. opt configures the
-// trackers (nil means the paper's set-up). The first tracker of a method
-// uses the loaded model; the others get copies (ModelTracker.Clone). A
+// trackers (nil means learned's defaults). The first tracker of a method
+// uses the loaded model; the others get copies (learned.Tracker.Clone). A
 // missing or corrupt checkpoint is an error naming the file.
-func ModelMethods(name string, paths []string, opt *track.ModelOptions) ([]Method, error) {
+func ModelMethods(name string, paths []string, opt *learned.Options) ([]Method, error) {
 	if name == "" {
 		name = "model"
 	}
@@ -206,11 +179,7 @@ func ModelMethods(name string, paths []string, opt *track.ModelOptions) ([]Metho
 	}
 	ms := make([]Method, len(paths))
 	for i, p := range paths {
-		var o track.ModelOptions
-		if opt != nil {
-			o = *opt
-		}
-		first := track.NewModelTracker(nets[i], &o)
+		first := learned.New(nets[i], opt)
 		used := false
 		ms[i] = Method{Name: name, Seed: seeds[i], Config: p, New: func() (track.Tracker, error) {
 			if !used {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/pcttrack/pcttrack/baseline"
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/testframes"
@@ -45,7 +46,7 @@ func withBadFrames(t *testing.T) pipeline.Frames {
 
 func truth(t *testing.T) pipeline.Method {
 	t.Helper()
-	m, err := pipeline.Builtin(pipeline.MethodTruth)
+	m, err := pipeline.Builtin(baseline.NameTruth)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,9 +84,9 @@ func collect(t *testing.T, src pipeline.Source, opt *pipeline.Options) ([]record
 // the same order with the same tracks and metrics, and skip the same frames.
 func TestRunWorkersDeterministic(t *testing.T) {
 	src := withBadFrames(t)
-	ms, err := pipeline.ParseMethods(strings.Join(pipeline.BuiltinNames(), ","))
+	ms, err := pipeline.ParseMethods(strings.Join(baseline.Names(), ","))
 	if err != nil || len(ms) != 3 {
-		t.Fatalf("built-in methods %v: %v", pipeline.BuiltinNames(), err)
+		t.Fatalf("built-in methods %v: %v", baseline.Names(), err)
 	}
 	var want []record
 	var wantSkips []pipeline.Skip
@@ -310,7 +311,7 @@ func TestTruthTracker(t *testing.T) {
 				t.Skip(err) // cases of invalid frames
 			}
 			var res track.Result
-			if err := pipeline.NewTruthTracker().Track(&res, g); err != nil {
+			if err := baseline.NewTruth().Track(&res, g); err != nil {
 				t.Fatal(err)
 			}
 			for s, sel := range res.Selected {
@@ -349,7 +350,7 @@ func TestTruthTracker(t *testing.T) {
 // geometry with that geometry (baseline.Physics refuses a frame recorded
 // with another preset) and frames of unknown geometries with the default.
 func TestPhysicsGeometry(t *testing.T) {
-	m, err := pipeline.Builtin(pipeline.MethodPhysics)
+	m, err := pipeline.Builtin(baseline.NamePhysics)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +430,7 @@ func TestParseModelFlag(t *testing.T) {
 // come back in order, each with its graph and tracks.
 func ExampleRun() {
 	frames := pipeline.Frames(testframes.SyntheticFrames(2, 3, testframes.SynthOptions{Protons: 20}))
-	truth, _ := pipeline.Builtin(pipeline.MethodTruth)
+	truth, _ := pipeline.Builtin(baseline.NameTruth)
 	rep, err := pipeline.Run(context.Background(), frames, &pipeline.Options{Methods: []pipeline.Method{truth}, Workers: 2},
 		func(o *pipeline.Output) error {
 			fmt.Printf("frame %d: %d hits, %d segments, %d tracks, purity %.2f\n", o.Frame.Meta.Frame,

@@ -4,7 +4,7 @@
 // Hamming loss of the per-layer assignment, back-propagated through the
 // solver by package e2e), RMSprop with a step-decay rate, batches of frames
 // drawn with replacement and accumulated, and validation by tracking
-// (track.ModelTracker, metrics) with the best validation purity kept. A
+// (learned.Tracker, metrics) with the best validation purity kept. A
 // Config (YAML, strict; zero values mean the paper's settings) describes a
 // run; LoadData reads or simulates and prepares its frames once (hit
 // graph, line graph, model input) within a memory budget; a Trainer does

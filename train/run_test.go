@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/nn"
@@ -341,7 +342,7 @@ func TestCacheDoesNotChangeResults(t *testing.T) {
 }
 
 // TestModelTrackerOnTrainedCheckpoint: best.ckpt loaded into a
-// track.ModelTracker tracks the validation frames exactly as the trainer
+// learned.Tracker tracks the validation frames exactly as the trainer
 // did when it saved it.
 func TestModelTrackerOnTrainedCheckpoint(t *testing.T) {
 	data := tinyData(t)
@@ -351,7 +352,7 @@ func TestModelTrackerOnTrainedCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mt, err := track.LoadModelTracker(filepath.Join(dir, FileBest), nil)
+	mt, err := learned.Load(filepath.Join(dir, FileBest), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

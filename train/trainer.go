@@ -12,6 +12,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/e2e"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/nn"
@@ -44,7 +45,7 @@ type StepResult struct {
 }
 
 // Validation holds the validation metrics of the model after Step steps:
-// the model tracks every validation frame (track.ModelTracker with the
+// the model tracks every validation frame (learned.Tracker with the
 // config's Assign and Filter) and the per-frame metrics (package metrics)
 // are averaged over frames.
 type Validation struct {
@@ -83,7 +84,7 @@ type Trainer struct {
 	rng     *rand.Rand // draws from pcg
 	bufSave [][]float32
 
-	tracker *track.ModelTracker
+	tracker *learned.Tracker
 	eval    metrics.Evaluator
 	res     track.Result
 
@@ -131,7 +132,7 @@ func (t *Trainer) setNet(net model.Net, opt nn.Optimizer[float32]) error {
 		}
 	}
 	t.net, t.opt = net, opt
-	t.tracker = track.NewModelTracker(net, &track.ModelOptions{Assign: t.cfg.Assign, Filter: t.cfg.Filter})
+	t.tracker = learned.New(net, &learned.Options{Assign: t.cfg.Assign, Filter: t.cfg.Filter})
 	t.bufSave = t.bufSave[:0]
 	for _, b := range net.Buffers() {
 		t.bufSave = append(t.bufSave, make([]float32, len(b.Value.Data)))

@@ -8,8 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pcttrack/pcttrack/baseline"
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/progress"
+	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/pipeline"
 	"github.com/pcttrack/pcttrack/plot"
@@ -50,7 +52,7 @@ func newEvalCmd() *cobra.Command {
 			"on it and prints purity, efficiency, segment TPR/FPR, double-majority efficiency and fake rate in\n" +
 			"percent as mean ± sd over frames, grouped by method, phantom and protons per frame, then the frames per second of each\n" +
 			"stage (graph building, each tracker, metrics). Several datasets are evaluated together.\n\n" +
-			"Methods: " + strings.Join(pipeline.BuiltinNames(), ", ") + " (truth: assignment on the Monte-Carlo\n" +
+			"Methods: " + strings.Join(baseline.Names(), ", ") + " (truth: assignment on the Monte-Carlo\n" +
 			"truth, the upper bound of an assignment tracker). --model adds the learned tracker of a checkpoint;\n" +
 			"repeat it (or use a shell glob such as runs/x/seed-*/best.ckpt) for several training seeds, which\n" +
 			"are then reported as mean ± sd over the seeds as in the paper's tables. NAME=CKPT names the\n" +
@@ -72,45 +74,6 @@ func newEvalCmd() *cobra.Command {
 	f.graph.add(fl)
 	fl.StringVar(&f.stabilityPlot, "stability-plot", "", "draw the seed stability (share of candidate segments assigned differently by two seeds) to this .png or .svg")
 	return cmd
-}
-
-// evalMethods resolves --method and --model into the methods to run.
-func evalMethods(methods string, models []string, mopt *track.ModelOptions) ([]pipeline.Method, error) {
-	var ms []pipeline.Method
-	if methods != "none" {
-		var err error
-		if ms, err = pipeline.ParseMethods(methods); err != nil {
-			return nil, err
-		}
-	}
-	var names []string
-	paths := map[string][]string{}
-	for _, v := range models {
-		name, path, err := pipeline.ParseModelFlag(v)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			if m.Name == name {
-				return nil, fmt.Errorf("--model name %q is also a --method", name)
-			}
-		}
-		if paths[name] == nil {
-			names = append(names, name)
-		}
-		paths[name] = append(paths[name], path)
-	}
-	for _, n := range names {
-		mm, err := pipeline.ModelMethods(n, paths[n], mopt)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, mm...)
-	}
-	if len(ms) == 0 {
-		return nil, errors.New("no method to run (give --method or --model)")
-	}
-	return ms, nil
 }
 
 // openSources opens the datasets; the caller closes them with closeAll.
@@ -151,7 +114,7 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 			return fmt.Errorf("eval: --stability-plot: %w", err)
 		}
 	}
-	ms, err := evalMethods(f.methods, f.models, modelOptions(f.paper))
+	ms, err := pipeline.Select(f.methods, f.models, modelOptions(f.paper))
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
@@ -218,8 +181,8 @@ func stabilityBars(groups []metrics.StabilityGroup) []plot.Bar {
 }
 
 // modelOptions are the learned trackers' options for the --paper flag.
-func modelOptions(paper bool) *track.ModelOptions {
-	return &track.ModelOptions{Assign: track.Options{Paper: paper}}
+func modelOptions(paper bool) *learned.Options {
+	return &learned.Options{Assign: track.Options{Paper: paper}}
 }
 
 func init() {

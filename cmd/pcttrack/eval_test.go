@@ -159,7 +159,7 @@ func TestEvalCommandErrors(t *testing.T) {
 		{"missing-file", []string{filepath.Join(dir, "nope.parquet"), "--method", "truth"}, "nope.parquet: no such file"},
 		{"negative-frames", []string{d, "--frames", "-1"}, "eval: --frames must be >= 0, not -1"},
 		{"negative-workers", []string{d, "--workers", "-2"}, "eval: --workers must be >= 0, not -2"},
-		{"nothing-to-run", []string{d, "--method", "none"}, "eval: no method to run"},
+		{"nothing-to-run", []string{d, "--method", "none"}, "eval: pipeline: no method to run"},
 		{"bad-model-flag", []string{d, "--method", "truth", "--model", "=x.ckpt"}, "bad --model"},
 		{"missing-model", []string{d, "--method", "truth", "--model", filepath.Join(dir, "no.ckpt")}, "no.ckpt"},
 		{"model-named-like-method", []string{d, "--method", "truth", "--model", "truth=x.ckpt"}, `--model name "truth" is also a --method`},

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/pcttrack/pcttrack/baseline"
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/metrics"
@@ -44,7 +44,7 @@ func newPlotEventCmd() *cobra.Command {
 			"dropped by the track filter dotted, links between different events in red and missed true\n" +
 			"segments in dashed orange; the title gives the frame's purity and efficiency. --extent, --xlim,\n" +
 			"--ylim and --zlim zoom. The format (.png or .svg) follows --out, which is written atomically.\n\n" +
-			"Methods: " + strings.Join(pipeline.BuiltinNames(), ", ") + " (truth: assignment on the Monte-Carlo\n" +
+			"Methods: " + strings.Join(baseline.Names(), ", ") + " (truth: assignment on the Monte-Carlo\n" +
 			"truth, the upper bound of an assignment tracker). --model [NAME=]CKPT draws the learned tracker\n" +
 			"of a checkpoint instead.",
 		Args: cobra.ExactArgs(1),
@@ -52,7 +52,7 @@ func newPlotEventCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.frame, "frame", 0, "frame to draw: 0-based position in the dataset")
-	fl.StringVar(&f.method, "method", "", "built-in tracker: "+strings.Join(pipeline.BuiltinNames(), ", ")+" (default follower)")
+	fl.StringVar(&f.method, "method", "", "built-in tracker: "+strings.Join(baseline.Names(), ", ")+" (default follower)")
 	fl.StringVar(&f.model, "model", "", "checkpoint of a learned tracker, [NAME=]PATH (instead of --method)")
 	fl.StringVar(&f.out, "out", "", "output image (.png or .svg), required")
 	fl.Float64Var(&f.width, "width", 14, "figure width, inch")
@@ -145,30 +145,11 @@ func (f *plotEventFlags) options() (*plot.EventOptions, error) {
 }
 
 // plotTracker resolves --method and --model into the tracker to run and
-// its name, as `pcttrack track` does (one of them; neither means follower).
+// its name (one of them; neither means follower).
 func plotTracker(method, model string) (string, track.Tracker, error) {
-	var m pipeline.Method
-	switch {
-	case method != "" && model != "":
-		return "", nil, errors.New("plot event: give --method or --model, not both")
-	case model != "":
-		name, path, err := pipeline.ParseModelFlag(model)
-		if err != nil {
-			return "", nil, fmt.Errorf("plot event: %w", err)
-		}
-		ms, err := pipeline.ModelMethods(name, []string{path}, nil)
-		if err != nil {
-			return "", nil, fmt.Errorf("plot event: %w", err)
-		}
-		m = ms[0]
-	default:
-		if method == "" {
-			method = pipeline.MethodFollower
-		}
-		var err error
-		if m, err = pipeline.Builtin(method); err != nil {
-			return "", nil, fmt.Errorf("plot event: %w", err)
-		}
+	m, err := pipeline.SelectOne(method, model, baseline.NameFollower, nil)
+	if err != nil {
+		return "", nil, fmt.Errorf("plot event: %w", err)
 	}
 	tr, err := m.New()
 	if err != nil {

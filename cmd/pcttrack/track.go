@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -58,27 +57,9 @@ func runTrack(cmd *cobra.Command, in string, f *trackFlags) error {
 	if err != nil {
 		return err
 	}
-	var m pipeline.Method
-	switch {
-	case f.method != "" && f.model != "":
-		return errors.New("track: give --method or --model, not both")
-	case f.model != "":
-		name, path, err := pipeline.ParseModelFlag(f.model)
-		if err != nil {
-			return fmt.Errorf("track: %w", err)
-		}
-		ms, err := pipeline.ModelMethods(name, []string{path}, modelOptions(f.paper))
-		if err != nil {
-			return fmt.Errorf("track: %w", err)
-		}
-		m = ms[0]
-	case f.method != "":
-		var err error
-		if m, err = pipeline.Builtin(f.method); err != nil {
-			return fmt.Errorf("track: %w", err)
-		}
-	default:
-		return errors.New("track: give --method or --model")
+	m, err := pipeline.SelectOne(f.method, f.model, "", modelOptions(f.paper))
+	if err != nil {
+		return fmt.Errorf("track: %w", err)
 	}
 	r, err := dataset.Open(in)
 	if err != nil {

@@ -70,7 +70,7 @@ func TestTrackCommandErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown-method", []string{d, "--method", "magic", "--out", out}, `track: pipeline: unknown method "magic"`},
-		{"no-method", []string{d, "--out", out}, "track: give --method or --model"},
+		{"no-method", []string{d, "--out", out}, "track: pipeline: give --method or --model"},
 		{"method-and-model", []string{d, "--method", "truth", "--model", "x.ckpt", "--out", out}, "not both"},
 		{"missing-model", []string{d, "--model", filepath.Join(dir, "no.ckpt"), "--out", out}, "no.ckpt"},
 		{"missing-out", []string{d, "--method", "truth"}, `"out" not set`},

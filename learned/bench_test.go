@@ -1,4 +1,4 @@
-package track_test
+package learned_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/sim"
 	"github.com/pcttrack/pcttrack/track"
@@ -31,15 +32,15 @@ func simGraph(b *testing.B, protons int) *graph.HitGraph {
 	return g
 }
 
-// BenchmarkModelTracker is the learned tracker's inference on one frame:
+// BenchmarkTracker is the learned tracker's inference on one frame:
 // line graph, model input, forward pass (GOMAXPROCS workers), the
 // per-layer LSAPs, chaining and the filter.
-func BenchmarkModelTracker(b *testing.B) {
+func BenchmarkTracker(b *testing.B) {
 	for _, p := range []int{50, 100, 150} {
 		g := simGraph(b, p)
 		for _, kind := range []string{model.KindLineGraph, model.KindHitGraph} {
 			b.Run(fmt.Sprintf("%s/p%d", kind, p), func(b *testing.B) {
-				tr := track.NewModelTracker(newNet(b, kind), nil)
+				tr := learned.New(newNet(b, kind), nil)
 				var res track.Result
 				if err := tr.Track(&res, g); err != nil {
 					b.Fatal(err)

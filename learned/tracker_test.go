@@ -1,4 +1,4 @@
-package track_test
+package learned_test
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/testframes"
+	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/track"
 )
@@ -37,8 +38,8 @@ func newNet(t testing.TB, kind string) model.Net {
 }
 
 // manualTrack runs the documented pipeline step by step, independently of
-// ModelTracker's wiring.
-func manualTrack(t *testing.T, net model.Net, g *graph.HitGraph, opt *track.ModelOptions) (*track.Result, []float32) {
+// Tracker's wiring.
+func manualTrack(t *testing.T, net model.Net, g *graph.HitGraph, opt *learned.Options) (*track.Result, []float32) {
 	t.Helper()
 	var lg *graph.LineGraph
 	if net.Config().Kind == model.KindLineGraph {
@@ -79,23 +80,23 @@ func sameResult(t *testing.T, name string, got, want *track.Result) {
 	}
 }
 
-func TestModelTrackerMatchesPipeline(t *testing.T) {
+func TestTrackerMatchesPipeline(t *testing.T) {
 	g := synthGraph(t, 3)
 	cases := []struct {
 		name string
 		kind string
-		opt  track.ModelOptions
+		opt  learned.Options
 	}{
-		{"linegraph-default", model.KindLineGraph, track.ModelOptions{}},
-		{"linegraph-paper-solver", model.KindLineGraph, track.ModelOptions{Assign: track.Options{Paper: true}, Filter: track.Filter{MinHits: -1}}},
-		{"linegraph-angle-cut", model.KindLineGraph, track.ModelOptions{Line: graph.LineOptions{Filter: graph.MaxAngle(0.1)}}},
-		{"hitgraph", model.KindHitGraph, track.ModelOptions{Filter: track.Filter{MinHits: 3}}},
+		{"linegraph-default", model.KindLineGraph, learned.Options{}},
+		{"linegraph-paper-solver", model.KindLineGraph, learned.Options{Assign: track.Options{Paper: true}, Filter: track.Filter{MinHits: -1}}},
+		{"linegraph-angle-cut", model.KindLineGraph, learned.Options{Line: graph.LineOptions{Filter: graph.MaxAngle(0.1)}}},
+		{"hitgraph", model.KindHitGraph, learned.Options{Filter: track.Filter{MinHits: 3}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			net := newNet(t, tc.kind)
 			want, wantP := manualTrack(t, net, g, &tc.opt)
-			mt := track.NewModelTracker(net, &tc.opt)
+			mt := learned.New(net, &tc.opt)
 			var got track.Result
 			// twice: the reused workspace must give the same answer
 			for range 2 {
@@ -114,7 +115,7 @@ func TestModelTrackerMatchesPipeline(t *testing.T) {
 	}
 }
 
-func TestModelTrackerCheckpointRoundTrip(t *testing.T) {
+func TestTrackerCheckpointRoundTrip(t *testing.T) {
 	g := synthGraph(t, 4)
 	dir := t.TempDir()
 	for _, kind := range []string{model.KindLineGraph, model.KindHitGraph} {
@@ -124,9 +125,9 @@ func TestModelTrackerCheckpointRoundTrip(t *testing.T) {
 			if err := model.Save(path, net, nil, map[string]string{"step": "0"}); err != nil {
 				t.Fatal(err)
 			}
-			opt := &track.ModelOptions{Filter: track.Filter{MinHits: 3}}
-			mem := track.NewModelTracker(net, opt)
-			disk, err := track.LoadModelTracker(path, opt)
+			opt := &learned.Options{Filter: track.Filter{MinHits: 3}}
+			mem := learned.New(net, opt)
+			disk, err := learned.Load(path, opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -149,7 +150,7 @@ func TestModelTrackerCheckpointRoundTrip(t *testing.T) {
 	}
 }
 
-func TestModelTrackerTrackInput(t *testing.T) {
+func TestTrackerTrackInput(t *testing.T) {
 	g := synthGraph(t, 5)
 	net := newNet(t, model.KindLineGraph)
 	lg, err := graph.NewLineGraph(g, nil)
@@ -160,7 +161,7 @@ func TestModelTrackerTrackInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mt := track.NewModelTracker(net, nil)
+	mt := learned.New(net, nil)
 	var a, b track.Result
 	if err := mt.Track(&a, g); err != nil {
 		t.Fatal(err)
@@ -171,9 +172,9 @@ func TestModelTrackerTrackInput(t *testing.T) {
 	sameResult(t, "TrackInput", &b, &a)
 }
 
-// TestModelTrackerTooSmall: frames the model cannot run on give no
+// TestTrackerTooSmall: frames the model cannot run on give no
 // segments and no tracks, without an error.
-func TestModelTrackerTooSmall(t *testing.T) {
+func TestTrackerTooSmall(t *testing.T) {
 	c := testframes.Cases()[0] // two protons in layers 0–2
 	full, err := graph.Build(&c.Frame, nil)
 	if err != nil {
@@ -194,7 +195,7 @@ func TestModelTrackerTooSmall(t *testing.T) {
 		{"one-segment", g1, 1},
 		{"eight-segments", full, 8},
 	}
-	mt := track.NewModelTracker(newNet(t, model.KindLineGraph), &track.ModelOptions{Filter: track.Filter{MinHits: -1}})
+	mt := learned.New(newNet(t, model.KindLineGraph), &learned.Options{Filter: track.Filter{MinHits: -1}})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if len(tc.g.Src) != tc.segments {
@@ -218,7 +219,7 @@ func TestModelTrackerTooSmall(t *testing.T) {
 	}
 }
 
-func TestLoadModelTrackerErrors(t *testing.T) {
+func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.ckpt")
 	if err := os.WriteFile(garbage, []byte("not a checkpoint at all"), 0o644); err != nil {
@@ -237,13 +238,13 @@ func TestLoadModelTrackerErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{filepath.Join(dir, "missing.ckpt"), garbage, truncated} {
-		_, err := track.LoadModelTracker(path, nil)
+		_, err := learned.Load(path, nil)
 		if err == nil {
 			t.Errorf("%s: no error", path)
 			continue
 		}
-		if msg := err.Error(); !strings.HasPrefix(msg, "track: ") || !strings.Contains(msg, filepath.Base(path)) {
-			t.Errorf("%s: error %q does not start with track: and name the file", path, msg)
+		if msg := err.Error(); !strings.HasPrefix(msg, "learned: ") || !strings.Contains(msg, filepath.Base(path)) {
+			t.Errorf("%s: error %q does not start with learned: and name the file", path, msg)
 		}
 	}
 }
@@ -251,8 +252,8 @@ func TestLoadModelTrackerErrors(t *testing.T) {
 // Track a synthetic 30-proton frame with an untrained line-graph model:
 // the assignment still produces a matching per layer pair, so chaining
 // yields tracks; a trained checkpoint would be loaded with
-// LoadModelTracker instead.
-func ExampleModelTracker() {
+// Load instead.
+func ExampleTracker() {
 	f := testframes.Synthetic(testframes.Stream(3, 0), testframes.SynthOptions{Protons: 30})
 	g, err := graph.Build(&f, nil)
 	if err != nil {
@@ -262,7 +263,7 @@ func ExampleModelTracker() {
 	if err != nil {
 		panic(err)
 	}
-	mt := track.NewModelTracker(net, nil)
+	mt := learned.New(net, nil)
 	var res track.Result
 	if err := mt.Track(&res, g); err != nil {
 		panic(err)
@@ -271,9 +272,9 @@ func ExampleModelTracker() {
 	// Output: true true
 }
 
-// TestModelTrackerTrackInputAllocs guards the documented claim: with a
+// TestTrackerTrackInputAllocs guards the documented claim: with a
 // prepared input, tracking allocates nothing once warmed up.
-func TestModelTrackerTrackInputAllocs(t *testing.T) {
+func TestTrackerTrackInputAllocs(t *testing.T) {
 	g := synthGraph(t, 6)
 	lg, err := graph.NewLineGraph(g, nil)
 	if err != nil {
@@ -284,7 +285,7 @@ func TestModelTrackerTrackInputAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mt := track.NewModelTracker(net, nil)
+	mt := learned.New(net, nil)
 	var res track.Result
 	if err := mt.TrackInput(&res, g, in); err != nil {
 		t.Fatal(err)

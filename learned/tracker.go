@@ -1,36 +1,41 @@
-package track
+package learned
 
 import (
 	"fmt"
 	"math"
 
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/track"
 )
 
-// ModelOptions configures a ModelTracker. The zero value (and a nil
-// *ModelOptions) is the paper's set-up: the default assignment Options,
-// the paper's Filter and a line graph of every pair of consecutive
-// segments.
-type ModelOptions struct {
+// Options configures a Tracker. The zero value (and a nil *Options) is the
+// tool's default set-up, which is not quite the paper's: the paper's track
+// filter and a line graph of every pair of consecutive segments, but the
+// default assignment of package track (a hit may stay unmatched at
+// track.DefaultUnmatchedCost), which tracks better than the paper's
+// maximum-cardinality solver; set Assign.Paper for the latter.
+type Options struct {
 	// Assign configures the per-layer-pair assignment.
-	Assign Options
+	Assign track.Options
 	// Filter selects the tracks kept.
-	Filter Filter
+	Filter track.Filter
 	// Line configures the line graph built for the line-graph model
 	// (ignored by the hit-graph model). A PairFilter in it is shared by
 	// clones.
 	Line graph.LineOptions
 }
 
-// ModelTracker is the learned tracker: a CostTracker whose segment costs
+// Tracker is the learned tracker: a track.CostTracker whose segment costs
 // are 1 − p with p the probabilities of a network (package model). Track
 // builds the frame's line graph, prepares the model input, predicts, and
-// assigns, chains and filters as CostTracker does. It owns its workspace
-// and is not safe for concurrent use: give each goroutine a Clone.
-type ModelTracker struct {
+// assigns, chains and filters as track.CostTracker does. It owns its
+// workspace and is not safe for concurrent use: give each goroutine a
+// Clone.
+type Tracker struct {
 	net   model.Net
-	ct    CostTracker
+	ct    track.CostTracker
 	line  graph.LineOptions
 	lb    *graph.LineBuilder
 	lg    graph.LineGraph
@@ -38,66 +43,71 @@ type ModelTracker struct {
 	probs []float32
 }
 
-var _ Tracker = (*ModelTracker)(nil)
+var _ track.Tracker = (*Tracker)(nil)
 
-// NewModelTracker returns a tracker scoring segments with net, which it
-// uses (not copies); nil opt means the defaults. It panics if net is nil.
-func NewModelTracker(net model.Net, opt *ModelOptions) *ModelTracker {
+// New returns a tracker scoring segments with net, which it uses (not
+// copies); nil opt means the defaults. It panics if net is nil.
+func New(net model.Net, opt *Options) *Tracker {
 	if net == nil {
-		panic("track: NewModelTracker: nil model")
+		panic("learned: New: nil model")
 	}
-	var o ModelOptions
+	var o Options
 	if opt != nil {
 		o = *opt
 	}
-	m := &ModelTracker{net: net, line: o.Line}
-	m.ct = CostTracker{Options: o.Assign, Filter: o.Filter}
+	m := &Tracker{net: net, line: o.Line}
+	m.ct = track.CostTracker{Options: o.Assign, Filter: o.Filter}
 	m.ct.Costs = m.costs
 	m.lb = graph.NewLineBuilder(&m.line)
 	return m
 }
 
-// LoadModelTracker reads the model of the checkpoint at path (see
-// model.Load) and returns a tracker using it. A missing, corrupt or
-// unusable checkpoint is an error naming the file.
-func LoadModelTracker(path string, opt *ModelOptions) (*ModelTracker, error) {
+// Load reads the model of the checkpoint at path (see model.Load) and
+// returns a tracker using it. A missing, corrupt or unusable checkpoint is
+// an error naming the file.
+func Load(path string, opt *Options) (*Tracker, error) {
 	net, _, err := model.Load(path)
 	if err != nil {
-		return nil, fmt.Errorf("track: model tracker: %w", err)
+		return nil, fmt.Errorf("learned: %w", err)
 	}
-	return NewModelTracker(net, opt), nil
+	return New(net, opt), nil
 }
 
 // Net returns the tracker's model (shared, not a copy).
-func (m *ModelTracker) Net() model.Net { return m.net }
+func (m *Tracker) Net() model.Net { return m.net }
 
 // Clone returns an independent tracker with a copy of the model (see
 // model.Model.Clone) and the same options, for use on another goroutine.
-func (m *ModelTracker) Clone() *ModelTracker {
-	return NewModelTracker(m.net.Clone(), &ModelOptions{Assign: m.ct.Options, Filter: m.ct.Filter, Line: m.line})
+func (m *Tracker) Clone() *Tracker {
+	return New(m.net.Clone(), m.Options())
 }
 
-// Track implements Tracker: it builds the line graph of g (line-graph
+// Options returns the tracker's options.
+func (m *Tracker) Options() *Options {
+	return &Options{Assign: m.ct.Options, Filter: m.ct.Filter, Line: m.line}
+}
+
+// Track implements track.Tracker: it builds the line graph of g (line-graph
 // model only) and the model input, then tracks as TrackInput does. A
 // frame too small for the model (fewer than two segments, or no pair of
 // consecutive segments for the line-graph model) gets no segments and no
 // tracks. Errors come from a graph the model rejects (bad layout, NaN
 // features) or from the assignment. It allocates the model input (see
 // model.NewInput); the line graph reuses the tracker's workspace.
-func (m *ModelTracker) Track(dst *Result, g *graph.HitGraph) error {
+func (m *Tracker) Track(dst *track.Result, g *graph.HitGraph) error {
 	m.in = nil
 	if !m.tooSmall(g, nil) {
 		var lg *graph.LineGraph
 		if m.net.Config().Kind == model.KindLineGraph {
 			if err := m.lb.Build(&m.lg, g); err != nil {
-				return fmt.Errorf("track: model tracker: %w", err)
+				return fmt.Errorf("learned: %w", err)
 			}
 			lg = &m.lg
 		}
 		if !m.tooSmall(g, lg) {
 			in, err := model.NewInput(m.net.Config(), g, lg)
 			if err != nil {
-				return fmt.Errorf("track: model tracker: %w", err)
+				return fmt.Errorf("learned: %w", err)
 			}
 			m.in = in
 		}
@@ -112,9 +122,9 @@ func (m *ModelTracker) Track(dst *Result, g *graph.HitGraph) error {
 // takes the costs 1 − p and assigns, chains and filters. It allocates
 // nothing once its workspace and dst have grown. It panics if in was
 // prepared for another configuration or another graph size.
-func (m *ModelTracker) TrackInput(dst *Result, g *graph.HitGraph, in *model.Input) error {
+func (m *Tracker) TrackInput(dst *track.Result, g *graph.HitGraph, in *model.Input) error {
 	if in == nil || in.NumSegments != len(g.Src) {
-		panic("track: TrackInput: input does not belong to the graph")
+		panic("learned: TrackInput: input does not belong to the graph")
 	}
 	m.in = in
 	defer func() { m.in = nil }()
@@ -124,34 +134,26 @@ func (m *ModelTracker) TrackInput(dst *Result, g *graph.HitGraph, in *model.Inpu
 // Probabilities returns the segment probabilities of the last frame
 // tracked (zero for a frame too small for the model). The slice is the
 // tracker's workspace, overwritten by the next call.
-func (m *ModelTracker) Probabilities() []float32 { return m.probs }
+func (m *Tracker) Probabilities() []float32 { return m.probs }
 
 // tooSmall reports whether the model cannot run on g (and lg, when not
 // nil): batch normalisation needs two rows.
-func (m *ModelTracker) tooSmall(g *graph.HitGraph, lg *graph.LineGraph) bool {
+func (m *Tracker) tooSmall(g *graph.HitGraph, lg *graph.LineGraph) bool {
 	return len(g.Src) < 2 || (lg != nil && len(lg.Src) < 2)
 }
 
-// costs is the CostFunc of the tracker: 1 − p, or +Inf everywhere when
+// costs is the track.CostFunc of the tracker: 1 − p, or +Inf everywhere when
 // the frame has no model input (too small).
-func (m *ModelTracker) costs(dst []float64, g *graph.HitGraph) ([]float64, error) {
+func (m *Tracker) costs(dst []float64, g *graph.HitGraph) ([]float64, error) {
 	n := len(g.Src)
 	if m.in == nil {
-		m.probs = growP(m.probs, n)
-		clear(m.probs)
-		dst = growF(dst, n)
+		m.probs = scratch.Zeroed(m.probs, n)
+		dst = scratch.Grow(dst, n)
 		for i := range dst {
 			dst[i] = math.Inf(1)
 		}
 		return dst, nil
 	}
 	m.probs = m.net.Predict(m.probs, m.in)
-	return ScoreCosts(dst, m.probs), nil
-}
-
-func growP(b []float32, n int) []float32 {
-	if cap(b) < n {
-		return make([]float32, n)
-	}
-	return b[:n]
+	return track.ScoreCosts(dst, m.probs), nil
 }
