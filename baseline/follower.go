@@ -6,6 +6,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/track"
 )
 
@@ -149,7 +150,7 @@ func (f *Follower) Track(dst *track.Result, g *graph.HitGraph) error {
 		return err
 	}
 	f.opt = opt
-	dst.Selected = growBool(dst.Selected, len(g.Src))
+	dst.Selected = scratch.Zeroed(dst.Selected, len(g.Src))
 	dst.All.Reset()
 	dst.Tracks.Reset()
 	dst.Stats = track.Stats{}
@@ -157,8 +158,8 @@ func (f *Follower) Track(dst *track.Result, g *graph.HitGraph) error {
 		return nil
 	}
 	f.li.build(g)
-	f.used = growBool(f.used, len(g.Hits))
-	f.unused = growI(f.unused, len(g.Layers))
+	f.used = scratch.Zeroed(f.used, len(g.Hits))
+	f.unused = scratch.Grow(f.unused, len(g.Layers))
 	for k := range g.Layers {
 		f.unused[k] = g.LayerStart[k+1] - g.LayerStart[k]
 	}

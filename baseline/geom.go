@@ -131,29 +131,6 @@ func segment(g *graph.HitGraph, a, b int32) int {
 	return s0 + i
 }
 
-func growBool(b []bool, n int) []bool {
-	if cap(b) < n {
-		return make([]bool, n)
-	}
-	b = b[:n]
-	clear(b)
-	return b
-}
-
-func growF(b []float64, n int) []float64 {
-	if cap(b) < n {
-		return make([]float64, n)
-	}
-	return b[:n]
-}
-
-func growI(b []int32, n int) []int32 {
-	if cap(b) < n {
-		return make([]int32, n)
-	}
-	return b[:n]
-}
-
 // near appends to dst, in ascending hit index, a superset of the hits of
 // layer position k that lie within angle theta, seen from hit b, of the
 // direction a→b (a == nil: the beam axis), and returns dst.

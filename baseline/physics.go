@@ -6,6 +6,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/detector"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/track"
 )
 
@@ -165,7 +166,7 @@ func (p *Physics) Sigma(s, l int) float64 {
 // sparse LSAP (package lsap). It allocates only to grow its workspace and
 // dst.
 func (p *Physics) Track(dst *track.Result, g *graph.HitGraph) error {
-	dst.Selected = growBool(dst.Selected, len(g.Src))
+	dst.Selected = scratch.Zeroed(dst.Selected, len(g.Src))
 	dst.Stats = track.Stats{}
 	if len(g.Hits) == 0 || len(g.Layers) == 0 {
 		dst.All.Reset()
@@ -178,9 +179,9 @@ func (p *Physics) Track(dst *track.Result, g *graph.HitGraph) error {
 	if err := p.geo.Check(g.Meta.Geometry, p.st.Geometry().Name); err != nil {
 		return fmt.Errorf("baseline: frame %d: %w", g.Meta.Frame, err)
 	}
-	p.cost = growF(p.cost, len(g.Src))
-	p.prev = growI(p.prev, len(g.Hits))
-	p.stop = growI(p.stop, len(g.Hits))
+	p.cost = scratch.Grow(p.cost, len(g.Src))
+	p.prev = scratch.Grow(p.prev, len(g.Hits))
+	p.stop = scratch.Grow(p.stop, len(g.Hits))
 	for h := range g.Hits {
 		p.prev[h] = -1
 		p.stop[h] = g.Hits[h].Layer

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/nn"
 )
@@ -8,8 +9,8 @@ import (
 // Hamming is the paper's PAT loss (E2E losses.py and train.py): the mean
 // Hamming error y(1−t) + (1−y)t of the per-segment outputs y against
 // Input.Labels t, taken separately over the segments touching layers 0–2
-// (Input.NearTracker) and over the others, the two means summed; a part
-// without segments contributes 0. y is usually the solver layer's 0/1
+// (Input.NearTracker) and over the others, the two means summed (weights
+// Input.SplitWeight). y is usually the solver layer's 0/1
 // assignment, but any values work (the loss is linear in y, with
 // ∂L/∂y_s = (1 − 2t_s)/n_part). It keeps its scratch between calls, so use
 // one per training loop (not concurrently); the zero value is ready.
@@ -27,24 +28,14 @@ func (h *Hamming[T]) Loss(t *nn.Tape[T], y *nn.Var[T], in *model.Input) *nn.Var[
 		panic("e2e: Hamming needs labelled input")
 	}
 	n := in.NumSegments
-	if len(y.Value.Data) != n || len(in.Labels) != n || len(in.NearTracker) != n {
-		panic("e2e: Hamming: size of y, labels or NearTracker differs from the number of segments")
+	if len(y.Value.Data) != n || len(in.Labels) != n || len(in.SplitWeight) != n {
+		panic("e2e: Hamming: size of y, labels or split weights differs from the number of segments")
 	}
 	op := &h.op
-	op.c, op.t = growT(op.c, n), growT(op.t, n)
-	near := 0
-	for _, b := range in.NearTracker {
-		if b {
-			near++
-		}
-	}
+	op.c, op.t = scratch.Grow(op.c, n), scratch.Grow(op.t, n)
 	for s := range n {
 		op.t[s] = T(in.Labels[s])
-		if in.NearTracker[s] {
-			op.c[s] = T(1 / float64(near))
-		} else {
-			op.c[s] = T(1 / float64(n-near))
-		}
+		op.c[s] = T(in.SplitWeight[s])
 	}
 	return t.Custom(op, 1, 1, y)
 }
@@ -72,11 +63,4 @@ func (o *hammingOp[T]) Backward(out *nn.Var[T], in []*nn.Var[T]) {
 	for s, c := range o.c {
 		dy[s] += g * c * (1 - 2*o.t[s])
 	}
-}
-
-func growT[T nn.Float](b []T, n int) []T {
-	if cap(b) < n {
-		return make([]T, n)
-	}
-	return b[:n]
 }

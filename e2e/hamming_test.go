@@ -53,7 +53,7 @@ func TestHamming(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			in := &model.Input{NumSegments: len(tc.y), Labels: tc.labels, NearTracker: tc.near}
+			in := &model.Input{NumSegments: len(tc.y), Labels: tc.labels, NearTracker: tc.near, SplitWeight: model.SplitWeights(nil, tc.near)}
 			tp := nn.NewTape[float64]()
 			y := nn.NewParam[float64]("y", len(tc.y), 1)
 			copy(y.Value.Data, tc.y)
@@ -80,5 +80,5 @@ func TestHammingNeedsLabels(t *testing.T) {
 	}()
 	var h Hamming[float32]
 	tp := nn.NewTape[float32]()
-	h.Loss(tp, nn.NewParam[float32]("y", 2, 1), &model.Input{NumSegments: 2, NearTracker: make([]bool, 2)})
+	h.Loss(tp, nn.NewParam[float32]("y", 2, 1), &model.Input{NumSegments: 2, NearTracker: make([]bool, 2), SplitWeight: model.SplitWeights(nil, make([]bool, 2))})
 }

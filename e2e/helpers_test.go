@@ -83,6 +83,7 @@ func labelled(g *graph.HitGraph) *model.Input {
 		}
 		in.NearTracker[s] = g.Hits[g.Src[s]].Layer < 3 || g.Hits[g.Dst[s]].Layer < 3
 	}
+	in.SplitWeight = model.SplitWeights(nil, in.NearTracker)
 	return in
 }
 

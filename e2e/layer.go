@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/nn"
 	"github.com/pcttrack/pcttrack/track"
 )
@@ -70,8 +71,8 @@ func (l *Layer[T]) Forward(out *nn.Var[T], in []*nn.Var[T]) {
 		panic("e2e: Layer.Forward: want one n×1 input and output, n = number of segments")
 	}
 	l.err, l.flips = nil, 0
-	l.w = growF(l.w, n)
-	l.y = growB(l.y, n)
+	l.w = scratch.Grow(l.w, n)
+	l.y = scratch.Grow(l.y, n)
 	if l.err = l.Options.Check(); l.err != nil {
 		clear(out.Value.Data)
 		clear(l.y)
@@ -126,7 +127,7 @@ func (l *Layer[T]) Backward(out *nn.Var[T], in []*nn.Var[T]) {
 		return
 	}
 	lambda := l.Options.lambda()
-	l.wp = growF(l.wp, n)
+	l.wp = scratch.Grow(l.wp, n)
 	for s, w := range l.w {
 		if math.IsInf(w, 1) {
 			l.wp[s] = w // forbidden stays forbidden whatever g says
@@ -263,18 +264,4 @@ func (j *solveJob) Run(i int) {
 		k := int(np - 1 - idx)
 		j.stats[k], j.errs[k] = a.AssignPair(j.dst, j.g, k, j.cost, j.opt)
 	}
-}
-
-func growB(b []bool, n int) []bool {
-	if cap(b) < n {
-		return make([]bool, n)
-	}
-	return b[:n]
-}
-
-func growF(b []float64, n int) []float64 {
-	if cap(b) < n {
-		return make([]float64, n)
-	}
-	return b[:n]
 }

@@ -109,7 +109,6 @@ func BenchmarkPipeline(b *testing.B) {
 		lb := NewLineBuilder(nil)
 		var g HitGraph
 		var lg LineGraph
-		var x []float32
 		for i := 0; next(); i++ {
 			if err := bld.Build(&g, &fs[i%len(fs)]); err != nil {
 				b.Error(err)
@@ -119,7 +118,6 @@ func BenchmarkPipeline(b *testing.B) {
 				b.Error(err)
 				return
 			}
-			x = g.SegmentFeatures(x)
 		}
 	}
 	b.Run("p100", func(b *testing.B) {

@@ -1,6 +1,10 @@
 package lsap
 
-import "math"
+import (
+	"math"
+
+	"github.com/pcttrack/pcttrack/internal/scratch"
+)
 
 // Dense solves the rows×cols problem with the row-major cost matrix cost
 // (cost[i*cols+j] pairs row i with column j; +Inf forbids the pair) under
@@ -57,7 +61,7 @@ func (s *Solver) Dense(cost []float64, rows, cols int, opt *Options) (Result, er
 	nr, nc, c := rows, cols, cost
 	if p.transpose {
 		nr, nc = cols, rows
-		s.ct = grow(s.ct, len(cost))
+		s.ct = scratch.Grow(s.ct, len(cost))
 		transpose(s.ct, cost, rows, cols)
 		c = s.ct
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/pcttrack/pcttrack/internal/scratch"
 )
 
 // Unmatched is the value of RowToCol and ColToRow for a row or column
@@ -272,13 +274,13 @@ func (s *Solver) infeasibleRow(i int) error {
 // u = 0 and v = b.
 func (s *Solver) reset(nr, nc int, transposed bool, b float64) {
 	s.nr, s.nc, s.transposed, s.ok = nr, nc, transposed, false
-	s.u = grow(s.u, nr)
-	s.v = grow(s.v, nc)
-	s.x = grow(s.x, nr)
-	s.y = grow(s.y, nc)
-	s.d = grow(s.d, nc)
-	s.pred = grow(s.pred, nc)
-	s.cols = grow(s.cols, nc)
+	s.u = scratch.Grow(s.u, nr)
+	s.v = scratch.Grow(s.v, nc)
+	s.x = scratch.Grow(s.x, nr)
+	s.y = scratch.Grow(s.y, nc)
+	s.d = scratch.Grow(s.d, nc)
+	s.pred = scratch.Grow(s.pred, nc)
+	s.cols = scratch.Grow(s.cols, nc)
 	for i := range s.u {
 		s.u[i] = 0
 		s.x[i] = Unmatched
@@ -290,9 +292,3 @@ func (s *Solver) reset(nr, nc int, transposed bool, b float64) {
 }
 
 // grow returns s resized to n, reallocating only when its capacity is short.
-func grow[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n, n+n/4)
-	}
-	return s[:n]
-}

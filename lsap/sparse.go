@@ -1,6 +1,10 @@
 package lsap
 
-import "math"
+import (
+	"math"
+
+	"github.com/pcttrack/pcttrack/internal/scratch"
+)
 
 // Sparse is a cost matrix in compressed sparse row (CSR) form that lists
 // only the allowed pairs: row i may be paired with the columns
@@ -102,11 +106,11 @@ func (s *Solver) Sparse(p *Sparse, opt *Options) (Result, error) {
 		rs, cl, cc = s.compactCSR(rowStart, p.Col, p.Cost)
 	}
 	s.reset(nr, nc, pl.transpose, pl.b)
-	s.predArc = grow(s.predArc, nc)
-	s.xArc = grow(s.xArc, nr)
-	s.popped = grow(s.popped, nc)[:0]
-	s.heap.h = grow(s.heap.h, nc)[:0]
-	s.heap.pos = grow(s.heap.pos, nc)
+	s.predArc = scratch.Grow(s.predArc, nc)
+	s.xArc = scratch.Grow(s.xArc, nr)
+	s.popped = scratch.Grow(s.popped, nc)[:0]
+	s.heap.h = scratch.Grow(s.heap.h, nc)[:0]
+	s.heap.pos = scratch.Grow(s.heap.pos, nc)
 	s.heap.d, s.heap.y = s.d, s.y
 	for i := 0; i < nr; i++ {
 		if !s.sparseRow(rs, cl, cc, pl.a, i) {
@@ -141,7 +145,7 @@ func (s *Solver) checkSparse(p *Sparse, rowStart []int32) (hasInf bool, cmin, cm
 			return false, 0, 0, errorf(ErrInvalid, "sparse RowStart decreases at row %d (%d > %d)", i, lo, hi)
 		}
 	}
-	s.mark = grow(s.mark, max(p.Rows, p.Cols))
+	s.mark = scratch.Grow(s.mark, max(p.Rows, p.Cols))
 	cmin, cmax = inf, math.Inf(-1)
 	for i := 0; i < p.Rows; i++ {
 		lo, hi := rowStart[i], rowStart[i+1]
@@ -182,7 +186,7 @@ func (s *Solver) nextEpoch() uint32 {
 // its +Inf entries, in the workspace. Rows of the transpose list their
 // columns in increasing order.
 func (s *Solver) transposeCSR(rowStart, col []int32, cost []float64, rows, cols int) ([]int32, []int32, []float64) {
-	rs := grow(s.rs, cols+1)
+	rs := scratch.Grow(s.rs, cols+1)
 	clear(rs)
 	n := 0
 	for e, j := range col {
@@ -194,7 +198,7 @@ func (s *Solver) transposeCSR(rowStart, col []int32, cost []float64, rows, cols 
 	for j := 0; j < cols; j++ {
 		rs[j+1] += rs[j]
 	}
-	cl, cc := grow(s.cl, n), grow(s.cc, n)
+	cl, cc := scratch.Grow(s.cl, n), scratch.Grow(s.cc, n)
 	for i := 0; i < rows; i++ {
 		for e := rowStart[i]; e < rowStart[i+1]; e++ {
 			if c := cost[e]; c != inf {
@@ -213,7 +217,7 @@ func (s *Solver) transposeCSR(rowStart, col []int32, cost []float64, rows, cols 
 // compactCSR stores the CSR matrix without its +Inf entries in the
 // workspace.
 func (s *Solver) compactCSR(rowStart, col []int32, cost []float64) ([]int32, []int32, []float64) {
-	rs, cl, cc := grow(s.rs, len(rowStart)), s.cl[:0], s.cc[:0]
+	rs, cl, cc := scratch.Grow(s.rs, len(rowStart)), s.cl[:0], s.cc[:0]
 	rs[0] = 0
 	for i := 0; i+1 < len(rowStart); i++ {
 		for e := rowStart[i]; e < rowStart[i+1]; e++ {

@@ -67,9 +67,13 @@ type HitNorm struct {
 	ZScale       float64 `json:"z_scale" yaml:"z_scale"`
 }
 
-// PaperHitNorm is the paper's hit-feature normalisation (cluster size
-// 7.97 is the size of a 0.06 MeV cluster; z stays in raw mm).
-var PaperHitNorm = HitNorm{ClusterScale: 7.97, X0: 4608, Y0: 3072, XYScale: 1000, Z0: 0, ZScale: 1}
+// PaperHitNorm returns the paper's hit-feature normalisation (E2E
+// normalize.py): cluster size over 7.97, the size of a 0.06 MeV cluster;
+// x and y minus the spot-(0, 0) pixel address 4608 and 3072, over 1000;
+// z in raw mm. It is the one definition of the hit-graph features.
+func PaperHitNorm() HitNorm {
+	return HitNorm{ClusterScale: 7.97, X0: 4608, Y0: 3072, XYScale: 1000, Z0: 0, ZScale: 1}
+}
 
 // Resolved returns c with every default filled in, or an error naming the
 // first invalid field.
@@ -98,7 +102,7 @@ func (c Config) Resolved() (Config, error) {
 		}
 		c.EncodingDim, c.EncodingScaling, c.AngleBinWidth = 0, 0, 0
 		if c.HitNorm == nil {
-			n := PaperHitNorm
+			n := PaperHitNorm()
 			c.HitNorm = &n
 		} else {
 			n := *c.HitNorm

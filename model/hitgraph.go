@@ -3,6 +3,7 @@ package model
 import (
 	"math/rand/v2"
 
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/nn"
 )
 
@@ -77,6 +78,6 @@ func (m *HitGraph[T]) Forward(t *nn.Tape[T], in *Input) *nn.Var[T] {
 func (m *HitGraph[T]) Predict(dst []T, in *Input) []T {
 	m.ptape.Reset()
 	logits := m.Forward(m.ptape, in)
-	dst = grow(dst, in.NumSegments)
+	dst = scratch.Grow(dst, in.NumSegments)
 	return nn.Sigmoid(dst, logits.Value.Data)
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/nn"
 	"github.com/pcttrack/pcttrack/nn/kern"
 )
@@ -44,6 +45,11 @@ type Input struct {
 	// NearTracker marks segments touching a hit in layer 0, 1 or 2, the
 	// paper's split of the loss.
 	NearTracker []bool
+	// SplitWeight is the weight of each segment in the paper's split
+	// losses: 1/(segments near the tracker) for those, 1/(other segments)
+	// for the others, so that Σ w_s·loss_s is the sum of the two parts'
+	// means (a part without segments contributes nothing).
+	SplitWeight []float64
 
 	lg *lgData
 	hg *hgData
@@ -119,6 +125,7 @@ func NewInput(cfg Config, hg *graph.HitGraph, lg *graph.LineGraph) (*Input, erro
 	for s := range hg.Src {
 		in.NearTracker[s] = hg.Hits[hg.Src[s]].Layer < 3 || hg.Hits[hg.Dst[s]].Layer < 3
 	}
+	in.SplitWeight = SplitWeights(nil, in.NearTracker)
 	if hg.Label != nil {
 		in.Labels = make([]float32, len(hg.Label))
 		for s, l := range hg.Label {
@@ -140,6 +147,27 @@ func NewInput(cfg Config, hg *graph.HitGraph, lg *graph.LineGraph) (*Input, erro
 		return nil, fmt.Errorf("model: frame %d: %w", frame, err)
 	}
 	return in, nil
+}
+
+// SplitWeights writes the weights of the paper's split losses into dst
+// (grown if too short) and returns it: 1/k for the k segments marked near
+// (touching layers 0–2), 1/(n−k) for the others.
+func SplitWeights(dst []float64, near []bool) []float64 {
+	k := 0
+	for _, b := range near {
+		if b {
+			k++
+		}
+	}
+	dst = scratch.Grow(dst, len(near))
+	for s, b := range near {
+		if b {
+			dst[s] = 1 / float64(k)
+		} else {
+			dst[s] = 1 / float64(len(near)-k)
+		}
+	}
+	return dst
 }
 
 func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }

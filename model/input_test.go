@@ -150,7 +150,7 @@ func TestConfigResolved(t *testing.T) {
 		t.Fatalf("defaults %+v, %v", c, err)
 	}
 	c, err = Config{Kind: KindHitGraph}.Resolved()
-	if err != nil || c.Hidden != 64 || *c.HitNorm != PaperHitNorm {
+	if err != nil || c.Hidden != 64 || *c.HitNorm != PaperHitNorm() {
 		t.Fatalf("hit-graph defaults %+v, %v", c, err)
 	}
 	for _, bad := range []Config{

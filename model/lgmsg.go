@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/nn"
 	"github.com/pcttrack/pcttrack/nn/kern"
 )
@@ -131,7 +132,7 @@ func (m *lgMsg[T]) run(p lgPass, parts, np int) {
 	m.pass = p
 	m.np = np
 	if np > 0 {
-		m.part = grow(m.part, parts*np)
+		m.part = scratch.Grow(m.part, parts*np)
 		clear(m.part)
 	}
 	nn.Parallel(parts, m)
@@ -166,29 +167,29 @@ func (m *lgMsg[T]) prepare() {
 	d, h, f := m.d, m.h, m.f
 	nc, u := m.chunks(), len(d.bins)
 	w := 2*f + m.dim
-	m.mu0, m.sd0 = grow(m.mu0, w), grow(m.sd0, w)
-	m.mu1, m.sd1, m.mu2, m.sd2 = grow(m.mu1, h), grow(m.sd1, h), grow(m.mu2, h), grow(m.sd2, h)
-	m.xci, m.xcj = grow(m.xci, d.n*f), grow(m.xcj, d.n*f)
-	m.wi, m.wj, m.we = grow(m.wi, f*h), grow(m.wj, f*h), grow(m.we, m.dim*h)
-	m.c, m.b2, m.b3 = grow(m.c, h), grow(m.b2, h), grow(m.b3, h)
-	m.w2t, m.w3t = grow(m.w2t, h*h), grow(m.w3t, h*h)
-	m.P, m.Q, m.Tt = grow(m.P, d.n*h), grow(m.Q, d.n*h), grow(m.Tt, u*h)
-	m.argmax = grow(m.argmax, d.n*h)
+	m.mu0, m.sd0 = scratch.Grow(m.mu0, w), scratch.Grow(m.sd0, w)
+	m.mu1, m.sd1, m.mu2, m.sd2 = scratch.Grow(m.mu1, h), scratch.Grow(m.sd1, h), scratch.Grow(m.mu2, h), scratch.Grow(m.sd2, h)
+	m.xci, m.xcj = scratch.Grow(m.xci, d.n*f), scratch.Grow(m.xcj, d.n*f)
+	m.wi, m.wj, m.we = scratch.Grow(m.wi, f*h), scratch.Grow(m.wj, f*h), scratch.Grow(m.we, m.dim*h)
+	m.c, m.b2, m.b3 = scratch.Grow(m.c, h), scratch.Grow(m.b2, h), scratch.Grow(m.b3, h)
+	m.w2t, m.w3t = scratch.Grow(m.w2t, h*h), scratch.Grow(m.w3t, h*h)
+	m.P, m.Q, m.Tt = scratch.Grow(m.P, d.n*h), scratch.Grow(m.Q, d.n*h), scratch.Grow(m.Tt, u*h)
+	m.argmax = scratch.Grow(m.argmax, d.n*h)
 	if len(m.scratch) < nc {
 		m.scratch = append(m.scratch, make([]lgScratch[T], nc-len(m.scratch))...)
 	}
 	for k := 0; k < nc; k++ {
 		s := &m.scratch[k]
-		s.t1, s.t2 = grow(s.t1, edgeBlock*h), grow(s.t2, edgeBlock*h)
-		s.t3, s.t4 = grow(s.t3, edgeBlock*h), grow(s.t4, edgeBlock*h)
-		s.m2, s.dy = grow(s.m2, h*h), grow(s.dy, edgeBlock*h)
+		s.t1, s.t2 = scratch.Grow(s.t1, edgeBlock*h), scratch.Grow(s.t2, edgeBlock*h)
+		s.t3, s.t4 = scratch.Grow(s.t3, edgeBlock*h), scratch.Grow(s.t4, edgeBlock*h)
+		s.m2, s.dy = scratch.Grow(s.m2, h*h), scratch.Grow(s.dy, edgeBlock*h)
 	}
 	nbb := (u + binBlock - 1) / binBlock
 	if len(m.binScratch) < nbb {
 		m.binScratch = append(m.binScratch, make([][]T, nbb-len(m.binScratch))...)
 	}
 	for k := 0; k < nbb; k++ {
-		m.binScratch[k] = grow(m.binScratch[k], binSub*m.dim)
+		m.binScratch[k] = scratch.Grow(m.binScratch[k], binSub*m.dim)
 	}
 }
 
@@ -266,7 +267,7 @@ func (m *lgMsg[T]) batchStats(bn *nn.BatchNorm[T], mu, sd []float64, n float64) 
 // sumParts reduces the per-part partial sums of the last pass in part
 // order, into m.red.
 func (m *lgMsg[T]) sumParts(parts, np int) []float64 {
-	out := grow(m.red, np)
+	out := scratch.Grow(m.red, np)
 	m.red = out
 	clear(out)
 	for k := 0; k < parts; k++ {

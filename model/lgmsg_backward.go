@@ -1,6 +1,7 @@
 package model
 
 import (
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/nn"
 	"github.com/pcttrack/pcttrack/nn/kern"
 )
@@ -30,8 +31,8 @@ func (m *lgMsg[T]) Backward(out *nn.Var[T], _ []*nn.Var[T]) {
 	m.dagg = out.Grad
 	nc := m.chunks()
 	fe := float64(d.e)
-	m.k0, m.k1, m.sD = grow(m.k0, 2*h), grow(m.k1, 2*h), grow(m.sD, h)
-	m.w2b, m.w3s = grow(m.w2b, h*h), grow(m.w3s, h*h)
+	m.k0, m.k1, m.sD = scratch.Grow(m.k0, 2*h), scratch.Grow(m.k1, 2*h), scratch.Grow(m.sD, h)
+	m.w2b, m.w3s = scratch.Grow(m.w2b, h*h), scratch.Grow(m.w3s, h*h)
 	for k := 0; k < nc; k++ {
 		// The argmax rows of a chunk are distinct edges, at most h per node:
 		// reserve that bound so training steps never reallocate.
@@ -106,8 +107,8 @@ func (m *lgMsg[T]) Backward(out *nn.Var[T], _ []*nn.Var[T]) {
 
 	// Layer 1: scatter dL/dz1 to nodes and bins, then reduce the chunks.
 	u := len(d.bins)
-	m.gp, m.gq, m.gt = grow(m.gp, d.n*h), grow(m.gq, d.n*h), grow(m.gt, u*h)
-	m.gqPart, m.gtPart = grow(m.gqPart, nc*d.n*h), grow(m.gtPart, nc*u*h)
+	m.gp, m.gq, m.gt = scratch.Grow(m.gp, d.n*h), scratch.Grow(m.gq, d.n*h), scratch.Grow(m.gt, u*h)
+	m.gqPart, m.gtPart = scratch.Grow(m.gqPart, nc*d.n*h), scratch.Grow(m.gtPart, nc*u*h)
 	m.run(passB1, nc, 0)
 	m.run(passReduce, numRowBlocks(d.n)+numRowBlocks(u), 0)
 	m.firstLayerGrads()
@@ -140,7 +141,7 @@ func (m *lgMsg[T]) passSparse(k int) {
 		// Mark the node's argmax edges (offsets in its own edge range), then
 		// sweep the range so rows come out in edge order.
 		am, g := m.argmax[i*h:(i+1)*h], m.dagg[i*h:(i+1)*h]
-		mark := grow(sc.mark, int(s1-s0))
+		mark := scratch.Grow(sc.mark, int(s1-s0))
 		sc.mark = mark
 		for c, e := range am {
 			if g[c] != 0 {
@@ -163,11 +164,11 @@ func (m *lgMsg[T]) passSparse(k int) {
 	}
 	sc.rows, sc.dm = rows, dm
 	nr := len(rows)
-	sc.rdst, sc.rsrc, sc.rbin = grow(sc.rdst, nr), grow(sc.rsrc, nr), grow(sc.rbin, nr)
+	sc.rdst, sc.rsrc, sc.rbin = scratch.Grow(sc.rdst, nr), scratch.Grow(sc.rsrc, nr), scratch.Grow(sc.rbin, nr)
 	for r, e := range rows {
 		sc.rdst[r], sc.rsrc[r], sc.rbin[r] = d.dst.Ints()[e], d.src.Ints()[e], d.ubin.Ints()[e]
 	}
-	sc.a2, sc.z = grow(sc.a2, nr*h), grow(sc.z, nr*h)
+	sc.a2, sc.z = scratch.Grow(sc.a2, nr*h), scratch.Grow(sc.z, nr*h)
 	kern.GatherAdd3(sc.z, m.P, m.Q, m.Tt, m.c, kern.NewIndex(sc.rdst, d.n), kern.NewIndex(sc.rsrc, d.n), kern.NewIndex(sc.rbin, len(d.bins)), nr, h)
 	kern.LeakyReLU(sc.z, sc.z, m.slope)
 	kern.MatMul(sc.a2, h, sc.z, h, m.w2t, h, m.b2, nr, h, h, false)
@@ -321,7 +322,7 @@ func (m *lgMsg[T]) passBinGrad(k int) {
 func (m *lgMsg[T]) firstLayerGrads() {
 	d, h, f, dim := m.d, m.h, m.f, m.dim
 	in := 2*f + dim
-	m.sS, m.sG, m.blk = grow(m.sS, h*in), grow(m.sG, h), grow(m.blk, h*f)
+	m.sS, m.sG, m.blk = scratch.Grow(m.sS, h*in), scratch.Grow(m.sG, h), scratch.Grow(m.blk, h*f)
 	s, g, blk := m.sS, m.sG, m.blk // S = Σ_e G_e⊗(u_e − μ0), h×in; g = Σ_e G_e
 	clear(s)
 	clear(g)
@@ -347,7 +348,7 @@ func (m *lgMsg[T]) firstLayerGrads() {
 		}
 	}
 	nbb := (len(d.bins) + binBlock - 1) / binBlock
-	m.binPart = grow(m.binPart, nbb*h*dim)
+	m.binPart = scratch.Grow(m.binPart, nbb*h*dim)
 	m.run(passBinGrad, nbb, 0)
 	for b := 0; b < nbb; b++ {
 		p := m.binPart[b*h*dim : (b+1)*h*dim]

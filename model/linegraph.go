@@ -3,6 +3,7 @@ package model
 import (
 	"math/rand/v2"
 
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/nn"
 )
 
@@ -88,6 +89,6 @@ func (m *LineGraph[T]) forward(t *nn.Tape[T], in *Input, msg *lgMsg[T]) *nn.Var[
 func (m *LineGraph[T]) Predict(dst []T, in *Input) []T {
 	m.ptape.Reset()
 	logits := m.forward(m.ptape, in, &m.pmsg)
-	dst = grow(dst, in.NumSegments)
+	dst = scratch.Grow(dst, in.NumSegments)
 	return nn.Sigmoid(dst, logits.Value.Data)
 }

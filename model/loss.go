@@ -1,11 +1,14 @@
 package model
 
-import "github.com/pcttrack/pcttrack/nn"
+import (
+	"github.com/pcttrack/pcttrack/internal/scratch"
+	"github.com/pcttrack/pcttrack/nn"
+)
 
 // SplitBCE is the paper's PTT loss: binary cross-entropy of the logits
 // against Input.Labels, averaged separately over the segments touching
 // layers 0–2 (Input.NearTracker) and over the others, the two means summed
-// (a part without segments contributes 0). It keeps its weight and target
+// (weights Input.SplitWeight). It keeps its weight and target
 // scratch between calls, so use one per training loop (not concurrently);
 // the zero value is ready.
 type SplitBCE[T nn.Float] struct {
@@ -20,20 +23,10 @@ func (l *SplitBCE[T]) Loss(t *nn.Tape[T], logits *nn.Var[T], in *Input) *nn.Var[
 		panic("model: SplitBCE needs labelled input")
 	}
 	n := in.NumSegments
-	l.w, l.y = grow(l.w, n), grow(l.y, n)
-	near := 0
-	for _, b := range in.NearTracker {
-		if b {
-			near++
-		}
-	}
+	l.w, l.y = scratch.Grow(l.w, n), scratch.Grow(l.y, n)
 	for s := 0; s < n; s++ {
 		l.y[s] = T(in.Labels[s])
-		if in.NearTracker[s] {
-			l.w[s] = T(1 / float64(near))
-		} else {
-			l.w[s] = T(1 / float64(n-near))
-		}
+		l.w[s] = T(in.SplitWeight[s])
 	}
 	return t.BCEWithLogits(logits, l.y, l.w)
 }

@@ -166,10 +166,3 @@ func toT[T nn.Float](buf []T, src []float32) []T {
 	}
 	return buf
 }
-
-func grow[E any](s []E, n int) []E {
-	if cap(s) < n {
-		return make([]E, n)
-	}
-	return s[:n]
-}

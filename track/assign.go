@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/lsap"
 )
 
@@ -85,7 +86,7 @@ func (a *Assigner) Assign(dst []bool, g *graph.HitGraph, cost []float64, opt *Op
 	if len(cost) != len(g.Src) {
 		panic("track: Assign: len(cost) != number of segments")
 	}
-	dst = grow(dst, len(g.Src))
+	dst = scratch.Zeroed(dst, len(g.Src))
 	var st Stats
 	for k := range g.Layers {
 		ps, err := a.AssignPair(dst, g, k, cost, opt)
@@ -169,25 +170,9 @@ func (a *Assigner) AssignPair(dst []bool, g *graph.HitGraph, k int, cost []float
 // in [0, 1]) into dst and returns it; a score outside [0, 1] or NaN is
 // passed through as is, so Assign reports NaN as an error.
 func ScoreCosts(dst []float64, p []float32) []float64 {
-	dst = growF(dst, len(p))
+	dst = scratch.Grow(dst, len(p))
 	for i, v := range p {
 		dst[i] = 1 - float64(v)
 	}
 	return dst
-}
-
-func grow(b []bool, n int) []bool {
-	if cap(b) < n {
-		b = make([]bool, n)
-	}
-	b = b[:n]
-	clear(b)
-	return b
-}
-
-func growF(b []float64, n int) []float64 {
-	if cap(b) < n {
-		return make([]float64, n)
-	}
-	return b[:n]
 }

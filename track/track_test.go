@@ -6,6 +6,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/internal/testframes"
 )
 
@@ -215,7 +216,7 @@ func TestChainIgnoresIsolatedHitsAndBranches(t *testing.T) {
 func TestCostTrackerAllocFree(t *testing.T) {
 	g, _ := caseGraph(t, "three-protons-secondary")
 	ct := &CostTracker{Costs: func(dst []float64, g *graph.HitGraph) ([]float64, error) {
-		dst = growF(dst, len(g.Src))
+		dst = scratch.Grow(dst, len(g.Src))
 		for s, ok := range g.Label {
 			dst[s] = 1
 			if ok {

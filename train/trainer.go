@@ -285,32 +285,18 @@ func (t *Trainer) Validate(ctx context.Context) (Validation, error) {
 }
 
 // splitLosses returns the paper's split BCE of probabilities p and split
-// Hamming error of the selection against in.Labels (each the mean over
-// the segments near the tracker plus the mean over the others), with
-// PyTorch's clamp of the logarithms at −100.
+// Hamming error of the selection against in.Labels (weights
+// in.SplitWeight), with PyTorch's clamp of the logarithms at −100.
 func splitLosses(p []float32, sel []bool, in *model.Input) (bce, ham float64) {
-	var bs, hs [2]float64
-	var n [2]int
 	for s, l := range in.Labels {
-		k := 0
-		if in.NearTracker[s] {
-			k = 1
-		}
-		n[k]++
-		pv := float64(p[s])
+		w, pv := in.SplitWeight[s], float64(p[s])
 		if l >= 0.5 {
-			bs[k] -= max(math.Log(pv), -100)
+			bce -= w * max(math.Log(pv), -100)
 		} else {
-			bs[k] -= max(math.Log1p(-pv), -100)
+			bce -= w * max(math.Log1p(-pv), -100)
 		}
 		if sel[s] != (l >= 0.5) {
-			hs[k]++
-		}
-	}
-	for k := range 2 {
-		if n[k] > 0 {
-			bce += bs[k] / float64(n[k])
-			ham += hs[k] / float64(n[k])
+			ham += w
 		}
 	}
 	return bce, ham
