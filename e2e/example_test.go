@@ -78,7 +78,7 @@ func ExampleLayer() {
 			p.Value.Data[s] = 0.55 // true segments: cost 0.45
 		}
 	}
-	layer := &e2e.Layer[float64]{Options: e2e.Options{Lambda: 0.5}}
+	layer := &e2e.Layer[float64]{Options: e2e.Options{Lambda: 0.5, Variant: e2e.Blackbox}}
 	layer.Prepare(g, nil, nil)
 	tp := nn.NewTape[float64]()
 	y := tp.Custom(layer, n, 1, p)

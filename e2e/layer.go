@@ -19,12 +19,17 @@ import (
 // input's gradient as Options.Variant says.
 //
 // Use: l.Prepare(g, labels, forbid), then y := tape.Custom(l, n, 1, p),
-// then check l.Err(). The zero value is ready (default Options); Options
-// may change between frames. Forward and Backward each cost one solve of
+// then check l.Err(). The zero value is ready (default Options and
+// track's default assignment); Options and Assign may change between
+// frames. Forward and Backward each cost one solve of
 // every layer pair (Backward none for Identity) plus O(n), and allocate
 // nothing once the workspace has grown to the largest frame.
 type Layer[T nn.Float] struct {
 	Options Options
+	// Assign is the per-layer-pair assignment, in the forward and the
+	// perturbed solve alike (the tracker's, so training solves as
+	// inference does).
+	Assign track.Options
 
 	g      *graph.HitGraph
 	labels []float32
@@ -73,7 +78,7 @@ func (l *Layer[T]) Forward(out *nn.Var[T], in []*nn.Var[T]) {
 	l.err, l.flips = nil, 0
 	l.w = scratch.Grow(l.w, n)
 	l.y = scratch.Grow(l.y, n)
-	if l.err = l.Options.Check(); l.err != nil {
+	if l.err = l.check(); l.err != nil {
 		clear(out.Value.Data)
 		clear(l.y)
 		return
@@ -107,13 +112,14 @@ func (l *Layer[T]) Forward(out *nn.Var[T], in []*nn.Var[T]) {
 
 // Backward implements nn.CustomOp: it reads g = ∂L/∂y from out.Grad and
 // adds ∂L/∂p to the input's gradient (if it has one): +g for Identity,
-// (y − y′)/λ for Blackbox and y − y′ for Unscaled, where y′ solves
-// w′ = max(w + λ·g, 0) (no max with NoClamp). Forbidden segments get 0. A
+// (y − y′)/λ for Blackbox and B·(y − y′) for Unscaled, where λ is
+// Options.FrameLambda, B Options.Batch and y′ solves w′ = max(w + λ·g, 0)
+// (no max with NoClamp); see Options for the units. Forbidden segments get 0. A
 // solver error (NaN in g) is kept for Err and contributes no gradient for
 // the failed layer pairs.
 func (l *Layer[T]) Backward(out *nn.Var[T], in []*nn.Var[T]) {
 	dp, gy := in[0].Grad, out.Grad
-	if dp == nil || l.Options.Check() != nil {
+	if dp == nil || l.check() != nil {
 		return
 	}
 	n := len(l.w)
@@ -126,7 +132,7 @@ func (l *Layer[T]) Backward(out *nn.Var[T], in []*nn.Var[T]) {
 		}
 		return
 	}
-	lambda := l.Options.lambda()
+	lambda := l.Options.FrameLambda()
 	l.wp = scratch.Grow(l.wp, n)
 	for s, w := range l.w {
 		if math.IsInf(w, 1) {
@@ -144,7 +150,7 @@ func (l *Layer[T]) Backward(out *nn.Var[T], in []*nn.Var[T]) {
 	if err != nil && l.err == nil {
 		l.err = err
 	}
-	scale := 1.0
+	scale := float64(l.Options.batch())
 	if l.Options.Variant == Blackbox {
 		scale = 1 / lambda
 	}
@@ -166,6 +172,16 @@ func (l *Layer[T]) Backward(out *nn.Var[T], in []*nn.Var[T]) {
 			}
 		}
 	}
+}
+
+func (l *Layer[T]) check() error {
+	if err := l.Options.Check(); err != nil {
+		return err
+	}
+	if err := l.Assign.Check(); err != nil {
+		return fmt.Errorf("e2e: %w", err)
+	}
+	return nil
 }
 
 // Err returns the first error of the last Forward or Backward, nil if
@@ -203,7 +219,7 @@ func (l *Layer[T]) solve(dst []bool, cost []float64) ([]bool, track.Stats, error
 	j := &l.job
 	np := len(g.Layers)
 	workers := min(l.Options.workers(), max(np, 1))
-	j.reset(g, cost, dst, &l.Options.Assign, workers)
+	j.reset(g, cost, dst, &l.Assign, workers)
 	if workers == 1 {
 		j.Run(0)
 	} else {

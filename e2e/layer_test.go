@@ -20,23 +20,27 @@ func TestBackwardMatchesDefinition(t *testing.T) {
 	cases := []struct {
 		name    string
 		opt     Options
-		lambda  float64 // as used by the definition
+		assign  track.Options
+		lambda  float64 // per frame, as used by the definition
+		scale   float64 // factor of the unscaled gradient
 		gScale  float64 // |g| drawn from U(0, gScale)
 		wantAny bool    // some case must flip segments
 	}{
-		{"blackbox", Options{Lambda: 1}, 1, 1, true},
-		{"blackbox-default-lambda", Options{}, DefaultLambda, 0.02, true},
-		{"unscaled", Options{Lambda: 2, Variant: Unscaled}, 2, 1, true},
-		{"blackbox-noclamp", Options{Lambda: 1, NoClamp: true}, 1, 1, true},
-		{"blackbox-paper-mode", Options{Lambda: 1, Assign: track.Options{Paper: true}}, 1, 1, true},
-		{"blackbox-unmatched-0.3", Options{Lambda: 3, Assign: track.Options{UnmatchedCost: 0.3}}, 3, 0.5, true},
-		{"identity", Options{Variant: Identity}, 0, 1, false},
+		{"blackbox", Options{Lambda: 1, Variant: Blackbox}, track.Options{}, 1, 1, 1, true},
+		{"blackbox-batch", Options{Lambda: 8, Batch: 4, Variant: Blackbox}, track.Options{}, 2, 1, 1, true},
+		{"unscaled-default-lambda", Options{}, track.Options{}, DefaultLambda, 1, 0.02, true},
+		{"unscaled", Options{Lambda: 2, Variant: Unscaled}, track.Options{}, 2, 1, 1, true},
+		{"unscaled-batch", Options{Lambda: 8, Batch: 4}, track.Options{}, 2, 4, 1, true},
+		{"blackbox-noclamp", Options{Lambda: 1, NoClamp: true, Variant: Blackbox}, track.Options{}, 1, 1, 1, true},
+		{"blackbox-paper-mode", Options{Lambda: 1, Variant: Blackbox}, track.Options{Paper: true}, 1, 1, 1, true},
+		{"blackbox-unmatched-0.3", Options{Lambda: 3, Variant: Blackbox}, track.Options{UnmatchedCost: 0.3}, 3, 1, 0.5, true},
+		{"identity", Options{Variant: Identity}, track.Options{}, 0, 1, 1, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			rng := rand.New(rand.NewPCG(1, 1))
-			l := &Layer[float64]{Options: tc.opt}
+			l := &Layer[float64]{Options: tc.opt, Assign: tc.assign}
 			flips, checked := 0, 0
 			for trial := 0; checked < 40 && trial < 200; trial++ {
 				g := randomGraph(t, rng, 2+rng.IntN(4), 4, 0.6)
@@ -52,8 +56,8 @@ func TestBackwardMatchesDefinition(t *testing.T) {
 						wp[s] = max(wp[s], 0)
 					}
 				}
-				wantY, tie1 := bruteAssign(g, w, tc.opt.Assign)
-				wantYp, tie2 := bruteAssign(g, wp, tc.opt.Assign)
+				wantY, tie1 := bruteAssign(g, w, tc.assign)
+				wantYp, tie2 := bruteAssign(g, wp, tc.assign)
 				if tie1 || (tc.opt.Variant != Identity && tie2) {
 					continue // the optimum is not unique; any choice is right
 				}
@@ -71,7 +75,7 @@ func TestBackwardMatchesDefinition(t *testing.T) {
 					case Identity:
 						want = gy[s]
 					case Unscaled:
-						want = b2f(wantY[s]) - b2f(wantYp[s])
+						want = tc.scale * (b2f(wantY[s]) - b2f(wantYp[s]))
 					default:
 						want = (b2f(wantY[s]) - b2f(wantYp[s])) / tc.lambda
 					}
@@ -116,7 +120,7 @@ func TestSignsOnHandCase(t *testing.T) {
 			gy[s] = -1
 		}
 	}
-	l := &Layer[float64]{Options: Options{Lambda: 0.5}}
+	l := &Layer[float64]{Options: Options{Lambda: 0.5, Variant: Blackbox}}
 	y, dp := runLayer(l, g, p, gy, nil, nil)
 	for s := range n {
 		if (y[s] == 1) == g.Label[s] {
@@ -179,10 +183,10 @@ func TestTinyGradientGivesZero(t *testing.T) {
 // are never chosen however strongly g pulls them in, and get no gradient.
 func TestForbiddenStayForbidden(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 1))
-	for _, opt := range []Options{
-		{Lambda: 1}, {Lambda: 1, NoClamp: true}, {Lambda: 1, Variant: Unscaled, Assign: track.Options{Paper: true}}, {Variant: Identity},
+	for i, opt := range []Options{
+		{Lambda: 1, Variant: Blackbox}, {Lambda: 1, NoClamp: true, Variant: Blackbox}, {Lambda: 1, Variant: Unscaled}, {Variant: Identity},
 	} {
-		l := &Layer[float64]{Options: opt}
+		l := &Layer[float64]{Options: opt, Assign: track.Options{Paper: i == 2}}
 		for range 20 {
 			g := randomGraph(t, rng, 4, 4, 0.8)
 			n := len(g.Src)

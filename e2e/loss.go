@@ -16,6 +16,8 @@ import (
 // Tape.Backward on its result before the next Loss call.
 type Loss[T nn.Float] struct {
 	Options Options
+	// Assign is the solver's per-layer-pair assignment (see Layer.Assign).
+	Assign track.Options
 
 	layer Layer[T]
 	ham   Hamming[T]
@@ -34,6 +36,9 @@ func (l *Loss[T]) Loss(t *nn.Tape[T], logits *nn.Var[T], g *graph.HitGraph, in *
 	if err := l.Options.Check(); err != nil {
 		return nil, err
 	}
+	if err := l.Assign.Check(); err != nil {
+		return nil, fmt.Errorf("e2e: %w", err)
+	}
 	if in.Labels == nil {
 		panic("e2e: Loss needs labelled input")
 	}
@@ -51,7 +56,7 @@ func (l *Loss[T]) Loss(t *nn.Tape[T], logits *nn.Var[T], g *graph.HitGraph, in *
 	if !t.Eval {
 		labels = in.Labels
 	}
-	l.layer.Options = l.Options
+	l.layer.Options, l.layer.Assign = l.Options, l.Assign
 	l.layer.Prepare(g, labels, nil)
 	y := t.Custom(&l.layer, n, 1, p)
 	if err := l.layer.Err(); err != nil {

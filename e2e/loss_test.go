@@ -68,7 +68,7 @@ func TestLossGradientThroughTape(t *testing.T) {
 		}
 
 		tp := nn.NewTape[float64]()
-		l := &Loss[float64]{Options: Options{Lambda: lambda}}
+		l := &Loss[float64]{Options: Options{Lambda: lambda, Variant: Blackbox}}
 		loss, err := l.Loss(tp, x, g, in)
 		if err != nil {
 			t.Fatal(err)
@@ -135,18 +135,20 @@ func TestLossErrors(t *testing.T) {
 	in := labelled(g)
 	n := len(g.Src)
 	cases := []struct {
-		name string
-		opt  Options
-		nan  bool
-		want string
+		name   string
+		opt    Options
+		assign track.Options
+		nan    bool
+		want   string
 	}{
-		{"negative-lambda", Options{Lambda: -1}, false, "lambda"},
-		{"inf-lambda", Options{Lambda: math.Inf(1)}, false, "lambda"},
-		{"nan-margin", Options{Margin: math.NaN()}, false, "margin"},
-		{"bad-variant", Options{Variant: 7}, false, "variant"},
-		{"negative-workers", Options{Workers: -2}, false, "workers"},
-		{"nan-unmatched", Options{Assign: track.Options{UnmatchedCost: math.NaN()}}, false, "unmatched"},
-		{"nan-logit", Options{}, true, "segment 3"},
+		{"negative-lambda", Options{Lambda: -1}, track.Options{}, false, "lambda"},
+		{"inf-lambda", Options{Lambda: math.Inf(1)}, track.Options{}, false, "lambda"},
+		{"nan-margin", Options{Margin: math.NaN()}, track.Options{}, false, "margin"},
+		{"bad-variant", Options{Variant: 7}, track.Options{}, false, "variant"},
+		{"negative-workers", Options{Workers: -2}, track.Options{}, false, "workers"},
+		{"negative-batch", Options{Batch: -1}, track.Options{}, false, "batch"},
+		{"nan-unmatched", Options{}, track.Options{UnmatchedCost: math.NaN()}, false, "unmatched"},
+		{"nan-logit", Options{}, track.Options{}, true, "segment 3"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +156,7 @@ func TestLossErrors(t *testing.T) {
 			if tc.nan {
 				x.Value.Data[3] = float32(math.NaN())
 			}
-			l := &Loss[float32]{Options: tc.opt}
+			l := &Loss[float32]{Options: tc.opt, Assign: tc.assign}
 			loss, err := l.Loss(nn.NewTape[float32](), x, g, in)
 			if err == nil || loss != nil || !strings.HasPrefix(err.Error(), "e2e: ") || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, loss %v; want an e2e error about %q", err, loss, tc.want)

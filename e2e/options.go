@@ -5,8 +5,6 @@ import (
 	"math"
 	"runtime"
 	"strings"
-
-	"github.com/pcttrack/pcttrack/track"
 )
 
 // Variant selects the gradient the solver layer returns. With w = 1 − p,
@@ -14,20 +12,21 @@ import (
 type Variant int
 
 const (
+	// Unscaled is the paper's code (E2E lsa.py) and the zero value: y′ as
+	// for Blackbox but ∂L/∂w = −(y − y′), without 1/λ, so λ only sets how
+	// far w is pushed.
+	Unscaled Variant = iota
 	// Blackbox is the rule of Vlastelica et al. (2020): w′ = w + λ·g
 	// (clamped at 0 unless Options.NoClamp), y′ = LSAP(w′) and
 	// ∂L/∂w = −(y − y′)/λ, the gradient of a piecewise-linear
 	// interpolation of L(y(w)).
-	Blackbox Variant = iota
-	// Unscaled is the paper's code (E2E lsa.py): y′ as for Blackbox but
-	// ∂L/∂w = −(y − y′), without 1/λ, so λ only sets how far w is pushed.
-	Unscaled
+	Blackbox
 	// Identity is the straight-through estimator: ∂L/∂w = −g, i.e. the
 	// incoming gradient passes to p unchanged; no second solve.
 	Identity
 )
 
-var variantNames = [...]string{Blackbox: "blackbox", Unscaled: "unscaled", Identity: "identity"}
+var variantNames = [...]string{Unscaled: "unscaled", Blackbox: "blackbox", Identity: "identity"}
 
 // String returns the name ParseVariant accepts.
 func (v Variant) String() string {
@@ -37,11 +36,11 @@ func (v Variant) String() string {
 	return fmt.Sprintf("Variant(%d)", int(v))
 }
 
-// ParseVariant parses "blackbox" (or ""), "unscaled" or "identity", in any
+// ParseVariant parses "unscaled" (or ""), "blackbox" or "identity", in any
 // case. It returns an error naming the value otherwise.
 func ParseVariant(s string) (Variant, error) {
 	if strings.TrimSpace(s) == "" {
-		return Blackbox, nil
+		return Unscaled, nil
 	}
 	for v, name := range variantNames {
 		if strings.EqualFold(strings.TrimSpace(s), name) {
@@ -69,27 +68,37 @@ func (v *Variant) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// DefaultLambda is the interpolation strength used when Options.Lambda is 0.
+// DefaultLambda is the paper's λ used when Options.Lambda is 0 (its
+// λ ∈ {25, 50, 75}).
 const DefaultLambda = 50
 
 // DefaultWorkers caps the number of goroutines solving the layer pairs of
 // one frame when Options.Workers is 0.
 const DefaultWorkers = 4
 
-// Options configures the solver layer. The zero value means the defaults:
-// Blackbox with λ = DefaultLambda, clamped perturbed costs, no margin,
-// track's default assignment (unmatched hits at track.DefaultUnmatchedCost)
-// and up to DefaultWorkers goroutines. It decodes from YAML or JSON.
+// Options configures the solver layer. The zero value is the paper's
+// set-up for one frame per step: Unscaled with λ = DefaultLambda, clamped
+// perturbed costs, no margin, and up to DefaultWorkers goroutines. It
+// decodes from YAML or JSON. The assignment itself (unmatched cost or the
+// paper's maximum-cardinality solver) is the Assign field of Layer and
+// Loss, shared with the tracker.
 //
-// Units of λ: the incoming gradient g is that of one frame's loss. The
-// paper divides each frame's loss by the 32 frames of a step before
-// back-propagating, so its solver saw g/32; its λ corresponds to
-// PaperLambda(λ, 32) here, where the optimiser averages accumulated
-// gradients instead (nn.Optimizer.Step).
+// Units of λ: Lambda is the paper's λ, quoted for a loss that is the mean
+// over Batch frames. The paper divides each frame's loss by the frames of
+// a step before back-propagating, so its solver sees g/Batch for a
+// frame's gradient g; the layer, which is given g, perturbs with
+// λ/Batch (FrameLambda). The paper then sums the unscaled gradients
+// y − y′ over its batch, while nn optimisers average accumulated
+// gradients (nn.Optimizer.Step), so for Unscaled the layer returns
+// Batch·(y − y′); for Blackbox, whose 1/λ already carries the batch,
+// averaging is right.
 type Options struct {
-	// Lambda is λ > 0; 0 means DefaultLambda.
+	// Lambda is the paper's λ > 0; 0 means DefaultLambda.
 	Lambda float64 `json:"lambda" yaml:"lambda"`
-	// Variant selects the backward rule; the zero value is Blackbox.
+	// Batch is the number of frames whose mean loss one optimiser step
+	// minimises (32 in the paper); 0 means 1 (Lambda is per frame).
+	Batch int `json:"batch,omitempty" yaml:"batch,omitempty"`
+	// Variant selects the backward rule; the zero value is Unscaled.
 	Variant Variant `json:"variant" yaml:"variant"`
 	// Margin is the cost margin α ≥ 0 of Rolínek et al. (2020), applied in
 	// training only (tape not in Eval mode, labels given): before solving,
@@ -103,29 +112,15 @@ type Options struct {
 	MarginAll bool `json:"margin_all" yaml:"margin_all"`
 	// NoClamp disables the clamp max(·, 0) of the perturbed costs w′.
 	NoClamp bool `json:"no_clamp" yaml:"no_clamp"`
-	// Assign configures the per-layer-pair assignment (unmatched cost or
-	// the paper's maximum-cardinality solver), in the forward and the
-	// perturbed solve alike; the zero value is track's default.
-	Assign track.Options `json:"assign" yaml:"assign"`
 	// Workers is the number of goroutines solving the layer pairs of a
 	// frame; 0 means min(GOMAXPROCS, DefaultWorkers), 1 solves serially.
 	// The result does not depend on it.
 	Workers int `json:"workers" yaml:"workers"`
 }
 
-// PaperLambda converts the paper's λ, used with framesPerStep frames per
-// optimiser step (32 in the paper), to Options.Lambda: λ/framesPerStep.
-// It panics if framesPerStep < 1.
-func PaperLambda(lambda float64, framesPerStep int) float64 {
-	if framesPerStep < 1 {
-		panic("e2e: PaperLambda: framesPerStep < 1")
-	}
-	return lambda / float64(framesPerStep)
-}
-
 // Check returns an error for a nonsense value: λ negative, NaN or
-// infinite, a non-finite margin, an unknown variant, negative workers or
-// a NaN unmatched cost.
+// infinite, a negative batch, a non-finite margin, an unknown variant or
+// negative workers.
 func (o *Options) Check() error {
 	switch {
 	case o.Lambda < 0 || math.IsNaN(o.Lambda) || math.IsInf(o.Lambda, 0):
@@ -136,18 +131,23 @@ func (o *Options) Check() error {
 		return fmt.Errorf("e2e: invalid gradient variant %d", int(o.Variant))
 	case o.Workers < 0:
 		return fmt.Errorf("e2e: workers %d must not be negative", o.Workers)
-	case math.IsNaN(o.Assign.UnmatchedCost) || math.IsInf(o.Assign.UnmatchedCost, 0):
-		return fmt.Errorf("e2e: unmatched cost %g must be finite", o.Assign.UnmatchedCost)
+	case o.Batch < 0:
+		return fmt.Errorf("e2e: batch %d must not be negative", o.Batch)
 	}
 	return nil
 }
 
-func (o *Options) lambda() float64 {
-	if o.Lambda == 0 {
-		return DefaultLambda
+// FrameLambda returns the λ the layer perturbs one frame's costs with:
+// Lambda (DefaultLambda if 0) divided by Batch (1 if 0).
+func (o *Options) FrameLambda() float64 {
+	l := o.Lambda
+	if l == 0 {
+		l = DefaultLambda
 	}
-	return o.Lambda
+	return l / float64(o.batch())
 }
+
+func (o *Options) batch() int { return max(o.Batch, 1) }
 
 func (o *Options) workers() int {
 	if o.Workers > 0 {

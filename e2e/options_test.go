@@ -14,7 +14,7 @@ func TestParseVariant(t *testing.T) {
 		wantErr bool
 	}{
 		{"blackbox", Blackbox, false},
-		{"", Blackbox, false},
+		{"", Unscaled, false},
 		{"Unscaled", Unscaled, false},
 		{" identity ", Identity, false},
 		{"straight-through", 0, true},
@@ -26,7 +26,7 @@ func TestParseVariant(t *testing.T) {
 			t.Errorf("ParseVariant(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.wantErr)
 		}
 	}
-	for v := Blackbox; v <= Identity; v++ {
+	for v := Unscaled; v <= Identity; v++ {
 		if got, err := ParseVariant(v.String()); err != nil || got != v {
 			t.Errorf("ParseVariant(%q) = %v, %v", v.String(), got, err)
 		}
@@ -63,10 +63,12 @@ func TestOptionsDefaults(t *testing.T) {
 	if err := o.Check(); err != nil {
 		t.Errorf("zero Options: %v", err)
 	}
-	if o.lambda() != DefaultLambda || o.workers() < 1 || o.workers() > DefaultWorkers {
-		t.Errorf("defaults: lambda %v, workers %d", o.lambda(), o.workers())
+	if o.FrameLambda() != DefaultLambda || o.Variant != Unscaled || o.workers() < 1 || o.workers() > DefaultWorkers {
+		t.Errorf("defaults: lambda %v, variant %v, workers %d", o.FrameLambda(), o.Variant, o.workers())
 	}
-	if got := PaperLambda(50, 32); got != 1.5625 {
-		t.Errorf("PaperLambda(50, 32) = %v, want 1.5625", got)
+	// The paper's λ = 50 over its 32 frames per step perturbs each frame
+	// with 50/32.
+	if got := (&Options{Lambda: 50, Batch: 32}).FrameLambda(); got != 1.5625 {
+		t.Errorf("FrameLambda(λ 50, batch 32) = %v, want 1.5625", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/pcttrack/pcttrack/internal/testframes"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/nn"
+	"github.com/pcttrack/pcttrack/track"
 )
 
 // toyProblem is a synthetic frame without secondaries or nuclear losses,
@@ -44,14 +45,14 @@ func TestTrainThroughSolver(t *testing.T) {
 	cases := []struct {
 		name     string
 		opt      Options
+		paper    bool
 		maxSteps int
 	}{
-		{"blackbox", Options{Lambda: 1000}, 200},
-		{"blackbox-paper-mode", Options{Lambda: 1000}, 200},
-		{"unscaled", Options{Lambda: 1000, Variant: Unscaled}, 200},
-		{"identity", Options{Variant: Identity}, 200},
+		{"blackbox", Options{Lambda: 1000, Variant: Blackbox}, false, 200},
+		{"blackbox-paper-mode", Options{Lambda: 1000, Variant: Blackbox}, true, 200},
+		{"unscaled", Options{Lambda: 1000, Variant: Unscaled}, false, 200},
+		{"identity", Options{Variant: Identity}, false, 200},
 	}
-	cases[1].opt.Assign.Paper = true
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -71,7 +72,7 @@ func TestTrainThroughSolver(t *testing.T) {
 				t.Fatal(err)
 			}
 			tp := nn.NewTape[float32]()
-			l := &Loss[float32]{Options: tc.opt}
+			l := &Loss[float32]{Options: tc.opt, Assign: track.Options{Paper: tc.paper}}
 			var first, last float32
 			steps := 0
 			for ; steps < tc.maxSteps; steps++ {

@@ -21,6 +21,9 @@ type Options struct {
 	Assign track.Options
 	// Filter selects the tracks kept.
 	Filter track.Filter
+	// BatchNorm selects the model's batch-norm statistics (zero: the
+	// running ones; model.BNBatch for the paper's validation mode).
+	BatchNorm model.BNMode
 	// Line configures the line graph built for the line-graph model
 	// (ignored by the hit-graph model). A PairFilter in it is shared by
 	// clones.
@@ -37,6 +40,7 @@ type Tracker struct {
 	net   model.Net
 	ct    track.CostTracker
 	line  graph.LineOptions
+	bn    model.BNMode
 	lb    *graph.LineBuilder
 	lg    graph.LineGraph
 	in    *model.Input // input of the frame being tracked, nil between calls
@@ -55,7 +59,7 @@ func New(net model.Net, opt *Options) *Tracker {
 	if opt != nil {
 		o = *opt
 	}
-	m := &Tracker{net: net, line: o.Line}
+	m := &Tracker{net: net, line: o.Line, bn: o.BatchNorm}
 	m.ct = track.CostTracker{Options: o.Assign, Filter: o.Filter}
 	m.ct.Costs = m.costs
 	m.lb = graph.NewLineBuilder(&m.line)
@@ -84,7 +88,7 @@ func (m *Tracker) Clone() *Tracker {
 
 // Options returns the tracker's options.
 func (m *Tracker) Options() *Options {
-	return &Options{Assign: m.ct.Options, Filter: m.ct.Filter, Line: m.line}
+	return &Options{Assign: m.ct.Options, Filter: m.ct.Filter, Line: m.line, BatchNorm: m.bn}
 }
 
 // Track implements track.Tracker: it builds the line graph of g (line-graph
@@ -154,6 +158,6 @@ func (m *Tracker) costs(dst []float64, g *graph.HitGraph) ([]float64, error) {
 		}
 		return dst, nil
 	}
-	m.probs = m.net.Predict(m.probs, m.in)
+	m.probs = m.net.PredictBN(m.probs, m.in, m.bn)
 	return track.ScoreCosts(dst, m.probs), nil
 }

@@ -75,7 +75,11 @@ func (m *HitGraph[T]) Forward(t *nn.Tape[T], in *Input) *nn.Var[T] {
 }
 
 // Predict implements Model.
-func (m *HitGraph[T]) Predict(dst []T, in *Input) []T {
+func (m *HitGraph[T]) Predict(dst []T, in *Input) []T { return m.PredictBN(dst, in, BNRunning) }
+
+// PredictBN implements Model.
+func (m *HitGraph[T]) PredictBN(dst []T, in *Input, bn BNMode) []T {
+	setBN(m.ptape, bn)
 	m.ptape.Reset()
 	logits := m.Forward(m.ptape, in)
 	dst = scratch.Grow(dst, in.NumSegments)

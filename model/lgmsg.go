@@ -49,8 +49,11 @@ type lgMsg[T nn.Float] struct {
 	d     *lgData
 	x     []T // n×f node features
 	train bool
-	last  *nn.Var[T] // output of the last Forward: the only one Backward can serve
-	lastP *T
+	// freeze keeps the running statistics in training mode (the tape's
+	// FreezeStats).
+	freeze bool
+	last   *nn.Var[T] // output of the last Forward: the only one Backward can serve
+	lastP  *T
 
 	// Folded batch norms: statistics in use and σ = √(var+eps).
 	mu0, sd0, mu1, sd1, mu2, sd2 []float64
@@ -219,7 +222,9 @@ func (m *lgMsg[T]) Forward(out *nn.Var[T], _ []*nn.Var[T]) {
 		for k, v := range d.var0 {
 			m.sd0[k] = math.Sqrt(v + bn0.Eps)
 		}
-		bn0.UpdateRunning(d.mean0, d.var0, d.e)
+		if !m.freeze {
+			bn0.UpdateRunning(d.mean0, d.var0, d.e)
+		}
 	} else {
 		runningStats(bn0, m.mu0, m.sd0)
 	}
@@ -251,7 +256,7 @@ func runningStats[T nn.Float](bn *nn.BatchNorm[T], mu, sd []float64) {
 }
 
 // batchStats turns the per-chunk sums of the last pass into the batch mean
-// and σ, and updates the running statistics.
+// and σ, and updates the running statistics (unless frozen).
 func (m *lgMsg[T]) batchStats(bn *nn.BatchNorm[T], mu, sd []float64, n float64) {
 	h := m.h
 	sum := m.sumParts(m.chunks(), 2*h)
@@ -261,7 +266,9 @@ func (m *lgMsg[T]) batchStats(bn *nn.BatchNorm[T], mu, sd []float64, n float64) 
 		variance[j] = max(sum[h+j]/n-mu[j]*mu[j], 0)
 		sd[j] = math.Sqrt(variance[j] + bn.Eps)
 	}
-	bn.UpdateRunning(mu, variance, int(n))
+	if !m.freeze {
+		bn.UpdateRunning(mu, variance, int(n))
+	}
 }
 
 // sumParts reduces the per-part partial sums of the last pass in part

@@ -79,14 +79,18 @@ func (m *LineGraph[T]) forward(t *nn.Tape[T], in *Input, msg *lgMsg[T]) *nn.Var[
 	d := in.lg
 	m.xbuf = toT(m.xbuf, d.x)
 	x := t.Const(m.xbuf, d.n, lgNodeFeatures)
-	msg.d, msg.x, msg.train = d, m.xbuf, !t.Eval
+	msg.d, msg.x, msg.train, msg.freeze = d, m.xbuf, !t.Eval, t.FreezeStats
 	agg := t.Custom(msg, d.n, m.cfg.Hidden, m.r1p...)
 	h := m.o.forward(t, t.Concat(x, agg))
 	return m.r2.forward(t, h)
 }
 
 // Predict implements Model.
-func (m *LineGraph[T]) Predict(dst []T, in *Input) []T {
+func (m *LineGraph[T]) Predict(dst []T, in *Input) []T { return m.PredictBN(dst, in, BNRunning) }
+
+// PredictBN implements Model.
+func (m *LineGraph[T]) PredictBN(dst []T, in *Input, bn BNMode) []T {
+	setBN(m.ptape, bn)
 	m.ptape.Reset()
 	logits := m.forward(m.ptape, in, &m.pmsg)
 	dst = scratch.Grow(dst, in.NumSegments)

@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/nn"
@@ -139,6 +140,50 @@ func TestLineGraphGradients(t *testing.T) {
 			t.Log(res)
 			if res.MaxRelErr > 1e-6 {
 				t.Fatalf("gradient check failed: %v", res)
+			}
+		})
+	}
+}
+
+// TestPredictBNModes: BNBatch predicts what a training-mode forward pass
+// computes, without touching the running statistics; BNRunning is
+// Predict; the two differ for a model whose running statistics are not
+// the frame's.
+func TestPredictBNModes(t *testing.T) {
+	for _, kind := range []string{KindLineGraph, KindHitGraph} {
+		t.Run(kind, func(t *testing.T) {
+			in := smallInput(t, Config{Kind: kind}, 4)
+			rng := rand.New(rand.NewPCG(3, 3))
+			m, _ := NewModel[float64](Config{Kind: kind}, rng)
+			perturb(m, rng)
+			var before []float64
+			for _, b := range m.Buffers() {
+				before = append(before, b.Value.Data...)
+			}
+			batch := m.PredictBN(nil, in, BNBatch)
+			var after []float64
+			for _, b := range m.Buffers() {
+				after = append(after, b.Value.Data...)
+			}
+			if !slices.Equal(before, after) {
+				t.Fatal("PredictBN(BNBatch) changed the running statistics")
+			}
+			tp := nn.NewTape[float64]()
+			logits := m.Clone().Forward(tp, in) // training mode on a copy
+			var maxDiff, runDiff float64
+			running := m.Predict(nil, in)
+			for s, l := range logits.Value.Data {
+				maxDiff = max(maxDiff, math.Abs(batch[s]-1/(1+math.Exp(-l))))
+				runDiff = max(runDiff, math.Abs(batch[s]-running[s]))
+			}
+			if maxDiff > 1e-12 {
+				t.Errorf("BNBatch differs from a training-mode forward by %g", maxDiff)
+			}
+			if runDiff < 1e-6 {
+				t.Errorf("BNBatch and BNRunning agree to %g: the modes are not distinct", runDiff)
+			}
+			if again := m.PredictBN(nil, in, BNRunning); !slices.Equal(again, running) {
+				t.Error("PredictBN(BNRunning) differs from Predict")
 			}
 		})
 	}

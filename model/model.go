@@ -1,7 +1,9 @@
 package model
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/pcttrack/pcttrack/nn"
 )
@@ -20,6 +22,9 @@ type Model[T nn.Float] interface {
 	// (grown if too short) and returns it, in evaluation mode without a
 	// tape. It allocates nothing once it has seen a frame of this size.
 	Predict(dst []T, in *Input) []T
+	// PredictBN is Predict with the batch-norm statistics bn selects; it
+	// never changes the running statistics.
+	PredictBN(dst []T, in *Input, bn BNMode) []T
 	// Params returns the trainable parameters in a fixed order.
 	Params() []*nn.Var[T]
 	// Buffers returns the batch-norm running statistics (saved, not
@@ -30,6 +35,69 @@ type Model[T nn.Float] interface {
 	// Clone returns an independent copy (parameters, buffers, workspace),
 	// for concurrent inference.
 	Clone() Model[T]
+}
+
+// BNMode selects the statistics batch normalisation uses at inference.
+// The zero value is BNRunning.
+type BNMode int
+
+const (
+	// BNRunning uses the running statistics (PyTorch's eval mode), as
+	// tracking does.
+	BNRunning BNMode = iota
+	// BNBatch uses each frame's own batch statistics (PyTorch's train
+	// mode) and leaves the running statistics untouched: the paper's mode
+	// for its validation (checkpoint selection) and its loss-landscape
+	// and curve evaluations. The authors' train-mode validation also moved
+	// the running statistics; this one does not.
+	BNBatch
+)
+
+var bnModeNames = [...]string{BNRunning: "running", BNBatch: "batch"}
+
+// String returns the name ParseBNMode accepts.
+func (b BNMode) String() string {
+	if b >= 0 && int(b) < len(bnModeNames) {
+		return bnModeNames[b]
+	}
+	return fmt.Sprintf("BNMode(%d)", int(b))
+}
+
+// ParseBNMode parses "running" (or "") and "batch", in any case.
+func ParseBNMode(s string) (BNMode, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return BNRunning, nil
+	}
+	for b, name := range bnModeNames {
+		if strings.EqualFold(t, name) {
+			return BNMode(b), nil
+		}
+	}
+	return 0, fmt.Errorf("model: unknown batch-norm mode %q (want running or batch)", s)
+}
+
+// MarshalText implements encoding.TextMarshaler (YAML and JSON configs).
+func (b BNMode) MarshalText() ([]byte, error) {
+	if b < 0 || int(b) >= len(bnModeNames) {
+		return nil, fmt.Errorf("model: invalid batch-norm mode %d", int(b))
+	}
+	return []byte(b.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseBNMode.
+func (b *BNMode) UnmarshalText(text []byte) error {
+	v, err := ParseBNMode(string(text))
+	if err != nil {
+		return err
+	}
+	*b = v
+	return nil
+}
+
+// setBN puts an inference tape into mode b.
+func setBN[T nn.Float](t *nn.Tape[T], b BNMode) {
+	t.Eval, t.FreezeStats, t.NoGrad = b != BNBatch, b == BNBatch, true
 }
 
 // Net is the float32 model used for training and inference.

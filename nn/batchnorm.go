@@ -63,7 +63,8 @@ func (bn *BatchNorm[T]) UpdateRunning(mean, biasedVar []float64, n int) {
 }
 
 // BatchNorm normalises the columns of x. In training mode (tape not Eval)
-// it uses batch statistics and updates bn's running statistics; it panics
+// it uses batch statistics and updates bn's running statistics (unless the
+// tape's FreezeStats is set); it panics
 // if x has fewer than two rows then (the variance is undefined, as in
 // PyTorch) or if x has the wrong width.
 func (t *Tape[T]) BatchNorm(x *Var[T], bn *BatchNorm[T]) *Var[T] {
@@ -94,7 +95,9 @@ func (t *Tape[T]) BatchNorm(x *Var[T], bn *BatchNorm[T]) *Var[T] {
 			variance[i] = max(sums[c+i]/float64(n)-mean[i]*mean[i], 0)
 			invstd[i] = 1 / math.Sqrt(variance[i]+bn.Eps)
 		}
-		bn.UpdateRunning(mean, variance, n)
+		if !t.FreezeStats {
+			bn.UpdateRunning(mean, variance, n)
+		}
 	} else {
 		rm, rv := bn.RunningMean.Value.Data, bn.RunningVar.Value.Data
 		for i := range mean {

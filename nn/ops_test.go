@@ -429,13 +429,18 @@ func TestOptimizerResumeIsBitIdentical(t *testing.T) {
 }
 
 func TestStepLR(t *testing.T) {
-	s := nn.StepLR{}
 	for _, tc := range []struct {
+		s    nn.StepLR
 		step int
 		want float64
-	}{{0, 1e-3}, {999, 1e-3}, {1000, 5e-4}, {2500, 2.5e-4}} {
-		if got := s.LR(tc.step); got != tc.want {
-			t.Errorf("LR(%d) = %g, want %g", tc.step, got, tc.want)
+	}{
+		// the zero value: the paper's constant rate
+		{nn.StepLR{}, 0, 1e-3}, {nn.StepLR{}, 2500, 1e-3},
+		{nn.StepLR{StepSize: 1000}, 999, 1e-3}, {nn.StepLR{StepSize: 1000}, 1000, 5e-4}, {nn.StepLR{StepSize: 1000}, 2500, 2.5e-4},
+		{nn.StepLR{Base: 0.003, StepSize: 200, Gamma: 0.1}, 400, 0.003 * 0.1 * 0.1},
+	} {
+		if got := tc.s.LR(tc.step); math.Abs(got-tc.want) > 1e-15 {
+			t.Errorf("%+v: LR(%d) = %g, want %g", tc.s, tc.step, got, tc.want)
 		}
 	}
 }

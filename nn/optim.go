@@ -9,9 +9,11 @@ import (
 // Grad by one or more Backward calls.
 //
 // Gradient accumulation: Step(n) uses g = Grad/n, the mean of the
-// gradients of n accumulated frames (the paper accumulates 32 frames, each
-// loss divided by the batch size, which gives the same mean). Step does not
-// clear the gradients; call ZeroGrads before the next batch.
+// gradients of n accumulated frames. The paper divides each of its 32
+// frames' losses by 32 and sums the gradients, which is the same mean for
+// differentiable losses (PTT); its unscaled PAT gradient is a sum instead,
+// which the solver layer accounts for (e2e.Options). Step does not clear
+// the gradients; call ZeroGrads before the next batch.
 type Optimizer[T Float] interface {
 	// Step applies one update with the mean gradient over accumulated
 	// Backward calls (n < 1 counts as 1). It does not allocate.
@@ -189,10 +191,11 @@ func (o *Adam[T]) State() []*Var[T] {
 }
 
 // StepLR is a step-decay learning-rate schedule: the rate at optimiser
-// step s (0-based) is Base·Gamma^⌊s/StepSize⌋. Zero fields mean the
-// paper's values: Base 1e-3, StepSize 1000, Gamma 0.5 (halving every 1000
-// steps); set Gamma to 1 for a constant rate. It is stateless, so resuming
-// only needs the step count.
+// step s (0-based) is Base·Gamma^⌊s/StepSize⌋. The zero value is the
+// paper's schedule as its code runs, a constant 1e-3 (it builds
+// StepLR(1000, 0.5) but never steps it): Base 0 means 1e-3, StepSize 0
+// means no decay, and Gamma 0 means 0.5. It is stateless, so resuming only
+// needs the step count.
 type StepLR struct {
 	Base     float64 `json:"base" yaml:"base"`
 	StepSize int     `json:"step_size" yaml:"step_size"`
@@ -206,7 +209,7 @@ func (s StepLR) LR(step int) float64 {
 		base = 1e-3
 	}
 	if size <= 0 {
-		size = 1000
+		return base
 	}
 	if gamma == 0 {
 		gamma = 0.5

@@ -88,6 +88,11 @@ type Tape[T Float] struct {
 	// update) its running statistics. The default (false) is training
 	// mode: batch statistics, running statistics updated.
 	Eval bool
+	// FreezeStats keeps the running statistics as they are in training
+	// mode: batch normalisation still uses each batch's own statistics.
+	// This is PyTorch's train mode without its side effect, the paper's
+	// mode for validation and loss-landscape evaluations.
+	FreezeStats bool
 	// NoGrad disables recording: operations compute values only and
 	// Backward must not be called. Use it with Eval for inference.
 	NoGrad bool
@@ -112,7 +117,7 @@ func NewTape[T Float]() *Tape[T] {
 
 // Reset forgets all recorded operations and recycles their memory: every
 // Var returned by the tape since the last Reset becomes invalid. Eval and
-// NoGrad keep their values.
+// NoGrad (and FreezeStats) keep their values.
 func (t *Tape[T]) Reset() {
 	for i := range t.nodes {
 		t.nodes[i] = node[T]{}

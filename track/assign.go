@@ -28,6 +28,14 @@ type Options struct {
 	Paper bool `yaml:"paper,omitempty" json:"paper,omitempty"`
 }
 
+// Check returns an error for a NaN or infinite UnmatchedCost.
+func (o *Options) Check() error {
+	if u := o.UnmatchedCost; math.IsNaN(u) || math.IsInf(u, 0) {
+		return fmt.Errorf("track: unmatched cost %g is not finite", u)
+	}
+	return nil
+}
+
 func (o *Options) lsapOptions() lsap.Options {
 	if o != nil && o.Paper {
 		return lsap.Options{MaxCardinality: true}

@@ -38,7 +38,10 @@ const (
 )
 
 // Config is one training run. The zero value of every field means the
-// paper's setting, so a config file only lists what differs; Resolved
+// paper's setting as its code runs (constant learning rate, validation
+// with batch statistics, unscaled PAT gradient), except Assign, whose zero
+// value is the tool's default assignment (set paper: true for the paper's
+// solver), so a config file only lists what differs; Resolved
 // fills the defaults in and checks the values. It decodes from YAML
 // strictly (ParseConfig): unknown keys are errors.
 type Config struct {
@@ -47,15 +50,17 @@ type Config struct {
 	// Model is the network (model.Config: zero = the paper's line-graph
 	// model; kind: hitgraph for the ablation).
 	Model model.Config `yaml:"model"`
-	// PAT configures the solver layer of MethodPAT (e2e.Options: λ,
-	// gradient variant, margin, clamp). λ is per frame: the paper's λ with
-	// its 32 frames per step is e2e.PaperLambda(λ, 32). Its Assign must
-	// stay empty: the top-level Assign is used. Must be empty for PTT.
+	// PAT configures the solver layer of MethodPAT (e2e.Options). Its
+	// Lambda is the paper's λ (e.g. 50), for the mean loss of a step's
+	// Batch frames; its Batch is filled in from Batch (leave it 0). The zero
+	// value is the paper's: the unscaled gradient with λ = 50. Must be
+	// empty for PTT.
 	PAT e2e.Options `yaml:"pat,omitempty"`
-	// Optimizer is the optimiser; zero = RMSprop, lr 1e-3. Its steps must
-	// be 0 (resuming restores them from the checkpoint).
+	// Optimizer is the optimiser; zero = RMSprop, lr 1e-3 (the paper's).
+	// Its steps must be 0 (resuming restores them from the checkpoint).
 	Optimizer nn.OptimizerSettings `yaml:"optimizer"`
-	// Schedule is the step-decay schedule; zero = halve every 1000 steps.
+	// Schedule is the step-decay schedule; zero = a constant rate, as the
+	// paper's code runs (it builds StepLR(1000, 0.5) but never steps it).
 	// Its base rate is Optimizer.LR and may not be set separately.
 	Schedule nn.StepLR `yaml:"schedule"`
 	// Batch is the number of frames per optimiser step, drawn with
@@ -66,6 +71,11 @@ type Config struct {
 	// ValEvery is the validation interval in steps (the model is also
 	// validated before the first and after the last step); 0 means 100.
 	ValEvery int `yaml:"val_every"`
+	// ValBatchNorm selects the batch-norm statistics of validation, which
+	// picks best.ckpt: nil means model.BNBatch, the paper's (its loop
+	// leaves the network in train mode for validation), "running" the
+	// running statistics that tracking uses.
+	ValBatchNorm *model.BNMode `yaml:"val_batchnorm,omitempty"`
 	// CheckpointEvery is the interval in steps at which last.ckpt is
 	// written (also at the end and on interruption); 0 means ValEvery.
 	CheckpointEvery int `yaml:"checkpoint_every"`
@@ -233,9 +243,6 @@ func (c Config) Resolved() (Config, error) {
 	if r.Model, err = r.Model.Resolved(); err != nil {
 		return c, fmt.Errorf("train: model: %w", err)
 	}
-	if r.PAT.Assign != (track.Options{}) {
-		return c, fmt.Errorf("train: pat.assign: set the assignment at the top level (assign), it serves validation and the solver layer alike")
-	}
 	if r.Method == MethodPTT {
 		if r.PAT != (e2e.Options{}) {
 			return c, fmt.Errorf("train: pat options are set but the method is ptt")
@@ -263,14 +270,27 @@ func (c Config) Resolved() (Config, error) {
 			*f.v = f.def
 		}
 	}
+	if r.Method == MethodPAT {
+		if r.PAT.Batch != 0 && r.PAT.Batch != r.Batch {
+			return c, fmt.Errorf("train: pat.batch %d: leave it 0, it is the step's batch (%d)", r.PAT.Batch, r.Batch)
+		}
+		r.PAT.Batch = r.Batch
+	}
+	if r.ValBatchNorm == nil {
+		b := model.BNBatch
+		r.ValBatchNorm = &b
+	} else {
+		b := *r.ValBatchNorm
+		r.ValBatchNorm = &b
+	}
 	if r.CheckpointEvery < 0 {
 		return c, fmt.Errorf("train: checkpoint_every %d must not be negative", r.CheckpointEvery)
 	}
 	if r.CheckpointEvery == 0 {
 		r.CheckpointEvery = r.ValEvery
 	}
-	if u := r.Assign.UnmatchedCost; math.IsNaN(u) || math.IsInf(u, 0) {
-		return c, fmt.Errorf("train: assign: unmatched cost %g is not finite", u)
+	if err := r.Assign.Check(); err != nil {
+		return c, fmt.Errorf("train: assign: %w", err)
 	}
 	if f := r.Filter.MinDeepestEdep; math.IsNaN(f) || math.IsInf(f, 0) {
 		return c, fmt.Errorf("train: filter: deepest deposit cut %g is not finite", f)
@@ -310,13 +330,14 @@ func (r *Config) resolveOptimizer() error {
 		return fmt.Errorf("train: schedule: base %g: set the learning rate in optimizer.lr only", s.Base)
 	}
 	s.Base = o.LR
-	if s.StepSize < 0 {
+	switch {
+	case s.StepSize < 0:
 		return fmt.Errorf("train: schedule: step_size %d must not be negative", s.StepSize)
-	}
-	if s.StepSize == 0 {
-		s.StepSize = 1000
-	}
-	if s.Gamma == 0 {
+	case s.StepSize == 0 && s.Gamma != 0 && s.Gamma != 1:
+		return fmt.Errorf("train: schedule: gamma %g without step_size: give both, or neither for a constant rate", s.Gamma)
+	case s.StepSize == 0:
+		s.Gamma = 1
+	case s.Gamma == 0:
 		s.Gamma = 0.5
 	}
 	if !(s.Gamma > 0 && s.Gamma <= 1) {

@@ -33,8 +33,9 @@ func TestConfigDefaults(t *testing.T) {
 		{"lr", r.Optimizer.LR, 1e-3},
 		{"alpha", r.Optimizer.Alpha, 0.99},
 		{"schedule base", r.Schedule.Base, 1e-3},
-		{"schedule step", r.Schedule.StepSize, 1000},
-		{"schedule gamma", r.Schedule.Gamma, 0.5},
+		{"schedule step (constant rate)", r.Schedule.StepSize, 0},
+		{"schedule gamma", r.Schedule.Gamma, 1.0},
+		{"validation batch norm", *r.ValBatchNorm, model.BNBatch},
 		{"batch", r.Batch, 32},
 		{"steps", r.Steps, 10000},
 		{"val every", r.ValEvery, 100},
@@ -44,7 +45,7 @@ func TestConfigDefaults(t *testing.T) {
 		{"calo cone", r.Graph.CaloCone, 0.4},
 		{"protons", r.Data.Simulate.ProtonsPerFrame, 100},
 		{"cache", r.Data.CacheMB, DefaultCacheMB},
-		{"lr at step 2500", r.Schedule.LR(2500), 2.5e-4},
+		{"lr at step 9999", r.Schedule.LR(9999), 1e-3},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -58,8 +59,9 @@ func TestConfigDefaults(t *testing.T) {
 	if p, err = p.Resolved(); err != nil {
 		t.Fatal(err)
 	}
-	if p.Method != MethodPAT || p.PAT.Lambda != e2e.DefaultLambda || p.PAT.Variant != e2e.Blackbox {
-		t.Errorf("pat defaults: method %q lambda %g variant %v", p.Method, p.PAT.Lambda, p.PAT.Variant)
+	if p.Method != MethodPAT || p.PAT.Lambda != e2e.DefaultLambda || p.PAT.Variant != e2e.Unscaled || p.PAT.Batch != 32 ||
+		p.PAT.FrameLambda() != 50.0/32 {
+		t.Errorf("pat defaults: method %q lambda %g variant %v batch %d", p.Method, p.PAT.Lambda, p.PAT.Variant, p.PAT.Batch)
 	}
 	// resolving is idempotent and survives a YAML round trip
 	y, err := p.Marshal()
@@ -97,7 +99,7 @@ func TestConfigErrors(t *testing.T) {
 		{"schedule base", "optimizer: {lr: 0.01}\nschedule: {base: 0.02}\n" + minimalData, "optimizer.lr"},
 		{"gamma", "schedule: {gamma: 2}\n" + minimalData, "gamma"},
 		{"pat with ptt", "pat: {lambda: 10}\n" + minimalData, "ptt"},
-		{"pat assign", "method: pat\npat: {assign: {paper: true}}\n" + minimalData, "top level"},
+		{"pat assign", "method: pat\npat: {assign: {paper: true}}\n" + minimalData, "field assign not found"},
 		{"negative lambda", "method: pat\npat: {lambda: -1}\n" + minimalData, "lambda"},
 		{"variant", "method: pat\npat: {variant: wiggly}\n" + minimalData, "wiggly"},
 		{"no data", "steps: 5\n", "no frames"},
@@ -147,13 +149,13 @@ func TestEmbeddedConfigs(t *testing.T) {
 	}
 	wants := map[string]want{
 		"paper-ptt":        {MethodPTT, model.KindLineGraph, 0, 10000, 32, 3, true},
-		"paper-pat-l25":    {MethodPAT, model.KindLineGraph, e2e.PaperLambda(25, 32), 10000, 32, 3, true},
-		"paper-pat-l50":    {MethodPAT, model.KindLineGraph, e2e.PaperLambda(50, 32), 10000, 32, 3, true},
-		"paper-pat-l75":    {MethodPAT, model.KindLineGraph, e2e.PaperLambda(75, 32), 10000, 32, 3, true},
+		"paper-pat-l25":    {MethodPAT, model.KindLineGraph, 25, 10000, 32, 3, true},
+		"paper-pat-l50":    {MethodPAT, model.KindLineGraph, 50, 10000, 32, 3, true},
+		"paper-pat-l75":    {MethodPAT, model.KindLineGraph, 75, 10000, 32, 3, true},
 		"hitgraph-ptt":     {MethodPTT, model.KindHitGraph, 0, 30000, 32, 3, true},
-		"hitgraph-pat-l50": {MethodPAT, model.KindHitGraph, e2e.PaperLambda(50, 32), 30000, 32, 3, true},
+		"hitgraph-pat-l50": {MethodPAT, model.KindHitGraph, 50, 30000, 32, 3, true},
 		"small-ptt":        {MethodPTT, model.KindLineGraph, 0, 400, 4, 1, false},
-		"small-pat":        {MethodPAT, model.KindLineGraph, e2e.PaperLambda(50, 4), 400, 4, 1, false},
+		"small-pat":        {MethodPAT, model.KindLineGraph, 50, 400, 4, 1, false},
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
@@ -178,6 +180,13 @@ func TestEmbeddedConfigs(t *testing.T) {
 			}
 			if c.Optimizer.Kind != "rmsprop" {
 				t.Errorf("optimizer %s", c.Optimizer.Kind)
+			}
+			// the paper's set-ups: constant lr 1e-3, validation with batch
+			// statistics; the smaller ones say how they depart
+			paper := strings.HasPrefix(name, "paper-") || strings.HasPrefix(name, "hitgraph-")
+			constLR := c.Schedule.StepSize == 0 && c.Optimizer.LR == 1e-3
+			if bn := *c.ValBatchNorm; paper != constLR || paper != (bn == model.BNBatch) {
+				t.Errorf("paper set-up %v: constant lr 1e-3 %v, validation batch norm %v", paper, constLR, bn)
 			}
 		})
 	}

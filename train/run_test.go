@@ -31,7 +31,7 @@ func tinyConfig(method string) Config {
 		Data:      Data{Simulate: &Simulate{Phantoms: []string{"water:100"}, ProtonsPerFrame: 20, Frames: 4, ValFrames: 2, Seed: 1}},
 	}
 	if method == MethodPAT {
-		c.PAT.Lambda = 5
+		c.PAT.Lambda = 10 // the paper's λ: 5 per frame at 2 frames per step
 		c.PAT.Workers = 1
 	}
 	return c
@@ -342,8 +342,8 @@ func TestCacheDoesNotChangeResults(t *testing.T) {
 }
 
 // TestModelTrackerOnTrainedCheckpoint: best.ckpt loaded into a
-// learned.Tracker tracks the validation frames exactly as the trainer
-// did when it saved it.
+// learned.Tracker with the validation's batch-norm mode tracks the
+// validation frames exactly as the trainer did when it saved it.
 func TestModelTrackerOnTrainedCheckpoint(t *testing.T) {
 	data := tinyData(t)
 	cfg := tinyConfig(MethodPTT)
@@ -352,7 +352,7 @@ func TestModelTrackerOnTrainedCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mt, err := learned.Load(filepath.Join(dir, FileBest), nil)
+	mt, err := learned.Load(filepath.Join(dir, FileBest), &learned.Options{BatchNorm: model.BNBatch})
 	if err != nil {
 		t.Fatal(err)
 	}

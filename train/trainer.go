@@ -46,7 +46,7 @@ type StepResult struct {
 
 // Validation holds the validation metrics of the model after Step steps:
 // the model tracks every validation frame (learned.Tracker with the
-// config's Assign and Filter) and the per-frame metrics (package metrics)
+// config's Assign, Filter and ValBatchNorm) and the per-frame metrics (package metrics)
 // are averaged over frames.
 type Validation struct {
 	Step       int     `json:"step"`
@@ -118,8 +118,7 @@ func NewTrainer(cfg Config, data *Prepared) (*Trainer, error) {
 	}
 	t.tape = nn.NewTape[float32]()
 	t.prep = newPreparer(cfg)
-	t.pat.Options = cfg.PAT
-	t.pat.Options.Assign = cfg.Assign
+	t.pat.Options, t.pat.Assign = cfg.PAT, cfg.Assign
 	return t, nil
 }
 
@@ -132,7 +131,7 @@ func (t *Trainer) setNet(net model.Net, opt nn.Optimizer[float32]) error {
 		}
 	}
 	t.net, t.opt = net, opt
-	t.tracker = learned.New(net, &learned.Options{Assign: t.cfg.Assign, Filter: t.cfg.Filter})
+	t.tracker = learned.New(net, &learned.Options{Assign: t.cfg.Assign, Filter: t.cfg.Filter, BatchNorm: *t.cfg.ValBatchNorm})
 	t.bufSave = t.bufSave[:0]
 	for _, b := range net.Buffers() {
 		t.bufSave = append(t.bufSave, make([]float32, len(b.Value.Data)))
