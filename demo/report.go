@@ -15,6 +15,7 @@ import (
 	"github.com/pcttrack/pcttrack/pipeline"
 	"github.com/pcttrack/pcttrack/plot"
 	"github.com/pcttrack/pcttrack/track"
+	"github.com/pcttrack/pcttrack/train"
 )
 
 // Files of the report, in Options.Out.
@@ -94,34 +95,14 @@ func WriteReport(ctx context.Context, s *State) error {
 // one loss panel per model (PTT's BCE and PAT's Hamming loss are not
 // comparable) and shared validation panels.
 func curveSeries(models []Model) []plot.Series {
-	var ser []plot.Series
-	for _, m := range models {
-		var x, y []float64
-		for _, st := range m.Steps {
-			x = append(x, float64(st.Step))
-			y = append(y, st.Loss)
-		}
-		loss := "BCE"
-		if m.Config.Method == "pat" {
-			loss = "Hamming"
-		}
-		ser = append(ser, plot.Series{Name: m.Name, Panel: fmt.Sprintf("%s training loss (%s)", m.Name, loss), X: x, Y: y, Smooth: 0.8})
+	runs := make([]plot.TrainingRun, len(models))
+	for i, m := range models {
+		h := train.History{Steps: m.Steps, Validations: m.Validations}
+		r := plot.TrainingRun{Name: m.Name, Loss: train.LossName(m.Config.Method)}
+		r.Step, r.Value, r.ValStep, r.Purity, r.Efficiency = h.Columns()
+		runs[i] = r
 	}
-	for _, panel := range []string{"validation purity", "validation efficiency"} {
-		for _, m := range models {
-			var x, y []float64
-			for _, v := range m.Validations {
-				x = append(x, float64(v.Step))
-				if panel == "validation purity" {
-					y = append(y, v.Purity)
-				} else {
-					y = append(y, v.Efficiency)
-				}
-			}
-			ser = append(ser, plot.Series{Name: m.Name, Panel: panel, X: x, Y: y})
-		}
-	}
-	return ser
+	return plot.TrainingSeries(runs)
 }
 
 // points returns the groups as plot points (one per method and protons per
@@ -265,7 +246,7 @@ func report(s *State, event string) string {
 	}
 	b.WriteString(" --method " + strings.Join(o.Methods, ","))
 	for _, m := range s.Models {
-		fmt.Fprintf(&b, " --model %s=runs/%s/seed-%d/%s", m.Name, m.Name, m.Config.Seed, "best.ckpt")
+		fmt.Fprintf(&b, " --model %s=%s", m.Name, filepath.Join(train.SeedDir(filepath.Join("runs", m.Name), m.Config.Seed), train.FileBest))
 	}
 	b.WriteString("\n```\n")
 	if o.Quick {

@@ -107,7 +107,7 @@ func describe(c train.Config) string {
 	var b strings.Builder
 	switch c.Method {
 	case train.MethodPAT:
-		fmt.Fprintf(&b, "PAT, λ %g per frame (the paper's λ %g over %d frames per step)", c.PAT.Lambda, c.PAT.Lambda*float64(c.Batch), c.Batch)
+		fmt.Fprintf(&b, "PAT, the paper's λ %g (λ/%d per frame of a step)", c.PAT.Lambda, c.Batch)
 	default:
 		b.WriteString("PTT")
 	}

@@ -174,3 +174,51 @@ func fade(c color.Color, keep float64) color.Color {
 }
 
 var _ gplot.Thumbnailer = (*polylines)(nil)
+
+// TrainingRun is one training run's curves: the loss of every step and the
+// metrics of every validation, for TrainingSeries.
+type TrainingRun struct {
+	// Name labels the run (legend and loss panel); "" for a single run.
+	Name string
+	// Loss names the training loss in its panel title, e.g. "BCE".
+	Loss string
+	// Step and Value are the training loss per step.
+	Step, Value []float64
+	// ValStep, Purity and Efficiency are the validations.
+	ValStep, Purity, Efficiency []float64
+}
+
+// TrainingSeries returns the curves of training runs for Curves: per run a
+// panel of its training loss, smoothed over about 1 % of the steps
+// (TensorBoard's EMA, weight at most 0.95), then one panel each for
+// validation purity and efficiency, shared by the runs.
+func TrainingSeries(runs []TrainingRun) []Series {
+	var ser []Series
+	for _, r := range runs {
+		if len(r.Step) == 0 {
+			continue
+		}
+		panel := "training loss"
+		if r.Loss != "" {
+			panel += " (" + r.Loss + ")"
+		}
+		if r.Name != "" {
+			panel = r.Name + " " + panel
+		}
+		smooth := 0.0
+		if n := len(r.Step); n >= 20 {
+			smooth = min(0.95, 1-1/(0.01*float64(n)+1))
+		}
+		ser = append(ser, Series{Name: r.Name, Panel: panel, X: r.Step, Y: r.Value, Smooth: smooth})
+	}
+	for _, panel := range []string{"validation purity", "validation efficiency"} {
+		for _, r := range runs {
+			y := r.Purity
+			if panel == "validation efficiency" {
+				y = r.Efficiency
+			}
+			ser = append(ser, Series{Name: r.Name, Panel: panel, X: r.ValStep, Y: y})
+		}
+	}
+	return ser
+}

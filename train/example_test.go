@@ -40,7 +40,6 @@ data:
 	// Output:
 	// best.ckpt
 	// config.yaml
-	// curves.png
 	// last.ckpt
 	// metrics.jsonl
 	// steps: 6 last validation at step 6

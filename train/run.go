@@ -8,16 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/internal/progress"
-	"github.com/pcttrack/pcttrack/plot"
 )
 
 // Files of a run directory.
@@ -26,7 +23,6 @@ const (
 	FileMetrics = "metrics.jsonl" // one JSON object per step and per validation
 	FileBest    = "best.ckpt"     // model with the best validation purity (no optimiser state)
 	FileLast    = "last.ckpt"     // latest state, with optimiser, for --resume
-	FileCurves  = "curves.png"    // training curves
 )
 
 // RunOptions configures Run. The zero value starts a fresh run without
@@ -64,16 +60,12 @@ type Summary struct {
 	TrainFrames int
 	ValFrames   int
 	Elapsed     time.Duration
-	// Warnings lists problems that did not stop the run (a curve plot
-	// that failed), each once.
-	Warnings []string
 }
 
 // Run trains the model of cfg in dir (created if needed): it writes
 // config.yaml, appends to metrics.jsonl, writes best.ckpt at each new
-// best validation purity, last.ckpt every Config.CheckpointEvery steps
-// and at the end, and curves.png at each validation (see the File
-// constants; all written atomically). A directory that already holds a
+// best validation purity, and last.ckpt every Config.CheckpointEvery steps
+// and at the end (see the File constants; all written atomically). A directory that already holds a
 // run (last.ckpt) is an error unless opt.Resume is set. On cancellation it
 // saves last.ckpt and returns an *InterruptedError with the summary so
 // far.
@@ -127,7 +119,7 @@ func Run(ctx context.Context, cfg Config, dir string, opt RunOptions) (Summary, 
 	if err != nil {
 		return sum, err
 	}
-	var hist history
+	var hist History
 	if resume {
 		if err := tr.Resume(last); err != nil {
 			return sum, err
@@ -138,7 +130,7 @@ func Run(ctx context.Context, cfg Config, dir string, opt RunOptions) (Summary, 
 	if err != nil {
 		return sum, err
 	}
-	for _, v := range hist.val {
+	for _, v := range hist.Validations {
 		if sum.Best.Frames == 0 || v.Purity > sum.Best.Purity {
 			sum.Best = v
 		}
@@ -146,7 +138,7 @@ func Run(ctx context.Context, cfg Config, dir string, opt RunOptions) (Summary, 
 	}
 	defer log.f.Close()
 
-	rec := &dirRecorder{dir: dir, log: log, hist: &hist, sum: &sum, steps: cfg.Steps}
+	rec := &dirRecorder{dir: dir, log: log, sum: &sum, steps: cfg.Steps}
 	if opt.Progress != nil {
 		rec.bar = progress.New(opt.Progress, int64(cfg.Steps), fmt.Sprintf("train %s seed %d", cfg.Method, cfg.Seed))
 		rec.bar.Add(min(tr.Steps(), cfg.Steps))
@@ -185,12 +177,10 @@ func checkSavedConfig(dir string, cfg Config) error {
 	return nil
 }
 
-// dirRecorder is Run's recorder: metrics log, checkpoints, curves,
-// progress.
+// dirRecorder is Run's recorder: metrics log, checkpoints, progress.
 type dirRecorder struct {
 	dir   string
 	log   *metricsLog
-	hist  *history
 	sum   *Summary
 	bar   *progress.Bar
 	steps int
@@ -199,7 +189,6 @@ type dirRecorder struct {
 
 func (r *dirRecorder) Step(t *Trainer, s StepResult) error {
 	r.sum.FinalLoss = s.Loss
-	r.hist.add(s)
 	r.loss = s.Loss
 	r.bar.Add(1)
 	r.status(t)
@@ -208,7 +197,6 @@ func (r *dirRecorder) Step(t *Trainer, s StepResult) error {
 
 func (r *dirRecorder) Validation(t *Trainer, v Validation, best bool) error {
 	r.sum.Last = v
-	r.hist.val = append(r.hist.val, v)
 	if best {
 		r.sum.Best = v
 		if err := t.SaveModel(filepath.Join(r.dir, FileBest), nil); err != nil {
@@ -223,14 +211,8 @@ func (r *dirRecorder) Validation(t *Trainer, v Validation, best bool) error {
 	if err := r.log.write(prefix, v); err != nil {
 		return err
 	}
-	if err := r.log.flush(); err != nil {
-		return err
-	}
-	// a failed plot must not end a long run: note it and go on
-	if err := r.hist.plot(filepath.Join(r.dir, FileCurves)); err != nil && !slices.Contains(r.sum.Warnings, err.Error()) {
-		r.sum.Warnings = append(r.sum.Warnings, err.Error())
-	}
-	return nil
+	// flushed, so that a recorder after this one can read the log
+	return r.log.flush()
 }
 
 func (r *dirRecorder) Checkpoint(t *Trainer, final bool) error {
@@ -263,7 +245,7 @@ type metricsLog struct {
 // openLog opens the metrics log of a run at step (fresh: truncated; on
 // resume: the lines after step, written after the last checkpoint, are
 // dropped) and loads the kept lines into hist.
-func openLog(path string, step int, resume bool, hist *history) (*metricsLog, error) {
+func openLog(path string, step int, resume bool, hist *History) (*metricsLog, error) {
 	var keep []byte
 	if resume {
 		old, err := os.ReadFile(path)
@@ -326,64 +308,68 @@ func (l *metricsLog) close() error {
 	return err
 }
 
-// history keeps the curves of a run.
-type history struct {
-	step, loss []float64
-	val        []Validation
+// History is the record of a run as its metrics.jsonl holds it: every
+// step and every validation, in order.
+type History struct {
+	Steps       []StepResult
+	Validations []Validation
 }
 
-func (h *history) add(s StepResult) {
-	h.step = append(h.step, float64(s.Step))
-	h.loss = append(h.loss, s.Loss)
+// LossName returns the name of the loss a training method minimises:
+// "BCE" for PTT, "Hamming" for PAT.
+func LossName(method string) string {
+	if method == MethodPAT {
+		return "Hamming"
+	}
+	return "BCE"
 }
 
-func (h *history) load(line []byte, kind string) {
+// Columns returns the history as columns: step and loss of every step,
+// step, purity and efficiency of every validation.
+func (h *History) Columns() (step, loss, valStep, purity, efficiency []float64) {
+	for _, s := range h.Steps {
+		step, loss = append(step, float64(s.Step)), append(loss, s.Loss)
+	}
+	for _, v := range h.Validations {
+		valStep = append(valStep, float64(v.Step))
+		purity, efficiency = append(purity, v.Purity), append(efficiency, v.Efficiency)
+	}
+	return step, loss, valStep, purity, efficiency
+}
+
+func (h *History) load(line []byte, kind string) {
 	switch kind {
 	case "step":
 		var s StepResult
 		if json.Unmarshal(line, &s) == nil {
-			h.add(s)
+			h.Steps = append(h.Steps, s)
 		}
 	case "val":
 		var v Validation
 		if json.Unmarshal(line, &v) == nil {
-			h.val = append(h.val, v)
+			h.Validations = append(h.Validations, v)
 		}
 	}
 }
 
-// plot draws the curves: training loss (smoothed), validation purity and
-// efficiency.
-func (h *history) plot(path string) error {
-	var vs, vp, ve []float64
-	for _, v := range h.val {
-		vs = append(vs, float64(v.Step))
-		vp = append(vp, v.Purity)
-		ve = append(ve, v.Efficiency)
-	}
-	series := []plot.Series{
-		{Panel: "validation purity", X: vs, Y: vp},
-		{Panel: "validation efficiency", X: vs, Y: ve},
-	}
-	if len(h.step) > 0 {
-		series = append([]plot.Series{{Panel: "training loss", X: h.step, Y: h.loss, Smooth: smoothing(len(h.step))}}, series...)
-	}
-	if len(vs) == 0 {
-		return nil
-	}
-	err := plot.Curves(path, series, &plot.CurvesOptions{LogY: []string{"training loss"}})
+// ReadHistory reads the metrics.jsonl of the run directory dir. A torn
+// last line (a run killed while writing) is skipped; a missing file is an
+// error.
+func ReadHistory(dir string) (History, error) {
+	var h History
+	data, err := os.ReadFile(filepath.Join(dir, FileMetrics))
 	if err != nil {
-		return fmt.Errorf("train: curves: %w", err)
+		return h, fmt.Errorf("train: %w", err)
 	}
-	return nil
-}
-
-// smoothing picks an EMA weight that averages over ~1% of the steps.
-func smoothing(n int) float64 {
-	if n < 20 {
-		return 0
+	for line := range strings.Lines(string(data)) {
+		var l struct {
+			Kind string `json:"kind"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil {
+			h.load([]byte(line), l.Kind)
+		}
 	}
-	return math.Min(0.95, 1-1/(0.01*float64(n)+1))
+	return h, nil
 }
 
 // String returns a one-line description of s.

@@ -212,12 +212,18 @@ func TestResumeBitIdentical(t *testing.T) {
 					t.Errorf("%s differs between the uninterrupted and the resumed run (%v, %v)", f, err1, err2)
 				}
 			}
-			if _, err := os.Stat(filepath.Join(full, FileCurves)); err != nil {
-				t.Error(err)
+			// the history of the resumed run is the uninterrupted one's
+			ha, err1 := ReadHistory(full)
+			hb, err2 := ReadHistory(parts)
+			if err1 != nil || err2 != nil || len(ha.Steps) != 8 || len(ha.Validations) != 3 || len(hb.Steps) != 8 ||
+				ha.Steps[7].Loss != hb.Steps[7].Loss || ha.Validations[2] != withSeconds(hb.Validations[2], ha.Validations[2].Seconds) {
+				t.Errorf("histories: %v %v; %d/%d steps, %d validations", err1, err2, len(ha.Steps), len(hb.Steps), len(ha.Validations))
 			}
 		})
 	}
 }
+
+func withSeconds(v Validation, s float64) Validation { v.Seconds = s; return v }
 
 func readMeta(path string) (map[string]string, error) {
 	_, ck, err := model.Load(path)

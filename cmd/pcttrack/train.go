@@ -3,16 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pcttrack/pcttrack/configs"
 	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/plot"
 	"github.com/pcttrack/pcttrack/train"
 )
 
@@ -79,7 +80,7 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	}
 	seeds := []uint64{cfg.Seed}
 	if f.seeds != "" {
-		if seeds, err = parseSeeds(f.seeds); err != nil {
+		if seeds, err = train.ParseSeeds(f.seeds); err != nil {
 			return err
 		}
 	}
@@ -87,97 +88,55 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	if err != nil {
 		return fmt.Errorf("train: --shard: %w", err)
 	}
-	var mine []uint64
-	for i, s := range seeds {
-		if sh.Owns(i) {
-			mine = append(mine, s)
-		}
-	}
-	if len(mine) == 0 {
-		_, err := fmt.Fprintf(cmd.OutOrStdout(), "shard %s owns none of the %d seeds\n", sh, len(seeds))
-		return err
-	}
-	dirs := make([]string, len(mine))
-	for i, s := range mine {
-		dirs[i] = filepath.Join(f.out, "seed-"+strconv.FormatUint(s, 10))
-		// fail before the (possibly long) data preparation
-		if _, err := os.Stat(filepath.Join(dirs[i], train.FileLast)); err == nil && !f.resume {
-			return fmt.Errorf("train: %s already holds a run (%s); pass --resume to continue it or choose another --out", dirs[i], train.FileLast)
-		}
-	}
 	if os.Getenv("GOMEMLIMIT") == "" && cfg.Data.CacheMB > 0 {
 		// With a large live cache the default GC target (twice the live
 		// heap) would double the footprint: collect earlier instead.
 		debug.SetMemoryLimit(int64(cfg.Data.CacheMB)<<20 + 2<<30)
 	}
-	ctx := cmd.Context()
-	data, err := train.LoadData(ctx, cfg, cmd.ErrOrStderr())
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("train: interrupted while preparing the data: %w", err)
-		}
-		return err
-	}
-	st := data.Stats()
-	fmt.Fprintf(cmd.ErrOrStderr(), "data: %d training frames (%d kept prepared, ~%.1f GB with validation; %d skipped), %d validation frames (%d skipped)\n",
-		st.TrainFrames, st.Cached, float64(st.CachedBytes)/(1<<30), st.TrainSkipped, st.ValFrames, st.ValSkipped)
-	for i, s := range mine {
-		c := cfg
-		c.Seed = s
-		sum, err := train.Run(ctx, c, dirs[i], train.RunOptions{Resume: f.resume, Data: data, Progress: cmd.ErrOrStderr()})
-		if err != nil {
-			if !strings.Contains(err.Error(), dirs[i]) {
-				err = fmt.Errorf("%w (%s)", err, dirs[i])
-			}
+	_, err = train.RunSeeds(cmd.Context(), cfg, f.out, seeds, train.SeedsOptions{
+		Shard: sh, Resume: f.resume, Progress: cmd.ErrOrStderr(),
+		Recorder: func(dir string) train.Recorder { return &curvesRecorder{dir: dir, warn: cmd.ErrOrStderr()} },
+		Done: func(sum train.Summary) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), sum)
 			return err
-		}
-		for _, w := range sum.Warnings {
-			fmt.Fprintf(cmd.ErrOrStderr(), "pcttrack: warning: %s (%s)\n", w, dirs[i])
-		}
-		if _, err := fmt.Fprintln(cmd.OutOrStdout(), sum); err != nil {
-			return err
-		}
+		},
+	})
+	if errors.Is(err, train.ErrNoSeeds) {
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "shard %s owns none of the %d seeds\n", sh, len(seeds))
 	}
-	return nil
+	return err
 }
 
-// parseSeeds reads "S", "A..B" (inclusive) or "S1,S2,...".
-func parseSeeds(s string) ([]uint64, error) {
-	bad := func(err error) error {
-		return fmt.Errorf("train: --seeds %q: want S, A..B or a comma list of non-negative integers: %w", s, err)
+// fileCurves is the training-curves figure the train command keeps in each
+// run directory.
+const fileCurves = "curves.png"
+
+// curvesRecorder redraws a run's curves.png from its metrics log after
+// every validation. A failed plot must not end a long run: it is reported
+// once and training goes on.
+type curvesRecorder struct {
+	dir    string
+	warn   io.Writer
+	warned bool
+}
+
+func (r *curvesRecorder) Step(*train.Trainer, train.StepResult) error { return nil }
+
+func (r *curvesRecorder) Checkpoint(*train.Trainer, bool) error { return nil }
+
+func (r *curvesRecorder) Validation(t *train.Trainer, _ train.Validation, _ bool) error {
+	h, err := train.ReadHistory(r.dir)
+	if err == nil {
+		run := plot.TrainingRun{Loss: train.LossName(t.Config().Method)}
+		run.Step, run.Value, run.ValStep, run.Purity, run.Efficiency = h.Columns()
+		err = plot.Curves(filepath.Join(r.dir, fileCurves), plot.TrainingSeries([]plot.TrainingRun{run}),
+			&plot.CurvesOptions{LogY: []string{"training loss (" + run.Loss + ")"}})
 	}
-	if a, b, ok := strings.Cut(s, ".."); ok {
-		lo, err := strconv.ParseUint(strings.TrimSpace(a), 10, 64)
-		if err != nil {
-			return nil, bad(err)
-		}
-		hi, err := strconv.ParseUint(strings.TrimSpace(b), 10, 64)
-		if err != nil {
-			return nil, bad(err)
-		}
-		if hi < lo || hi-lo >= 10000 {
-			return nil, bad(fmt.Errorf("range %d..%d is empty or too long", lo, hi))
-		}
-		var out []uint64
-		for v := lo; v <= hi; v++ {
-			out = append(out, v)
-		}
-		return out, nil
+	if err != nil && !r.warned {
+		r.warned = true
+		fmt.Fprintf(r.warn, "pcttrack: warning: %v (%s)\n", err, r.dir)
 	}
-	var out []uint64
-	seen := map[uint64]bool{}
-	for _, part := range strings.Split(s, ",") {
-		v, err := strconv.ParseUint(strings.TrimSpace(part), 10, 64)
-		if err != nil {
-			return nil, bad(err)
-		}
-		if seen[v] {
-			return nil, bad(fmt.Errorf("seed %d twice", v))
-		}
-		seen[v] = true
-		out = append(out, v)
-	}
-	return out, nil
+	return nil
 }
 
 func init() {
