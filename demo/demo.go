@@ -168,29 +168,21 @@ func Simulate(ctx context.Context, s *State) error {
 			return err
 		}
 		c := sim.Config{Phantom: ph, ProtonsPerFrame: n, Frames: frames[k], Seed: s.Options.Seed + uint64(k), Workers: s.Options.Workers}
-		text, err := sim.MarshalConfig(c)
+		meta, err := sim.Meta(c)
 		if err != nil {
 			return err
 		}
-		d := Dataset{Name: fmt.Sprintf("water100-p%d", n), Phantom: ph.String(), ProtonsPerFrame: n,
-			Meta: dataset.Meta{Source: "simulate", Geometry: "dtc", Seed: c.Seed, Config: string(text), Frames: int64(c.Frames)}}
+		d := Dataset{Name: fmt.Sprintf("water100-p%d", n), Phantom: ph.String(), ProtonsPerFrame: n, Meta: meta}
+		if d.Frames, err = sim.Collect(ctx, c); err != nil {
+			return err
+		}
 		var hits int
-		err = sim.Run(ctx, c, func(f *dataset.Frame) error {
-			cp := *f
-			cp.Hits = append([]dataset.Hit(nil), f.Hits...)
-			d.Frames = append(d.Frames, cp)
+		for _, f := range d.Frames {
 			hits += len(f.Hits)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if len(d.Frames) > 0 {
-			d.Meta.Geometry = d.Frames[0].Meta.Geometry
 		}
 		if s.Options.Out != "" {
 			d.Path = filepath.Join(s.Options.Out, d.Name+".parquet")
-			if err := writeDataset(d.Path, d.Meta, d.Frames); err != nil {
+			if err := dataset.WriteFile(ctx, d.Path, d.Meta, d.Frames); err != nil {
 				return err
 			}
 		}
@@ -202,20 +194,6 @@ func Simulate(ctx context.Context, s *State) error {
 		s.Datasets = append(s.Datasets, d)
 	}
 	return nil
-}
-
-func writeDataset(path string, meta dataset.Meta, frames []dataset.Frame) error {
-	w, err := dataset.Create(path, meta)
-	if err != nil {
-		return err
-	}
-	defer w.Abort()
-	for i := range frames {
-		if err := w.Write(&frames[i]); err != nil {
-			return err
-		}
-	}
-	return w.Close()
 }
 
 // Evaluate is the third stage: it evaluates Options.Methods and the

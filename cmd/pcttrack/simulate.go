@@ -3,11 +3,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/internal/shard"
@@ -142,58 +140,21 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
-	text, err := sim.MarshalConfig(c) // validates the whole configuration
-	if err != nil {
+	if _, err := sim.MarshalConfig(c); err != nil { // validates before the progress bar
 		return err
 	}
-	geom := detector.PresetDTC
-	if c.Geometry != nil {
-		geom = c.Geometry.Name
-	}
-	meta := dataset.Meta{Source: "simulate", Geometry: geom, Seed: c.Seed, Config: string(text),
-		Frames: int64(c.Frames), Shard: c.Shard.String()}
-	w, err := dataset.Create(f.out, meta)
-	if err != nil {
-		return err
-	}
-	defer w.Abort() // no output unless Close succeeds
-
-	owned := 0
-	for i := 0; i < c.Frames; i++ {
-		if c.Shard.Owns(i) {
-			owned++
-		}
-	}
-	bar := progress.New(cmd.ErrOrStderr(), int64(owned), "simulate")
-	var frames, primaries, hits int
-	start := time.Now()
-	err = sim.Run(cmd.Context(), c, func(fr *dataset.Frame) error {
-		if err := w.Write(fr); err != nil {
-			return err
-		}
-		frames++
-		primaries += fr.Meta.ProtonsPerFrame
-		hits += len(fr.Hits)
-		bar.Add(1)
-		return nil
-	})
+	bar := progress.New(cmd.ErrOrStderr(), int64(c.Owned()), "simulate")
+	st, err := sim.Write(cmd.Context(), c, f.out, func() { bar.Add(1) })
 	bar.Finish()
 	if err != nil {
-		if cmd.Context().Err() != nil {
-			return fmt.Errorf("simulate: interrupted after %d frames, no output written: %w", frames, err)
-		}
 		return err
 	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	el := time.Since(start).Seconds()
 	perPrimary := 0.0
-	if primaries > 0 {
-		perPrimary = float64(hits) / float64(primaries)
+	if st.Primaries > 0 {
+		perPrimary = float64(st.Hits) / float64(st.Primaries)
 	}
 	_, err = fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d frames, %d primaries, %d hits (%.2f per primary) in %.2f s: %.0f primaries/s\n",
-		f.out, frames, primaries, hits, perPrimary, el, float64(primaries)/el)
+		f.out, st.Frames, st.Primaries, st.Hits, perPrimary, st.Elapsed.Seconds(), st.Rate())
 	return err
 }
 
