@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -100,9 +101,7 @@ func Run(ctx context.Context, w io.Writer, opt *Options, stages []Stage) (*State
 	if o.Workers < 0 {
 		return nil, fmt.Errorf("demo: negative number of workers %d", o.Workers)
 	}
-	if o.Seed == 0 {
-		o.Seed = 1
-	}
+	o.Seed = cmp.Or(o.Seed, 1)
 	if o.Methods == nil {
 		for _, m := range DefaultMethods {
 			if _, err := pipeline.Builtin(m); err == nil {

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -173,21 +174,11 @@ func NewBuilder(opt *Options) (*Builder, error) {
 	if opt != nil {
 		o = *opt
 	}
-	if o.TrackerCone == 0 {
-		o.TrackerCone = DefaultTrackerCone
-	}
-	if o.CaloCone == 0 {
-		o.CaloCone = DefaultCaloCone
-	}
-	if o.TrackerConeBelow == 0 {
-		o.TrackerConeBelow = DefaultTrackerConeBelow
-	}
-	if o.ApertureX == 0 {
-		o.ApertureX = DefaultApertureX
-	}
-	if o.ApertureY == 0 {
-		o.ApertureY = DefaultApertureY
-	}
+	o.TrackerCone = cmp.Or(o.TrackerCone, DefaultTrackerCone)
+	o.CaloCone = cmp.Or(o.CaloCone, DefaultCaloCone)
+	o.TrackerConeBelow = cmp.Or(o.TrackerConeBelow, DefaultTrackerConeBelow)
+	o.ApertureX = cmp.Or(o.ApertureX, DefaultApertureX)
+	o.ApertureY = cmp.Or(o.ApertureY, DefaultApertureY)
 	for _, c := range []struct {
 		name string
 		v    float64

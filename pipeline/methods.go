@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -152,9 +153,7 @@ func SelectOne(method, model, def string, opt *learned.Options) (Method, error) 
 // uses the loaded model; the others get copies (learned.Tracker.Clone). A
 // missing or corrupt checkpoint is an error naming the file.
 func ModelMethods(name string, paths []string, opt *learned.Options) ([]Method, error) {
-	if name == "" {
-		name = "model"
-	}
+	name = cmp.Or(name, "model")
 	nets := make([]model.Net, len(paths))
 	seeds := make([]uint64, len(paths))
 	distinct := map[uint64]bool{}

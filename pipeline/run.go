@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -216,9 +217,7 @@ func Run(ctx context.Context, src Source, opt *Options, visit func(*Output) erro
 	if nw < 0 {
 		return nil, fmt.Errorf("pipeline: negative number of workers %d", nw)
 	}
-	if nw == 0 {
-		nw = runtime.GOMAXPROCS(0)
-	}
+	nw = cmp.Or(nw, runtime.GOMAXPROCS(0))
 	nw = max(1, min(nw, len(pos)))
 	workers, err := newWorkers(nw, &o)
 	if err != nil {

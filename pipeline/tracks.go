@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -53,12 +54,8 @@ func WriteTracks(ctx context.Context, src Source, path string, meta dataset.Trac
 	if len(o.Methods) != 1 {
 		return sum, nil, fmt.Errorf("pipeline: WriteTracks needs exactly one method, got %d", len(o.Methods))
 	}
-	if meta.Method == "" {
-		meta.Method = o.Methods[0].Name
-	}
-	if meta.Config == "" {
-		meta.Config = o.Methods[0].Config
-	}
+	meta.Method = cmp.Or(meta.Method, o.Methods[0].Name)
+	meta.Config = cmp.Or(meta.Config, o.Methods[0].Config)
 	o.NoMetrics = true
 	w, err := dataset.CreateTracks(path, meta)
 	if err != nil {
