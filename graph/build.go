@@ -60,9 +60,11 @@ func (p *OutsidePolicy) UnmarshalText(b []byte) error {
 }
 
 // Options configures Build. The zero value (and a nil *Options) gives the
-// paper's graph: cones of 0.2 rad for segments whose deeper hit lies in
-// layer 0, 1 or 2 and 0.4 rad otherwise, the 270.8 × 166.3 mm aperture with
-// outside hits dropped, and no removal of disconnected layers.
+// paper's cones — 0.2 rad for segments whose deeper hit lies in layer 0, 1
+// or 2 and 0.4 rad otherwise — and the 270.8 × 166.3 mm aperture with
+// outside hits dropped, but, unlike the paper's pipeline, keeps the layers
+// behind a gap (set RemoveDisconnected and PaperQuirks for the paper's
+// remove_disconnected).
 type Options struct {
 	// TrackerCone is the largest angle, in rad, between a segment and the
 	// beam axis when the segment's deeper hit is in a layer below

@@ -88,9 +88,10 @@ func (c Concat) FirstN(n int) []int {
 }
 
 // Options configures Run. The zero value (and a nil *Options) builds the
-// paper's graphs of every frame on GOMAXPROCS workers, with no tracker.
+// default graphs (graph.Options) of every frame on GOMAXPROCS workers, with
+// no tracker.
 type Options struct {
-	// Graph configures graph building; nil means the paper's graph.
+	// Graph configures graph building; nil means graph's defaults.
 	Graph *graph.Options
 	// Methods are the trackers run on every frame, in this order; each
 	// frame's graph is built once and shared by all of them.
