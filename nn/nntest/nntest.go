@@ -141,3 +141,93 @@ func RandVar(name string, rows, cols int, grad bool, rng *rand.Rand) *nn.Var[flo
 	}
 	return v
 }
+
+// CheckHVP compares the Hessian-vector product of Tape.HVP for the loss
+// built by f with central differences of its gradient along v (one slice
+// per variable): (−∇L(θ+2hv) + 8∇L(θ+hv) − 8∇L(θ−hv) + ∇L(θ−2hv))/12h at
+// h = 1e-4/max|v|, retried at h/10 and h/100 when the error exceeds 1e-7
+// (a kink of a piecewise-linear op crossed by the large step). Errors are
+// relative to max(|analytic|, |numeric|, Floor·max|Hv|); MaxGrad reports
+// max|Hv|. f must build the same computation on every call (it may set the
+// tape's Eval); every variable must have a gradient buffer.
+func CheckHVP(f func(t *nn.Tape[float64]) *nn.Var[float64], vars []*nn.Var[float64], v [][]float64, opt Options) Result {
+	floor := cmp.Or(opt.Floor, 1e-4)
+	hv := make([][]float64, len(vars))
+	for i, p := range vars {
+		hv[i] = make([]float64, len(p.Value.Data))
+	}
+	t := nn.NewTape[float64]()
+	loss := f(t)
+	t.Backward(loss)
+	t.HVP(loss, vars, v, hv)
+	var vmax float64
+	for _, d := range v {
+		for _, x := range d {
+			vmax = math.Max(vmax, math.Abs(x))
+		}
+	}
+	grad := func(s float64) [][]float64 {
+		for i, p := range vars {
+			for k := range p.Value.Data {
+				p.Value.Data[k] += s * v[i][k]
+			}
+		}
+		nn.ZeroGrads(vars)
+		gt := nn.NewTape[float64]()
+		gt.Backward(f(gt))
+		out := make([][]float64, len(vars))
+		for i, p := range vars {
+			out[i] = append([]float64(nil), p.Grad...)
+			for k := range p.Value.Data {
+				p.Value.Data[k] -= s * v[i][k]
+			}
+		}
+		return out
+	}
+	numeric := func(h float64) [][]float64 {
+		p2, p1, m1, m2 := grad(2*h), grad(h), grad(-h), grad(-2*h)
+		out := make([][]float64, len(vars))
+		for i := range vars {
+			out[i] = make([]float64, len(p1[i]))
+			for k := range out[i] {
+				out[i][k] = (-p2[i][k] + 8*p1[i][k] - 8*m1[i][k] + m2[i][k]) / (12 * h)
+			}
+		}
+		return out
+	}
+	var res Result
+	for _, d := range hv {
+		for _, x := range d {
+			res.MaxGrad = math.Max(res.MaxGrad, math.Abs(x))
+		}
+	}
+	scale := floor * res.MaxGrad
+	relErr := func(a, n float64) float64 {
+		return math.Abs(a-n) / math.Max(math.Max(math.Abs(a), math.Abs(n)), scale)
+	}
+	worst := func(num [][]float64) (float64, string) {
+		var e float64
+		var w string
+		for i, p := range vars {
+			for k, a := range hv[i] {
+				if r := relErr(a, num[i][k]); r > e || math.IsNaN(r) {
+					e, w = r, fmt.Sprintf("%s[%d]: analytic %.10g, numeric %.10g", p.Name, k, a, num[i][k])
+				}
+			}
+		}
+		return e, w
+	}
+	h := 1e-4 / math.Max(vmax, 1e-300)
+	res.MaxRelErr, res.Worst = worst(numeric(h))
+	for try := 0; try < 2 && res.MaxRelErr > 1e-7; try++ {
+		h /= 10
+		if e, w := worst(numeric(h)); e < res.MaxRelErr {
+			res.MaxRelErr, res.Worst = e, w
+		}
+	}
+	for _, d := range hv {
+		res.Checked += len(d)
+	}
+	nn.ZeroGrads(vars)
+	return res
+}
