@@ -1,0 +1,73 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/model"
+)
+
+// RawFrames returns the unprepared training and validation frames of cfg
+// (resolved here), read from its dataset files or simulated exactly as
+// LoadData does, in the same order. Analyses of trained models use it to
+// stream the training frames without keeping them all prepared. Progress
+// of a simulation goes to w (nil for none).
+func RawFrames(ctx context.Context, cfg Config, w io.Writer) (trainFrames, valFrames []dataset.Frame, err error) {
+	cfg, err = cfg.Resolved()
+	if err != nil {
+		return nil, nil, err
+	}
+	if s := cfg.Data.Simulate; s != nil {
+		return simulate(ctx, s, w)
+	}
+	if trainFrames, err = readFrames(cfg.Data.Train, cfg.Data.TrainFrames); err != nil {
+		return nil, nil, err
+	}
+	if valFrames, err = readFrames(cfg.Data.Val, cfg.Data.ValFrames); err != nil {
+		return nil, nil, err
+	}
+	return trainFrames, valFrames, nil
+}
+
+// FramePreparer builds a frame's hit graph, line graph (line-graph model)
+// and model input as training does. It reuses its graph builders, so it is
+// not safe for concurrent use: give each goroutine its own.
+type FramePreparer struct {
+	p *preparer
+}
+
+// PreparedFrame is one frame ready for a model.
+type PreparedFrame struct {
+	Graph *graph.HitGraph
+	Input *model.Input
+	// Bytes estimates the memory the frame holds (as the training cache
+	// counts it).
+	Bytes int64
+}
+
+// NewFramePreparer returns a preparer for models of configuration m on hit
+// graphs built with options g (both resolved here; invalid values are
+// errors), e.g. a run config's Model and Graph.
+func NewFramePreparer(m model.Config, g graph.Options) (*FramePreparer, error) {
+	m, err := m.Resolved()
+	if err != nil {
+		return nil, fmt.Errorf("train: model: %w", err)
+	}
+	b, err := graph.NewBuilder(&g)
+	if err != nil {
+		return nil, fmt.Errorf("train: graph: %w", err)
+	}
+	return &FramePreparer{p: newPreparer(Config{Model: m, Graph: b.Options()})}, nil
+}
+
+// Prepare returns frame f prepared into fresh memory. ok is false for a
+// frame the model cannot run on (empty, one layer, fewer than two segments
+// or line-graph edges), which training skips too. Errors name the problem
+// (a graph the model rejects).
+func (p *FramePreparer) Prepare(f *dataset.Frame) (pf PreparedFrame, ok bool, err error) {
+	pf.Graph, pf.Input, pf.Bytes, ok, err = p.p.prepare(nil, f)
+	return pf, ok, err
+}

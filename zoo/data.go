@@ -1,0 +1,229 @@
+package zoo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/progress"
+	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/train"
+)
+
+// DataOptions selects the frames an analysis runs on. The zero value is
+// every training frame of the models' runs, none kept prepared.
+type DataOptions struct {
+	// Files are dataset files (package dataset) to take the frames from,
+	// in order; empty means the training frames of the members' runs,
+	// which must then have run configs.
+	Files []string
+	// Frames is the number of frames used; 0 means all.
+	Frames int
+	// First takes the first Frames frames instead of every ⌈N/Frames⌉-th
+	// one, the paper's evenly spread subset of the training set.
+	First bool
+	// CacheMB is the memory budget for frames kept prepared (hit graph,
+	// line graph, model input; ~1–10 MB each), filled in frame order;
+	// other frames are prepared again on every use. 0 keeps none, a
+	// negative value keeps all.
+	CacheMB int
+}
+
+// Data are the frames of an analysis. Frame is safe for concurrent use.
+type Data struct {
+	cfg     model.Config
+	gopt    graph.Options
+	raw     []dataset.Frame
+	cached  []*train.PreparedFrame
+	pool    sync.Pool
+	Skipped int // selected frames the models cannot run on (dropped)
+	// Source describes where the frames come from, for reports.
+	Source string
+}
+
+// LoadData reads or simulates the frames of opt for the models ms (which
+// Load has checked to be comparable), prepares each selected frame once
+// (GOMAXPROCS goroutines) to drop frames the models cannot run on and to
+// fill the cache, and returns them. Progress goes to w (nil for none).
+// Errors name the file or frame; no usable frame is an error.
+func LoadData(ctx context.Context, ms []*Member, opt DataOptions, w io.Writer) (*Data, error) {
+	if len(ms) == 0 {
+		return nil, errors.New("zoo: no models")
+	}
+	if opt.Frames < 0 {
+		return nil, fmt.Errorf("zoo: %d frames", opt.Frames)
+	}
+	d := &Data{cfg: ms[0].Net.Config()}
+	if c := ms[0].Config; c != nil {
+		d.gopt = c.Graph
+	}
+	var all []dataset.Frame
+	var err error
+	if len(opt.Files) > 0 {
+		for _, p := range opt.Files {
+			fs, err := readFile(p)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, fs...)
+		}
+		d.Source = fmt.Sprintf("%d frames of %v", len(all), opt.Files)
+	} else {
+		c := ms[0].Config
+		if c == nil {
+			return nil, fmt.Errorf("zoo: %s has no run config (%s) beside it: give the frames as dataset files", ms[0].Path, train.FileConfig)
+		}
+		if all, _, err = train.RawFrames(ctx, *c, w); err != nil {
+			return nil, fmt.Errorf("zoo: %w", err)
+		}
+		d.Source = fmt.Sprintf("the %d training frames of %s", len(all), ms[0].Path)
+	}
+	d.raw = pick(all, opt.Frames, opt.First)
+	if err := d.prepareAll(ctx, opt.CacheMB, w); err != nil {
+		return nil, err
+	}
+	if len(d.raw) == 0 {
+		return nil, fmt.Errorf("zoo: no usable frames (%d skipped)", d.Skipped)
+	}
+	return d, nil
+}
+
+func readFile(path string) ([]dataset.Frame, error) {
+	r, err := dataset.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("zoo: %w", err)
+	}
+	defer r.Close()
+	out := make([]dataset.Frame, 0, r.NumFrames())
+	for i := range r.NumFrames() {
+		f, err := r.ReadFrame(i)
+		if err != nil {
+			return nil, fmt.Errorf("zoo: %s frame %d: %w", path, i, err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// pick returns n frames of all: the first n, or every ⌈N/n⌉-th.
+func pick(all []dataset.Frame, n int, first bool) []dataset.Frame {
+	if n == 0 || n >= len(all) {
+		return all
+	}
+	if first {
+		return all[:n]
+	}
+	stride := (len(all) + n - 1) / n
+	var out []dataset.Frame
+	for i := 0; i < len(all) && len(out) < n; i += stride {
+		out = append(out, all[i])
+	}
+	return out
+}
+
+func (d *Data) preparer() (*train.FramePreparer, error) {
+	if p, ok := d.pool.Get().(*train.FramePreparer); ok {
+		return p, nil
+	}
+	return train.NewFramePreparer(d.cfg, d.gopt)
+}
+
+// prepareAll prepares every frame once, drops the unusable ones and
+// caches the first ones within the budget.
+func (d *Data) prepareAll(ctx context.Context, cacheMB int, w io.Writer) error {
+	type result struct {
+		pf  train.PreparedFrame
+		ok  bool
+		err error
+	}
+	res := make([]result, len(d.raw))
+	var bar *progress.Bar
+	if w != nil {
+		bar = progress.New(w, int64(len(d.raw)), "prepare frames")
+		defer bar.Finish()
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	for range min(runtime.GOMAXPROCS(0), len(d.raw)) {
+		p, err := d.preparer()
+		if err != nil {
+			return fmt.Errorf("zoo: %w", err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer d.pool.Put(p)
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(res) || ctx.Err() != nil {
+					return
+				}
+				r := &res[i]
+				r.pf, r.ok, r.err = p.Prepare(&d.raw[i])
+				if cacheMB == 0 {
+					r.pf = train.PreparedFrame{}
+				}
+				bar.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	budget := int64(cacheMB) << 20
+	var used int64
+	raw := d.raw[:0]
+	for i, r := range res {
+		switch {
+		case r.err != nil:
+			return fmt.Errorf("zoo: frame %d: %w", i, r.err)
+		case !r.ok:
+			d.Skipped++
+			continue
+		}
+		var c *train.PreparedFrame
+		if cacheMB < 0 || (cacheMB > 0 && used+r.pf.Bytes <= budget) {
+			pf := r.pf
+			c = &pf
+			used += pf.Bytes
+		}
+		raw = append(raw, d.raw[i])
+		d.cached = append(d.cached, c)
+	}
+	d.raw = raw
+	return nil
+}
+
+// Len returns the number of usable frames.
+func (d *Data) Len() int { return len(d.raw) }
+
+// Frame returns frame i prepared (shared and read-only when cached, fresh
+// otherwise). Safe for concurrent use.
+func (d *Data) Frame(i int) (*graph.HitGraph, *model.Input, error) {
+	if c := d.cached[i]; c != nil {
+		return c.Graph, c.Input, nil
+	}
+	p, err := d.preparer()
+	if err != nil {
+		return nil, nil, fmt.Errorf("zoo: %w", err)
+	}
+	defer d.pool.Put(p)
+	pf, ok, err := p.Prepare(&d.raw[i])
+	if err != nil || !ok {
+		return nil, nil, fmt.Errorf("zoo: frame %d: preparing again failed (%v)", i, err)
+	}
+	return pf.Graph, pf.Input, nil
+}
+
+// Graph returns the hit-graph options the frames are built with.
+func (d *Data) Graph() graph.Options { return d.gopt }
