@@ -2,6 +2,8 @@ package zoo
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -31,6 +33,8 @@ type Member struct {
 	Method string
 	Lambda float64
 	Seed   int64
+	// Fingerprint is a hash of the checkpoint file's content.
+	Fingerprint string
 	// Name is short and unique within the zoo, e.g. "L50s3" or "PTTs0"
 	// (the paper's figure labels), Group the method, e.g. "PAT λ=50".
 	Name, Group string
@@ -96,7 +100,12 @@ func loadMember(path string) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zoo: %w", err)
 	}
-	m := &Member{Path: path, Net: net, Seed: -1, Method: ck.Meta["method"]}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("zoo: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	m := &Member{Path: path, Net: net, Seed: -1, Method: ck.Meta["method"], Fingerprint: hex.EncodeToString(sum[:8])}
 	if s, err := strconv.ParseInt(ck.Meta["seed"], 10, 64); err == nil {
 		m.Seed = s
 	}
