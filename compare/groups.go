@@ -101,7 +101,7 @@ func Summarize(r *Result, quantity string, value func(p *Pair) float64, permutat
 			add(a, b)
 		}
 	}
-	if len(patPat) > 0 && len(groups) > 1 {
+	if len(patPat) > 0 && countPAT(r) > 1 {
 		s.Aggregates = append(s.Aggregates, stat("all PAT pairs", "PAT", "PAT", patPat))
 	}
 	if len(pttPat) > 0 {
@@ -128,6 +128,17 @@ func Summarize(r *Result, quantity string, value func(p *Pair) float64, permutat
 		}
 	}
 	return s
+}
+
+// countPAT returns the number of distinct groups of PAT members.
+func countPAT(r *Result) int {
+	seen := map[string]bool{}
+	for _, m := range r.Members {
+		if m.Method == "pat" {
+			seen[m.Group] = true
+		}
+	}
+	return len(seen)
 }
 
 func stat(name, a, b string, v []float64) GroupStat {

@@ -51,7 +51,7 @@ func Merge(parts []*Result) (*Result, error) {
 			return nil, fmt.Errorf("compare: merge: shard %s given twice", p.Shard)
 		case p.Done != p.Frames:
 			return nil, fmt.Errorf("compare: merge: shard %s is incomplete (%d of %d frames): resume it first", p.Shard, p.Done, p.Frames)
-		case !reflect.DeepEqual(p.Members, first.Members) || p.Data != first.Data || p.Frames != first.Frames || !reflect.DeepEqual(p.Options, first.Options):
+		case !reflect.DeepEqual(p.Members, first.Members) || p.Data != first.Data || p.Frames != first.Frames || !sameOptions(p.Options, first.Options):
 			return nil, fmt.Errorf("compare: merge: shard %s is of other models, frames or options than shard %s", p.Shard, first.Shard)
 		}
 		seen[s.Index] = true

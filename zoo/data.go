@@ -24,8 +24,9 @@ type DataOptions struct {
 	Files []string
 	// Frames is the number of frames used; 0 means all.
 	Frames int
-	// First takes the first Frames frames instead of every ⌈N/Frames⌉-th
-	// one, the paper's evenly spread subset of the training set.
+	// First takes the first Frames frames instead of Frames frames spread
+	// evenly over the N available (frame ⌊k·N/Frames⌋ for k < Frames), like
+	// the paper's every-⌈N/100⌉-th subset of the training set.
 	First bool
 	// CacheMB is the memory budget for frames kept prepared (hit graph,
 	// line graph, model input; ~1–10 MB each), filled in frame order;
@@ -110,7 +111,8 @@ func readFile(path string) ([]dataset.Frame, error) {
 	return out, nil
 }
 
-// pick returns n frames of all: the first n, or every ⌈N/n⌉-th.
+// pick returns n frames of all: the first n, or n evenly spread ones
+// (frames ⌊k·N/n⌋, k < n, which is every (N/n)-th for a divisor).
 func pick(all []dataset.Frame, n int, first bool) []dataset.Frame {
 	if n == 0 || n >= len(all) {
 		return all
@@ -118,10 +120,9 @@ func pick(all []dataset.Frame, n int, first bool) []dataset.Frame {
 	if first {
 		return all[:n]
 	}
-	stride := (len(all) + n - 1) / n
-	var out []dataset.Frame
-	for i := 0; i < len(all) && len(out) < n; i += stride {
-		out = append(out, all[i])
+	out := make([]dataset.Frame, n)
+	for k := range out {
+		out[k] = all[k*len(all)/n]
 	}
 	return out
 }

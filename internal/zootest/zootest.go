@@ -1,0 +1,97 @@
+// Package zootest builds small zoos of models for the tests of the
+// analysis packages: checkpoints with a run config beside them whose data
+// are a tiny inline simulation, so zoo.LoadData can rebuild the frames.
+// The models are either freshly initialised (different seeds give
+// different predictions) or briefly trained.
+package zootest
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/train"
+)
+
+// Spec is one model of a test zoo.
+type Spec struct {
+	Method string  // train.MethodPTT or train.MethodPAT
+	Lambda float64 // PAT's λ
+	Seed   uint64
+	// Steps, when > 0, trains the model for that many steps (batch 2)
+	// instead of leaving it at its initialisation.
+	Steps int
+	// Model overrides the model config (zero: the line-graph model).
+	Model model.Config
+}
+
+// Config returns the run config of s: Frames training frames of Protons
+// primaries behind 100 mm of water (2 validation frames).
+func (s Spec) Config(frames, protons int) train.Config {
+	c := train.Config{Method: s.Method, Model: s.Model, Seed: s.Seed, Batch: 2, Steps: max(s.Steps, 1), ValEvery: 1000,
+		Data: train.Data{Simulate: &train.Simulate{Phantoms: []string{"water:100"}, ProtonsPerFrame: protons, Frames: frames, ValFrames: 2, Seed: 7}}}
+	if s.Method == train.MethodPAT {
+		c.PAT.Lambda = s.Lambda
+	}
+	return c
+}
+
+// Build writes the models of specs under dir (one run directory each:
+// config.yaml and best.ckpt) and returns the checkpoint paths.
+func Build(t testing.TB, dir string, frames, protons int, specs []Spec) []string {
+	t.Helper()
+	var paths []string
+	for i, s := range specs {
+		run := filepath.Join(dir, "run"+string(rune('a'+i)))
+		cfg, err := s.Config(frames, protons).Resolved()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Steps > 0 {
+			if _, err := train.Run(context.Background(), cfg, run, train.RunOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			// best.ckpt keeps the best validation; use the last state.
+			net, _, err := model.Load(filepath.Join(run, train.FileLast))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ck := filepath.Join(run, train.FileBest)
+			if err := model.Save(ck, net, nil, map[string]string{"seed": itoa(s.Seed), "method": cfg.Method}); err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, ck)
+			continue
+		}
+		if err := os.MkdirAll(run, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		y, err := cfg.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(run, train.FileConfig), y, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		net, err := model.New(cfg.Model, rand.New(rand.NewPCG(s.Seed, 99)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck := filepath.Join(run, train.FileBest)
+		if err := model.Save(ck, net, nil, map[string]string{"seed": itoa(s.Seed), "method": cfg.Method}); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, ck)
+	}
+	return paths
+}
+
+func itoa(v uint64) string {
+	if v < 10 {
+		return string(rune('0' + v))
+	}
+	return itoa(v/10) + string(rune('0'+v%10))
+}
