@@ -1,6 +1,8 @@
 package model
 
 import (
+	"math"
+
 	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/nn"
 )
@@ -29,4 +31,28 @@ func (l *SplitBCE[T]) Loss(t *nn.Tape[T], logits *nn.Var[T], in *Input) *nn.Var[
 		l.w[s] = T(in.SplitWeight[s])
 	}
 	return t.BCEWithLogits(logits, l.y, l.w)
+}
+
+// SplitLosses returns, without a tape, the paper's split BCE of the
+// probabilities p (PyTorch's BCELoss, logarithms clamped at −100, as the
+// authors' evaluation) and the split Hamming error of the selection sel,
+// both against in.Labels with the weights in.SplitWeight: the PTT and PAT
+// losses of validation and of the loss-landscape evaluations. It panics
+// if in has no labels or the lengths differ.
+func SplitLosses(p []float32, sel []bool, in *Input) (bce, ham float64) {
+	if in.Labels == nil || len(p) != len(in.Labels) || len(sel) != len(in.Labels) {
+		panic("model: SplitLosses needs labelled input and one probability and selection per segment")
+	}
+	for s, l := range in.Labels {
+		w, pv := in.SplitWeight[s], float64(p[s])
+		if l >= 0.5 {
+			bce -= w * max(math.Log(pv), -100)
+		} else {
+			bce -= w * max(math.Log1p(-pv), -100)
+		}
+		if sel[s] != (l >= 0.5) {
+			ham += w
+		}
+	}
+	return bce, ham
 }

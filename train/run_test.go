@@ -456,7 +456,7 @@ func TestSplitLosses(t *testing.T) {
 	}
 	for _, tc := range cases {
 		in := &model.Input{NumSegments: len(tc.p), Labels: tc.labels, NearTracker: tc.near, SplitWeight: model.SplitWeights(nil, tc.near)}
-		bce, ham := splitLosses(tc.p, tc.sel, in)
+		bce, ham := model.SplitLosses(tc.p, tc.sel, in)
 		if math.Abs(bce-tc.bce) > 1e-6 || math.Abs(ham-tc.ham) > 1e-12 {
 			t.Errorf("%s: bce %.6f hamming %.6f, want %.6f and %.6f", tc.name, bce, ham, tc.bce, tc.ham)
 		}

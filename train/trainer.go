@@ -263,7 +263,7 @@ func (t *Trainer) Validate(ctx context.Context) (Validation, error) {
 		v.Efficiency += m.Efficiency
 		v.TPR += m.TPR
 		v.FPR += m.FPR
-		bce, ham := splitLosses(t.tracker.Probabilities(), t.res.Selected, in)
+		bce, ham := model.SplitLosses(t.tracker.Probabilities(), t.res.Selected, in)
 		v.BCE += bce
 		v.Hamming += ham
 	}
@@ -281,24 +281,6 @@ func (t *Trainer) Validate(ctx context.Context) (Validation, error) {
 		t.best, t.bestStep = v.Purity, t.step
 	}
 	return v, nil
-}
-
-// splitLosses returns the paper's split BCE of probabilities p and split
-// Hamming error of the selection against in.Labels (weights
-// in.SplitWeight), with PyTorch's clamp of the logarithms at −100.
-func splitLosses(p []float32, sel []bool, in *model.Input) (bce, ham float64) {
-	for s, l := range in.Labels {
-		w, pv := in.SplitWeight[s], float64(p[s])
-		if l >= 0.5 {
-			bce -= w * max(math.Log(pv), -100)
-		} else {
-			bce -= w * max(math.Log1p(-pv), -100)
-		}
-		if sel[s] != (l >= 0.5) {
-			ham += w
-		}
-	}
-	return bce, ham
 }
 
 // Checkpoint metadata keys.
