@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/pcttrack/pcttrack/e2e"
 	"github.com/pcttrack/pcttrack/graph"
@@ -253,31 +256,34 @@ func (h *Hessian) Apply(ctx context.Context, dst, v Vec) error {
 	return nil
 }
 
-// exactHVP adds the frame-averaged H·v of m at its parameters to dst.
+// exactHVP adds the frame-averaged H·v of m at its parameters to dst;
+// frames run on up to GOMAXPROCS goroutines (each with a clone of m) and
+// are summed in frame order.
 func exactHVP[T nn.Float](ctx context.Context, m model.Model[T], frames []HessianFrame, dst, v Vec) error {
-	params := m.Params()
 	vt := make([][]T, len(v))
-	hv := make([][]T, len(v))
 	for i := range v {
-		vt[i], hv[i] = make([]T, len(v[i])), make([]T, len(v[i]))
+		vt[i] = make([]T, len(v[i]))
 		for k, x := range v[i] {
 			vt[i][k] = T(x)
 		}
 	}
-	t := nn.NewTape[T]()
-	t.Eval = true
-	for _, f := range frames {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		t.Reset()
-		loss := frameLoss(t, m, f)
-		t.Backward(loss)
+	per, err := perFrame(ctx, m, frames, func(c model.Model[T], f HessianFrame) [][]T {
+		hv := make([][]T, len(v))
 		for i := range hv {
-			clear(hv[i])
+			hv[i] = make([]T, len(v[i]))
 		}
-		t.HVP(loss, params, vt, hv)
-		m.ZeroGrad()
+		t := nn.NewTape[T]()
+		t.Eval = true
+		loss := frameLoss(t, c, f)
+		t.Backward(loss)
+		t.HVP(loss, c.Params(), vt, hv)
+		c.ZeroGrad()
+		return hv
+	})
+	if err != nil {
+		return err
+	}
+	for _, hv := range per {
 		for i := range dst {
 			for k, x := range hv[i] {
 				dst[i][k] += float64(x) / float64(len(frames))
@@ -287,30 +293,58 @@ func exactHVP[T nn.Float](ctx context.Context, m model.Model[T], frames []Hessia
 	return nil
 }
 
-// gradient returns the frame-averaged gradient of m's loss at theta and
-// restores nothing (m is the Hessian's own copy; Apply resets θ first).
+// perFrame runs fn on every frame with clones of m on up to GOMAXPROCS
+// goroutines and returns the results in frame order.
+func perFrame[T nn.Float, R any](ctx context.Context, m model.Model[T], frames []HessianFrame, fn func(model.Model[T], HessianFrame) R) ([]R, error) {
+	out := make([]R, len(frames))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(frames)))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		c := m.Clone()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(frames) || ctx.Err() != nil {
+					return
+				}
+				out[k] = fn(c, frames[k])
+			}
+		}()
+	}
+	wg.Wait()
+	return out, ctx.Err()
+}
+
+// gradient returns the frame-averaged gradient of m's loss at theta (m's
+// own parameters are left unchanged).
 func gradient[T nn.Float](ctx context.Context, m model.Model[T], frames []HessianFrame, theta Vec) (Vec, error) {
 	old := Of(m.Params())
 	Set(m.Params(), theta)
 	defer Set(m.Params(), old)
-	m.ZeroGrad()
-	t := nn.NewTape[T]()
-	t.Eval = true
-	for _, f := range frames {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	per, err := perFrame(ctx, m, frames, func(c model.Model[T], f HessianFrame) Vec {
+		c.ZeroGrad()
+		t := nn.NewTape[T]()
+		t.Eval = true
+		t.Backward(frameLoss(t, c, f))
+		g := make(Vec, len(c.Params()))
+		for i, p := range c.Params() {
+			g[i] = make([]float64, len(p.Grad))
+			for k, x := range p.Grad {
+				g[i][k] = float64(x)
+			}
 		}
-		t.Reset()
-		t.Backward(frameLoss(t, m, f))
+		return g
+	})
+	if err != nil {
+		return nil, err
 	}
-	g := make(Vec, len(m.Params()))
-	for i, p := range m.Params() {
-		g[i] = make([]float64, len(p.Grad))
-		for k, x := range p.Grad {
-			g[i][k] = float64(x) / float64(len(frames))
-		}
+	g := per[0].Zero()
+	for _, pg := range per {
+		g.AddScaled(1/float64(len(frames)), pg)
 	}
-	m.ZeroGrad()
 	return g, nil
 }
 

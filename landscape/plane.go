@@ -276,9 +276,9 @@ func gridKey(origin Point, d0, d1 Vec, xs, ys []float64, d *zoo.Data, opt EvalOp
 
 // pointEval evaluates one point on all frames with its own model.
 type pointEval struct {
-	net  model.Net
-	opt  EvalOptions
-	tr   *learned.Tracker
+	net model.Net
+	opt EvalOptions
+	tr  *learned.Tracker
 }
 
 func newPointEval(net model.Net, opt EvalOptions) *pointEval {

@@ -79,6 +79,8 @@ type lgMsg[T nn.Float] struct {
 	sS, sG          []float64 // first-layer sums
 	blk             []T
 	pass            lgPass
+
+	tan *lgTan[T] // tangent state between ForwardTangent and BackwardTangent
 }
 
 type lgScratch[T nn.Float] struct {

@@ -2,37 +2,25 @@ package model
 
 import (
 	"github.com/pcttrack/pcttrack/nn"
+	"github.com/pcttrack/pcttrack/nn/kern"
 )
 
-// Hessian-vector products through the fused message operation (nn.TangentOp),
-// in evaluation mode only, where the batch norms are fixed affine maps and
-// each aggregated message agg_i[c] is the output of R1 at one argmax edge:
-// only those edges (at most Hidden per node) enter the tangents. Layer 1 is
-// handled through the same per-node and per-angle-bin tables as the
-// forward pass (z1 = P[i] + Q[j] + T[bin] + c), so the 144-wide input is
-// never formed per edge; layers 2 and 3 run per edge in float64. The
-// cost is O(argmax edges · h² + (nodes + bins) · h · width), far below a
-// forward pass over all edges.
+// Hessian-vector products through the fused message operation
+// (nn.TangentOp), in evaluation mode only, where the batch norms are fixed
+// affine maps and each aggregated message agg_i[c] is R1's output at one
+// argmax edge: only those edges (at most Hidden per node) enter the
+// tangents. They are gathered into rows and pushed through R1 as small
+// matrix products on the nn/kern kernels; layer 1 uses per-node and
+// per-angle-bin tables as the forward pass does (z1 = P[i] + Q[j] +
+// T[bin] + c), so the wide input is never formed per edge. Cost
+// O(argmax edges·h² + (nodes + bins)·h·width), a fraction of a forward
+// pass over all edges. The state of ForwardTangent (activations and
+// tangents of the argmax rows) is kept for the BackwardTangent of the same
+// HVP.
 
 var _ nn.TangentOp[float64] = (*lgMsg[float64])(nil)
 
-// lgTan is the float64 state of one tangent computation.
-type lgTan struct {
-	h, f, dim int
-	slope     float64
-	// parameter values and tangents (zero for a nil tangent), in R1's order
-	val, dot [12][]float64
-	mu0, sd0 []float64
-	mu1, sd1 []float64
-	mu2, sd2 []float64
-	xi, xj   []float64 // centred, scaled node features: (x − μ0)/σ0 of both parts, n×f
-	enc      map[int32][]float64
-	pz, qz   []float64 // node tables of z1 (n×h)
-	pd, qd   []float64 // and of its tangent
-	tz, td   map[int32][]float64
-	cz, cd   []float64
-}
-
+// R1's parameters in Params order.
 const (
 	pG0 = iota
 	pB0
@@ -48,303 +36,277 @@ const (
 	pb3
 )
 
-func (m *lgMsg[T]) tangentState(in []*nn.Var[T], din [][]T) *lgTan {
+// lgTan is the state of one tangent computation.
+type lgTan[T nn.Float] struct {
+	h, f, dim, w int
+	slopeV       T       // LeakyReLU's negative slope
+	val, dot     [12][]T // parameter values and tangents (zero for a nil tangent)
+	// argmax rows: edge of each row, and per node and channel its row
+	rows             []int32
+	rowOf            []int32 // n×h, −1 for an empty node
+	xi, xj, enc      []T     // centred, scaled inputs ŷ0 by part: n×f, n×f, u×dim
+	sd1, sd2         []T
+	s1, n1, dn1      []T // per row × h: LeakyReLU slope at z1, ŷ1, its tangent
+	y1, dy1          []T
+	s2, n2, dn2      []T
+	y2, dy2          []T
+	dz3              []T
+	rdst, rsrc, rbin kern.Index
+	wgT, aT          []T // (W1·diag(γ0))ᵀ and (Ẇ1·diag(γ0) + W1·diag(γ̇0))ᵀ, w×h
+}
+
+func (m *lgMsg[T]) tangentState(in []*nn.Var[T], din [][]T) *lgTan[T] {
 	if m.train {
 		panic("model: Hessian-vector products of the line-graph model need evaluation mode (Tape.Eval)")
 	}
-	d, h, f := m.d, m.h, m.f
-	s := &lgTan{h: h, f: f, dim: m.dim, slope: float64(m.slope), enc: map[int32][]float64{},
-		tz: map[int32][]float64{}, td: map[int32][]float64{}}
+	d, h, f, dim := m.d, m.h, m.f, m.dim
+	w := 2*f + dim
+	s := &lgTan[T]{h: h, f: f, dim: dim, w: w, slopeV: m.slope}
 	for k, v := range in {
-		s.val[k] = f64s(v.Value.Data)
+		s.val[k] = v.Value.Data
 		if din[k] != nil {
-			s.dot[k] = f64s(din[k])
+			s.dot[k] = din[k]
 		} else {
-			s.dot[k] = make([]float64, len(v.Value.Data))
+			s.dot[k] = make([]T, len(v.Value.Data))
 		}
 	}
-	s.mu0, s.sd0 = m.mu0, m.sd0
-	s.mu1, s.sd1, s.mu2, s.sd2 = m.mu1, m.sd1, m.mu2, m.sd2
-	w := 2*f + m.dim
-	s.xi, s.xj = make([]float64, d.n*f), make([]float64, d.n*f)
+	// The distinct argmax edges, in node order.
+	s.rowOf = make([]int32, d.n*h)
+	for i := 0; i < d.n; i++ {
+		am := m.argmax[i*h : (i+1)*h]
+		for c, e := range am {
+			s.rowOf[i*h+c] = -1
+			if e < 0 {
+				continue
+			}
+			r := int32(-1)
+			for c2 := 0; c2 < c; c2++ {
+				if am[c2] == e {
+					r = s.rowOf[i*h+c2]
+					break
+				}
+			}
+			if r < 0 {
+				r = int32(len(s.rows))
+				s.rows = append(s.rows, e)
+			}
+			s.rowOf[i*h+c] = r
+		}
+	}
+	nr := len(s.rows)
+	dst, src, bin := make([]int32, nr), make([]int32, nr), make([]int32, nr)
+	for r, e := range s.rows {
+		dst[r], src[r], bin[r] = d.dst.Ints()[e], d.src.Ints()[e], d.ubin.Ints()[e]
+	}
+	s.rdst, s.rsrc, s.rbin = kern.NewIndex(dst, d.n), kern.NewIndex(src, d.n), kern.NewIndex(bin, len(d.bins))
+	// ŷ0 by part.
+	s.xi, s.xj = make([]T, d.n*f), make([]T, d.n*f)
 	for i := 0; i < d.n; i++ {
 		for k := 0; k < f; k++ {
 			x := float64(d.x[i*f+k])
-			s.xi[i*f+k] = (x - s.mu0[k]) / s.sd0[k]
-			s.xj[i*f+k] = (x - s.mu0[f+k]) / s.sd0[f+k]
+			s.xi[i*f+k] = T((x - m.mu0[k]) / m.sd0[k])
+			s.xj[i*f+k] = T((x - m.mu0[f+k]) / m.sd0[f+k])
 		}
 	}
-	// z1 = W1·(γ0⊙ŷ0 + β0) + b1; ż1 = (Ẇ1·diag(γ0) + W1·diag(γ̇0))·ŷ0 + Ẇ1·β0 + W1·β̇0 + ḃ1.
+	u := len(d.bins)
+	s.enc = make([]T, u*dim)
+	for b := 0; b < u; b++ {
+		for k, v := range d.table.row(d.bins[b]) {
+			s.enc[b*dim+k] = T((float64(v) - m.mu0[2*f+k]) / m.sd0[2*f+k])
+		}
+	}
+	// z1 = Wg·ŷ0 + W1·β0 + b1 and ż1 = A·ŷ0 + Ẇ1·β0 + W1·β̇0 + ḃ1 with
+	// Wg = W1·diag(γ0), A = Ẇ1·diag(γ0) + W1·diag(γ̇0).
 	W, dW, g, dg := s.val[pW1], s.dot[pW1], s.val[pG0], s.dot[pG0]
-	s.cz, s.cd = make([]float64, h), make([]float64, h)
+	s.wgT, s.aT = make([]T, w*h), make([]T, w*h)
+	cz, cd := make([]T, h), make([]T, h)
 	for o := 0; o < h; o++ {
-		s.cz[o], s.cd[o] = s.val[pb1][o], s.dot[pb1][o]
+		az, ad := float64(s.val[pb1][o]), float64(s.dot[pb1][o])
 		for k := 0; k < w; k++ {
-			s.cz[o] += W[o*w+k] * s.val[pB0][k]
-			s.cd[o] += dW[o*w+k]*s.val[pB0][k] + W[o*w+k]*s.dot[pB0][k]
+			wv, dwv := float64(W[o*w+k]), float64(dW[o*w+k])
+			s.wgT[k*h+o] = T(wv * float64(g[k]))
+			s.aT[k*h+o] = T(dwv*float64(g[k]) + wv*float64(dg[k]))
+			az += wv * float64(s.val[pB0][k])
+			ad += dwv*float64(s.val[pB0][k]) + wv*float64(s.dot[pB0][k])
 		}
+		cz[o], cd[o] = T(az), T(ad)
 	}
-	s.pz, s.qz = make([]float64, d.n*h), make([]float64, d.n*h)
-	s.pd, s.qd = make([]float64, d.n*h), make([]float64, d.n*h)
-	for i := 0; i < d.n; i++ {
-		for o := 0; o < h; o++ {
-			var pz, pd, qz, qd float64
-			for k := 0; k < f; k++ {
-				a, b := s.xi[i*f+k], s.xj[i*f+k]
-				wi, wj := W[o*w+k], W[o*w+f+k]
-				pz += wi * g[k] * a
-				pd += (dW[o*w+k]*g[k] + wi*dg[k]) * a
-				qz += wj * g[f+k] * b
-				qd += (dW[o*w+f+k]*g[f+k] + wj*dg[f+k]) * b
-			}
-			s.pz[i*h+o], s.pd[i*h+o], s.qz[i*h+o], s.qd[i*h+o] = pz, pd, qz, qd
-		}
+	tables := func(wt []T) (p, q, t []T) {
+		p, q, t = make([]T, d.n*h), make([]T, d.n*h), make([]T, u*h)
+		kern.MatMul(p, h, s.xi, f, wt, h, nil, d.n, f, h, false)
+		kern.MatMul(q, h, s.xj, f, wt[f*h:], h, nil, d.n, f, h, false)
+		kern.MatMul(t, h, s.enc, dim, wt[2*f*h:], h, nil, u, dim, h, false)
+		return p, q, t
 	}
+	pz, qz, tz := tables(s.wgT)
+	pd, qd, td := tables(s.aT)
+	z1, dz1 := make([]T, nr*h), make([]T, nr*h)
+	kern.GatherAdd3(z1, pz, qz, tz, cz, s.rdst, s.rsrc, s.rbin, nr, h)
+	kern.GatherAdd3(dz1, pd, qd, td, cd, s.rdst, s.rsrc, s.rbin, nr, h)
+	// layers 2 and 3 on the rows
+	s.sd1, s.sd2 = f64to[T](m.sd1), f64to[T](m.sd2)
+	mu1, mu2 := f64to[T](m.mu1), f64to[T](m.mu2)
+	s.s1, s.n1, s.dn1, s.y1, s.dy1 = s.bnStage(z1, dz1, mu1, s.sd1, pG1, pB1)
+	z2, dz2 := s.linear(s.y1, s.dy1, pW2, pb2)
+	s.s2, s.n2, s.dn2, s.y2, s.dy2 = s.bnStage(z2, dz2, mu2, s.sd2, pG2, pB2)
+	_, s.dz3 = s.linear(s.y2, s.dy2, pW3, pb3)
 	return s
 }
 
-func f64s[T nn.Float](v []T) []float64 {
-	out := make([]float64, len(v))
+func f64to[T nn.Float](v []float64) []T {
+	out := make([]T, len(v))
 	for i, x := range v {
-		out[i] = float64(x)
+		out[i] = T(x)
 	}
 	return out
 }
 
-// bin returns the centred encoding of compact bin u and its z1 tables.
-func (m *lgMsg[T]) bin(s *lgTan, u int32) (enc, tz, td []float64) {
-	if e, ok := s.enc[u]; ok {
-		return e, s.tz[u], s.td[u]
-	}
-	f, h, dim := s.f, s.h, s.dim
-	w := 2*f + dim
-	row := m.d.table.row(m.d.bins[u])
-	enc = make([]float64, dim)
-	for k, v := range row {
-		enc[k] = (float64(v) - s.mu0[2*f+k]) / s.sd0[2*f+k]
-	}
-	W, dW, g, dg := s.val[pW1], s.dot[pW1], s.val[pG0], s.dot[pG0]
-	tz, td = make([]float64, h), make([]float64, h)
-	for o := 0; o < h; o++ {
-		for k, e := range enc {
-			c := 2*f + k
-			tz[o] += W[o*w+c] * g[c] * e
-			td[o] += (dW[o*w+c]*g[c] + W[o*w+c]*dg[c]) * e
+// bnStage applies LeakyReLU and the evaluation-mode batch norm (pg, pb)
+// to the rows z with tangents dz.
+func (s *lgTan[T]) bnStage(z, dz, mu, sd []T, pg, pb int) (sl, n, dn, y, dy []T) {
+	h := s.h
+	sl, n, dn, y, dy = make([]T, len(z)), make([]T, len(z)), make([]T, len(z)), make([]T, len(z)), make([]T, len(z))
+	g, dg, b, db := s.val[pg], s.dot[pg], s.val[pb], s.dot[pb]
+	for i, zv := range z {
+		k := i % h
+		sv := s.slopeV
+		if zv > 0 {
+			sv = 1
 		}
+		sl[i] = sv
+		n[i] = (sv*zv - mu[k]) / sd[k]
+		dn[i] = sv * dz[i] / sd[k]
+		y[i] = g[k]*n[i] + b[k]
+		dy[i] = dg[k]*n[i] + g[k]*dn[i] + db[k]
 	}
-	s.enc[u], s.tz[u], s.td[u] = enc, tz, td
-	return enc, tz, td
+	return
 }
 
-// lgEdge holds one edge's eval-mode activations and their tangents.
-type lgEdge struct {
-	s1, s2           []float64 // LeakyReLU slopes at z1, z2
-	n1, n2, dn1      []float64 // ŷ1, ŷ2 (normalised a1, a2) and tangent of ŷ1
-	dn2              []float64
-	y1, y2, dy1, dy2 []float64 // BN outputs and tangents
-	z3, dz3          []float64
+// linear returns y·Wᵀ + b and its tangent ẏ·Wᵀ + y·Ẇᵀ + ḃ for layer (pw, pb).
+func (s *lgTan[T]) linear(y, dy []T, pw, pb int) (z, dz []T) {
+	h, nr := s.h, len(y)/s.h
+	wt, dwt := transposeT(s.val[pw], h), transposeT(s.dot[pw], h)
+	z, dz = make([]T, len(y)), make([]T, len(y))
+	kern.MatMul(z, h, y, h, wt, h, s.val[pb], nr, h, h, false)
+	kern.MatMul(dz, h, dy, h, wt, h, s.dot[pb], nr, h, h, false)
+	kern.MatMul(dz, h, y, h, dwt, h, nil, nr, h, h, true)
+	return z, dz
 }
 
-func newLGEdge(h int) *lgEdge {
-	b := make([]float64, 13*h)
-	e := &lgEdge{}
-	for i, p := range []*[]float64{&e.s1, &e.s2, &e.n1, &e.n2, &e.dn1, &e.dn2, &e.y1, &e.y2, &e.dy1, &e.dy2, &e.z3, &e.dz3} {
-		*p = b[i*h : (i+1)*h]
-	}
-	return e
-}
-
-// edge fills a with the activations of edge e and their tangents.
-func (m *lgMsg[T]) edge(s *lgTan, e int, a *lgEdge) {
-	d, h := m.d, s.h
-	i, j, u := d.dst.Ints()[e], d.src.Ints()[e], d.ubin.Ints()[e]
-	_, tz, td := m.bin(s, u)
-	z := make([]float64, h)
-	dz := make([]float64, h)
-	for o := 0; o < h; o++ {
-		z[o] = s.pz[int(i)*h+o] + s.qz[int(j)*h+o] + tz[o] + s.cz[o]
-		dz[o] = s.pd[int(i)*h+o] + s.qd[int(j)*h+o] + td[o] + s.cd[o]
-	}
-	bnStage := func(z, dz, sl, n, dn, y, dy []float64, mu, sd []float64, pg, pb int) {
-		g, dg, b, db := s.val[pg], s.dot[pg], s.val[pb], s.dot[pb]
-		for k := 0; k < h; k++ {
-			sl[k] = s.slope
-			if z[k] > 0 {
-				sl[k] = 1
-			}
-			n[k] = (sl[k]*z[k] - mu[k]) / sd[k]
-			dn[k] = sl[k] * dz[k] / sd[k]
-			y[k] = g[k]*n[k] + b[k]
-			dy[k] = dg[k]*n[k] + g[k]*dn[k] + db[k]
+func transposeT[T nn.Float](a []T, h int) []T {
+	t := make([]T, h*h)
+	for i := 0; i < h; i++ {
+		for j := 0; j < h; j++ {
+			t[j*h+i] = a[i*h+j]
 		}
 	}
-	linear := func(out, dout, y, dy []float64, pw, pb int) {
-		W, dW, b, db := s.val[pw], s.dot[pw], s.val[pb], s.dot[pb]
-		for o := 0; o < h; o++ {
-			v, dv := b[o], db[o]
-			for k := 0; k < h; k++ {
-				v += W[o*h+k] * y[k]
-				dv += dW[o*h+k]*y[k] + W[o*h+k]*dy[k]
-			}
-			out[o], dout[o] = v, dv
-		}
-	}
-	bnStage(z, dz, a.s1, a.n1, a.dn1, a.y1, a.dy1, s.mu1, s.sd1, pG1, pB1)
-	linear(z, dz, a.y1, a.dy1, pW2, pb2)
-	bnStage(z, dz, a.s2, a.n2, a.dn2, a.y2, a.dy2, s.mu2, s.sd2, pG2, pB2)
-	linear(a.z3, a.dz3, a.y2, a.dy2, pW3, pb3)
-}
-
-// argmaxEdges calls fn for every distinct argmax edge of every node with
-// the node and a mask of the channels it wins.
-func (m *lgMsg[T]) argmaxEdges(fn func(i, e int, chans []bool)) {
-	d, h := m.d, m.h
-	chans := make([]bool, h)
-	for i := 0; i < d.n; i++ {
-		am := m.argmax[i*h : (i+1)*h]
-		for c, e := range am {
-			if e < 0 {
-				continue
-			}
-			first := true
-			for c2 := 0; c2 < c; c2++ {
-				if am[c2] == e {
-					first = false
-					break
-				}
-			}
-			if !first {
-				continue
-			}
-			for c2 := range chans {
-				chans[c2] = am[c2] == e
-			}
-			fn(i, int(e), chans)
-		}
-	}
+	return t
 }
 
 // ForwardTangent implements nn.TangentOp (evaluation mode only; it panics
 // in training mode): dagg_i[c] is the tangent of R1's output c at node
-// i's argmax edge.
+// i's argmax edge (0 for a node without edges).
 func (m *lgMsg[T]) ForwardTangent(dout []T, _ *nn.Var[T], in []*nn.Var[T], din [][]T) {
 	s := m.tangentState(in, din)
-	clear(dout)
-	a := newLGEdge(m.h)
-	m.argmaxEdges(func(i, e int, chans []bool) {
-		m.edge(s, e, a)
-		for c, won := range chans {
-			if won {
-				dout[i*m.h+c] = T(a.dz3[c])
-			}
+	m.tan = s // the backward tangent pass of the same HVP reuses it
+	h := m.h
+	for ic, r := range s.rowOf {
+		dout[ic] = 0
+		if r >= 0 {
+			dout[ic] = s.dz3[int(r)*h+ic%h]
 		}
-	})
+	}
 }
 
 // BackwardTangent implements nn.TangentOp (evaluation mode only): the
 // tangents of the twelve R1 parameter gradients; the message op has no
 // differentiable input other than the parameters.
 func (m *lgMsg[T]) BackwardTangent(rout []T, out *nn.Var[T], in []*nn.Var[T], din [][]T, rin [][]T) {
-	s := m.tangentState(in, din)
-	d, h, f, dim := m.d, s.h, s.f, s.dim
-	w := 2*f + dim
+	s := m.tan
+	m.tan = nil
+	if s == nil {
+		s = m.tangentState(in, din)
+	}
+	d, h, f, dim, w := m.d, s.h, s.f, s.dim, s.w
+	nr := len(s.rows)
 	var acc [12][]float64
 	for k := range acc {
 		acc[k] = make([]float64, len(s.val[k]))
 	}
-	// Layer-1 sums of G = R{dz1} and H = dz1 by destination, source and bin.
-	gp, hp := make([]float64, d.n*h), make([]float64, d.n*h)
-	gq, hq := make([]float64, d.n*h), make([]float64, d.n*h)
-	gt, ht := map[int32][]float64{}, map[int32][]float64{}
-	gG, gH := make([]float64, h), make([]float64, h)
-	a := newLGEdge(h)
-	dz3, rz3 := make([]float64, h), make([]float64, h)
-	dy, ry, dz, rz := make([]float64, h), make([]float64, h), make([]float64, h), make([]float64, h)
-	gin := out.Grad
-	// back goes through BN (n, dn, γ, β) and the LeakyReLU slopes of one
-	// stage, from (dy, ry) = (ȳ, R{ȳ}) of its output to (dz, rz) of the
-	// preceding linear layer's output, adding R{γ̄}, R{β̄}.
-	back := func(dy, ry, sl, n, dn []float64, sd []float64, pg, pb int, dz, rz []float64) {
-		g, dg := s.val[pg], s.dot[pg]
-		for k := 0; k < h; k++ {
-			acc[pg][k] += ry[k]*n[k] + dy[k]*dn[k]
-			acc[pb][k] += ry[k]
-			da := dy[k] * g[k] / sd[k]
-			rda := ry[k]*g[k]/sd[k] + dy[k]*dg[k]/sd[k]
-			dz[k], rz[k] = sl[k]*da, sl[k]*rda
-		}
-	}
-	// lin accumulates R{W̄}, R{b̄} of layer (pw, pb) with input (y, ẏ) and
-	// returns (ȳ_in, R{ȳ_in}) in (dy, ry).
-	lin := func(dz, rz, y, dyv []float64, pw, pb int, dy, ry []float64) {
-		W, dW := s.val[pw], s.dot[pw]
-		for o := 0; o < h; o++ {
-			acc[pb][o] += rz[o]
-			for k := 0; k < h; k++ {
-				acc[pw][o*h+k] += rz[o]*y[k] + dz[o]*dyv[k]
+	// dL/dz3 and its tangent on the rows: the channels each row wins.
+	dz, rz := make([]T, nr*h), make([]T, nr*h)
+	for ic, r := range s.rowOf {
+		if r >= 0 {
+			dz[int(r)*h+ic%h] = out.Grad[ic]
+			if rout != nil {
+				rz[int(r)*h+ic%h] = rout[ic]
 			}
 		}
-		for k := 0; k < h; k++ {
-			var v, r float64
+	}
+	tmp := make([]T, h*h)
+	// lin: R{W̄} += R{dz}ᵀ·y + dzᵀ·ẏ, R{b̄} += Σ R{dz}; returns ȳ = dz·W
+	// and R{ȳ} = dz·Ẇ + R{dz}·W.
+	lin := func(dz, rz, y, dy []T, pw, pb int) (dyOut, ryOut []T) {
+		clear(tmp)
+		kern.MatMulTA(tmp, h, rz, h, y, h, nr, h, h)
+		kern.MatMulTA(tmp, h, dz, h, dy, h, nr, h, h)
+		for i, v := range tmp {
+			acc[pw][i] += float64(v)
+		}
+		for r := 0; r < nr; r++ {
 			for o := 0; o < h; o++ {
-				v += W[o*h+k] * dz[o]
-				r += dW[o*h+k]*dz[o] + W[o*h+k]*rz[o]
+				acc[pb][o] += float64(rz[r*h+o])
 			}
-			dy[k], ry[k] = v, r
 		}
+		dyOut, ryOut = make([]T, nr*h), make([]T, nr*h)
+		kern.MatMul(dyOut, h, dz, h, s.val[pw], h, nil, nr, h, h, false)
+		kern.MatMul(ryOut, h, dz, h, s.dot[pw], h, nil, nr, h, h, false)
+		kern.MatMul(ryOut, h, rz, h, s.val[pw], h, nil, nr, h, h, true)
+		return dyOut, ryOut
 	}
-	m.argmaxEdges(func(i, e int, chans []bool) {
-		m.edge(s, e, a)
-		for c, won := range chans {
-			dz3[c], rz3[c] = 0, 0
-			if won {
-				dz3[c] = float64(gin[i*h+c])
-				if rout != nil {
-					rz3[c] = float64(rout[i*h+c])
-				}
-			}
+	// back through a batch norm and LeakyReLU: R{γ̄} += Σ R{ȳ}⊙ŷ + ȳ⊙ŷ̇,
+	// R{β̄} += Σ R{ȳ}; dz = s⊙ȳ⊙γ/σ, R{dz} = s⊙(R{ȳ}⊙γ + ȳ⊙γ̇)/σ.
+	back := func(dy, ry, sl, n, dn, sd []T, pg, pb int) (dz, rz []T) {
+		g, dg := s.val[pg], s.dot[pg]
+		dz, rz = make([]T, nr*h), make([]T, nr*h)
+		for i := range dy {
+			k := i % h
+			acc[pg][k] += float64(ry[i]*n[i] + dy[i]*dn[i])
+			acc[pb][k] += float64(ry[i])
+			dz[i] = sl[i] * dy[i] * g[k] / sd[k]
+			rz[i] = sl[i] * (ry[i]*g[k] + dy[i]*dg[k]) / sd[k]
 		}
-		lin(dz3, rz3, a.y2, a.dy2, pW3, pb3, dy, ry)
-		back(dy, ry, a.s2, a.n2, a.dn2, s.sd2, pG2, pB2, dz, rz)
-		lin(dz, rz, a.y1, a.dy1, pW2, pb2, dy, ry)
-		back(dy, ry, a.s1, a.n1, a.dn1, s.sd1, pG1, pB1, dz, rz)
-		j, u := d.src.Ints()[e], d.ubin.Ints()[e]
-		if gt[u] == nil {
-			gt[u], ht[u] = make([]float64, h), make([]float64, h)
-		}
-		for o := 0; o < h; o++ {
-			gp[i*h+o] += rz[o]
-			hp[i*h+o] += dz[o]
-			gq[int(j)*h+o] += rz[o]
-			hq[int(j)*h+o] += dz[o]
-			gt[u][o] += rz[o]
-			ht[u][o] += dz[o]
-			gG[o] += rz[o]
-			gH[o] += dz[o]
-		}
-	})
-	// S_G = Σ_e G_e⊗ŷ0_e and S_H = Σ_e H_e⊗ŷ0_e (h × w) from the tables.
-	sG, sH := make([]float64, h*w), make([]float64, h*w)
-	for i := 0; i < d.n; i++ {
-		for o := 0; o < h; o++ {
-			for k := 0; k < f; k++ {
-				sG[o*w+k] += gp[i*h+o] * s.xi[i*f+k]
-				sH[o*w+k] += hp[i*h+o] * s.xi[i*f+k]
-				sG[o*w+f+k] += gq[i*h+o] * s.xj[i*f+k]
-				sH[o*w+f+k] += hq[i*h+o] * s.xj[i*f+k]
-			}
-		}
+		return dz, rz
 	}
-	for u, g := range gt {
-		enc, _, _ := m.bin(s, u)
-		hh := ht[u]
-		for o := 0; o < h; o++ {
-			for k, v := range enc {
-				sG[o*w+2*f+k] += g[o] * v
-				sH[o*w+2*f+k] += hh[o] * v
-			}
+	dy, ry := lin(dz, rz, s.y2, s.dy2, pW3, pb3)
+	dz, rz = back(dy, ry, s.s2, s.n2, s.dn2, s.sd2, pG2, pB2)
+	dy, ry = lin(dz, rz, s.y1, s.dy1, pW2, pb2)
+	dz, rz = back(dy, ry, s.s1, s.n1, s.dn1, s.sd1, pG1, pB1)
+	// Layer 1: with G = R{dz1}, H = dz1 per row, S_G = Σ G⊗ŷ0 and S_H =
+	// Σ H⊗ŷ0 come from sums by destination node, source node and bin.
+	u := len(d.bins)
+	scatter := func(v []T) (p, q, t []T, tot []float64) {
+		p, q, t = make([]T, d.n*h), make([]T, d.n*h), make([]T, u*h)
+		kern.ScatterAdd(p, v, s.rdst, nr, h)
+		kern.ScatterAdd(q, v, s.rsrc, nr, h)
+		kern.ScatterAdd(t, v, s.rbin, nr, h)
+		tot = make([]float64, h)
+		for i, x := range v {
+			tot[i%h] += float64(x)
 		}
+		return p, q, t, tot
 	}
+	// sT = S_ᵀ (w×h): ŷ0-part ᵀ · sums
+	sumsT := func(p, q, t []T) []float64 {
+		st := make([]T, w*h)
+		kern.MatMulTA(st, h, s.xi, f, p, h, d.n, f, h)
+		kern.MatMulTA(st[f*h:], h, s.xj, f, q, h, d.n, f, h)
+		kern.MatMulTA(st[2*f*h:], h, s.enc, dim, t, h, u, dim, h)
+		return f64s(st)
+	}
+	gp, gq, gt, gG := scatter(rz)
+	hp, hq, ht, gH := scatter(dz)
+	sG, sH := sumsT(gp, gq, gt), sumsT(hp, hq, ht)
 	// R{W̄1} = S_G·diag(γ0) + g_G⊗β0 + S_H·diag(γ̇0) + g_H⊗β̇0, R{b̄1} = g_G,
 	// R{γ̄0} = Σ_o Ẇ1⊙S_H + W1⊙S_G, R{β̄0} = Ẇ1ᵀg_H + W1ᵀg_G.
 	W, dW := s.val[pW1], s.dot[pW1]
@@ -352,9 +314,10 @@ func (m *lgMsg[T]) BackwardTangent(rout []T, out *nn.Var[T], in []*nn.Var[T], di
 	for o := 0; o < h; o++ {
 		acc[pb1][o] += gG[o]
 		for k := 0; k < w; k++ {
-			acc[pW1][o*w+k] += sG[o*w+k]*g0[k] + gG[o]*b0[k] + sH[o*w+k]*dg0[k] + gH[o]*db0[k]
-			acc[pG0][k] += dW[o*w+k]*sH[o*w+k] + W[o*w+k]*sG[o*w+k]
-			acc[pB0][k] += dW[o*w+k]*gH[o] + W[o*w+k]*gG[o]
+			sg, sh := sG[k*h+o], sH[k*h+o]
+			acc[pW1][o*w+k] += sg*float64(g0[k]) + gG[o]*float64(b0[k]) + sh*float64(dg0[k]) + gH[o]*float64(db0[k])
+			acc[pG0][k] += float64(dW[o*w+k])*sh + float64(W[o*w+k])*sg
+			acc[pB0][k] += float64(dW[o*w+k])*gH[o] + float64(W[o*w+k])*gG[o]
 		}
 	}
 	for k, r := range rin {
@@ -365,4 +328,12 @@ func (m *lgMsg[T]) BackwardTangent(rout []T, out *nn.Var[T], in []*nn.Var[T], di
 			r[i] += T(v)
 		}
 	}
+}
+
+func f64s[T nn.Float](v []T) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
 }

@@ -355,7 +355,8 @@ func NewSurface(x, y []float64, z [][]float64, opt *SurfaceOptions) (*Figure, er
 		return e
 	}
 	p := newPlot(o.XLabel, o.YLabel)
-	p.Add(&cells{x: edge(x), y: edge(y), z: z, sc: sc})
+	ex, ey := edge(x), edge(y)
+	p.Add(&cells{x: ex, y: ey, z: z, sc: sc})
 	if !o.NoLines {
 		ct := plotter.NewContour(grid{x, y, z}, levels[1:len(levels)-1], nil)
 		ct.LineStyles = []draw.LineStyle{{Color: color.Black, Width: 0.4}}
@@ -368,8 +369,8 @@ func NewSurface(x, y []float64, z [][]float64, opt *SurfaceOptions) (*Figure, er
 			p.Add(s)
 		}
 	}
-	p.X.Min, p.X.Max = x[0], x[len(x)-1]
-	p.Y.Min, p.Y.Max = y[0], y[len(y)-1]
+	p.X.Min, p.X.Max = ex[0], ex[len(ex)-1]
+	p.Y.Min, p.Y.Max = ey[0], ey[len(ey)-1]
 	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{5}, niceTicks{5}
 	return newFigure(size, withBar(o.Title, p, colorBar(sc, o.ColorLabel))), nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/metrics"
+	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/pipeline"
 	"github.com/pcttrack/pcttrack/plot"
 	"github.com/pcttrack/pcttrack/track"
@@ -27,6 +28,7 @@ type evalFlags struct {
 	frames        int
 	workers       int
 	stabilityPlot string
+	batchNorm     string
 	graph         graphOptFlags
 }
 
@@ -71,6 +73,7 @@ func newEvalCmd() *cobra.Command {
 	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality, no unmatched hits)")
 	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each dataset (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	fl.StringVar(&f.batchNorm, "batchnorm", "running", "batch-norm statistics of the learned trackers: running (eval mode) or batch (per-frame, the paper's validation mode)")
 	f.graph.add(fl)
 	fl.StringVar(&f.stabilityPlot, "stability-plot", "", "draw the seed stability (share of candidate segments assigned differently by two seeds) to this .png or .svg")
 	return cmd
@@ -114,7 +117,13 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 			return fmt.Errorf("eval: --stability-plot: %w", err)
 		}
 	}
-	ms, err := pipeline.Select(f.methods, f.models, modelOptions(f.paper))
+	bn, err := model.ParseBNMode(f.batchNorm)
+	if err != nil {
+		return fmt.Errorf("eval: --batchnorm: %w", err)
+	}
+	mopt := modelOptions(f.paper)
+	mopt.BatchNorm = bn
+	ms, err := pipeline.Select(f.methods, f.models, mopt)
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
