@@ -13,6 +13,7 @@ type ckaWork struct {
 	g     []float64    // uᵀu
 	uy    [][][]float64
 	c     []float64
+	c32   []float32
 }
 
 // sampleRows draws k of n rows without replacement in random order.
@@ -161,8 +162,10 @@ func (c *ckaWork) hsic(x, y *features, a, b, l, l2, affineLayer int) float64 {
 	case l2 == affineLayer:
 		cross = weightedNorm(c.uy[a][l], y.scale2)
 	default:
-		c.c = growF(c.c, x.p*y.p)
-		cross = crossNorm(x.x, x.p, y.x, y.p, x.n, c.c)
+		if cap(c.c32) < x.p*y.p {
+			c.c32 = make([]float32, x.p*y.p)
+		}
+		cross = crossNorm32(x.x32, x.p, y.x32, y.p, x.n, c.c32)
 	}
 	return hsic1(cross, dotF(x.sq, y.sq), x.sumSq, y.sumSq, x.n)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -366,8 +367,15 @@ func writePlane(w io.Writer, dir, name string, g *landscape.Grid) error {
 		}
 		files = append(files, fp)
 	}
-	c := g.Points[len(g.Points)/2]
-	_, err := fmt.Fprintf(w, "%d × %d grid; at the centre split Hamming %.4g ×10⁻³, BCE %.4g; wrote %s\n", len(g.X), len(g.Y), 1e3*c.Hamming, c.BCE, strings.Join(files, ", "))
+	c := g.Points[0]
+	for _, p := range g.Points {
+		x, y := g.X[p.Index%len(g.X)], g.Y[p.Index/len(g.X)]
+		cx, cy := g.X[c.Index%len(g.X)], g.Y[c.Index/len(g.X)]
+		if math.Abs(x)+math.Abs(y) < math.Abs(cx)+math.Abs(cy) {
+			c = p
+		}
+	}
+	_, err := fmt.Fprintf(w, "%d × %d grid; nearest the model split Hamming %.4g ×10⁻³, BCE %.4g; wrote %s\n", len(g.X), len(g.Y), 1e3*c.Hamming, c.BCE, strings.Join(files, ", "))
 	return err
 }
 

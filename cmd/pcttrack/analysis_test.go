@@ -1,0 +1,135 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pcttrack/pcttrack/internal/zootest"
+	"github.com/pcttrack/pcttrack/landscape"
+	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/pipeline"
+)
+
+// TestLandscapeLineEqualsEval: the ends of `landscape line` are the models
+// as `eval` scores them, in both batch-norm modes.
+func TestLandscapeLineEqualsEval(t *testing.T) {
+	dir := t.TempDir()
+	d := tinyDataset(t, dir, 3, 30)
+	ck := zootest.Build(t, filepath.Join(dir, "zoo"), 3, 30, []zootest.Spec{{Method: "ptt", Seed: 0, Steps: 20}, {Method: "ptt", Seed: 1, Steps: 20}})
+	for _, bn := range []string{"batch", "running"} {
+		out := filepath.Join(dir, "line-"+bn)
+		if _, err := execute(newLandscapeLineCmd(), ck[0], ck[1], "--data", d, "--frames", "0", "--points", "3", "--batchnorm", bn, "--out", out); err != nil {
+			t.Fatal(err)
+		}
+		c, err := landscape.ReadConnection(filepath.Join(out, "line.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, end := range []int{0, 2} {
+			js, err := execute(newEvalCmd(), d, "--method", "none", "--model", ck[k], "--paper", "--batchnorm", bn, "--json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Evaluation pipeline.Evaluation `json:"evaluation"`
+			}
+			if err := json.Unmarshal([]byte(js), &doc); err != nil {
+				t.Fatal(err)
+			}
+			g, m := doc.Evaluation.Groups[0], c.Linear[end]
+			if math.Abs(g.Purity.Mean-m.Purity) > 1e-12 || math.Abs(g.Efficiency.Mean-m.Efficiency) > 1e-12 ||
+				math.Abs(g.TPR.Mean-m.TPR) > 1e-12 || math.Abs(g.FPR.Mean-m.FPR) > 1e-12 || m.Purity == 0 {
+				t.Errorf("%s, t = %g: line purity %g eff %g TPR %g FPR %g; eval %g %g %g %g", bn, m.T, m.Purity, m.Efficiency, m.TPR, m.FPR,
+					g.Purity.Mean, g.Efficiency.Mean, g.TPR.Mean, g.FPR.Mean)
+			}
+		}
+	}
+}
+
+// TestAnalysisBadInput: one error line, no output directory content.
+func TestAnalysisBadInput(t *testing.T) {
+	dir := t.TempDir()
+	lg := zootest.Build(t, filepath.Join(dir, "lg"), 2, 10, []zootest.Spec{{Method: "ptt", Seed: 0}, {Method: "pat", Lambda: 50, Seed: 1}})
+	hg := zootest.Build(t, filepath.Join(dir, "hg"), 2, 10, []zootest.Spec{{Method: "ptt", Seed: 2, Model: model.Config{Kind: model.KindHitGraph, Hidden: 8}}})
+	corrupt := filepath.Join(dir, "bad.ckpt")
+	os.WriteFile(corrupt, []byte("PCTCKPT\x00garbage"), 0o644)
+	out := filepath.Join(dir, "out")
+	cases := []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"compare: architectures", func() error {
+			_, err := execute(newCompareCmd(), lg[0], hg[0], "--out", out)
+			return err
+		}, "different architectures"},
+		{"compare: too many shards", func() error {
+			_, err := execute(newCompareCmd(), lg[0], lg[1], "--shard", "1/2", "--out", out)
+			return err
+		}, "cannot be split"},
+		{"compare: corrupt checkpoint", func() error {
+			_, err := execute(newCompareCmd(), lg[0], corrupt, "--out", out)
+			return err
+		}, "checkpoint"},
+		{"line: architectures", func() error {
+			_, err := execute(newLandscapeLineCmd(), lg[0], hg[0], "--out", out)
+			return err
+		}, "different architectures"},
+		{"line: batch-norm mode", func() error {
+			_, err := execute(newLandscapeLineCmd(), lg[0], lg[1], "--batchnorm", "sometimes", "--out", out)
+			return err
+		}, "batch-norm mode"},
+		{"plane: shards", func() error {
+			_, err := execute(newLandscapePlaneCmd(), lg[0], "--grid", "2", "--shard", "0/5", "--out", out)
+			return err
+		}, "cannot be split"},
+		{"connect: loss", func() error {
+			_, err := execute(newConnectCmd(), lg[0], lg[1], "--loss", "mse", "--out", out)
+			return err
+		}, "--loss"},
+	}
+	for _, tc := range cases {
+		err := tc.run()
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %v, want one line containing %q", tc.name, err, tc.want)
+		}
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("bad input left %d files in the output directory", len(entries))
+	}
+}
+
+// TestCompareShardsCLI runs compare in two shards and merges them into the
+// one-process report.
+func TestCompareShardsCLI(t *testing.T) {
+	dir := t.TempDir()
+	ck := zootest.Build(t, filepath.Join(dir, "zoo"), 2, 15, []zootest.Spec{{Method: "ptt", Seed: 0}, {Method: "ptt", Seed: 1}, {Method: "pat", Lambda: 25, Seed: 0}})
+	one, sh := filepath.Join(dir, "one"), filepath.Join(dir, "sh")
+	if _, err := execute(newCompareCmd(), append(ck, "--out", one)...); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"0/2", "1/2"} {
+		if _, err := execute(newCompareCmd(), append(ck, "--out", sh, "--shard", s)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	merged := filepath.Join(dir, "merged")
+	cmd := newCompareCmd()
+	if _, err := execute(cmd, "merge", filepath.Join(sh, "compare-shard-0-of-2.json"), filepath.Join(sh, "compare-shard-1-of-2.json"), "--out", merged); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(filepath.Join(one, "pairs.csv"))
+	b, _ := os.ReadFile(filepath.Join(merged, "pairs.csv"))
+	if len(a) == 0 || string(a) != string(b) {
+		t.Fatalf("merged pairs.csv differs:\n%s\nvs\n%s", b, a)
+	}
+	for _, f := range []string{"compare.json", "groups.csv", "tests.csv", "disagreement-logit.png", "disagreement-prob.png"} {
+		if _, err := os.Stat(filepath.Join(merged, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
