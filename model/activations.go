@@ -159,22 +159,6 @@ func LayerActivations[T nn.Float](m Model[T], in *Input, rows [3][]int32) (*Acti
 	return out, nil
 }
 
-// forwardLeaves is forward that also appends every stage's output to out.
-func (m *mlp[T]) forwardLeaves(t *nn.Tape[T], x *nn.Var[T], out *[]*nn.Var[T]) *nn.Var[T] {
-	for _, s := range m.stages {
-		switch {
-		case s.bn != nil:
-			x = t.BatchNorm(x, s.bn)
-		case s.lin != nil:
-			x = t.Linear(x, s.lin)
-		default:
-			x = t.LeakyReLU(x, m.slope)
-		}
-		*out = append(*out, x)
-	}
-	return x
-}
-
 // bnAffine returns the per-column scale and shift of an evaluation-mode
 // batch norm: y = x·γ/σ + β − μ·γ/σ.
 func bnAffine[T nn.Float](bn *nn.BatchNorm[T]) (scale, shift []float64) {

@@ -89,16 +89,7 @@ func TestLineGraphR1Activations(t *testing.T) {
 	}
 	tp := nn.NewTape[float64]()
 	tp.Eval, tp.NoGrad = true, true
-	d := in.lg
-	x := tp.Const(toT[float64](nil, d.x), d.n, lgNodeFeatures)
-	dim := m.cfg.EncodingDim
-	enc := make([]float64, d.e*dim)
-	for e := 0; e < d.e; e++ {
-		for k, v := range d.table.row(d.bins[d.ubin.Ints()[e]]) {
-			enc[e*dim+k] = float64(v)
-		}
-	}
-	u := tp.Concat(tp.Gather(x, nn.NewIndex(d.dst.Ints(), d.n)), tp.Gather(x, nn.NewIndex(d.src.Ints(), d.n)), tp.Const(enc, d.e, dim))
+	_, u := lgMessageInput(tp, m, in)
 	var leaves []*nn.Var[float64]
 	m.r1.forwardLeaves(tp, u, &leaves)
 	for l, v := range leaves {

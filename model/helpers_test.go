@@ -59,7 +59,17 @@ func perturb[T nn.Float](m Model[T], rng *rand.Rand) {
 // reproduce.
 func lgReference[T nn.Float](t *nn.Tape[T], m *LineGraph[T], in *Input) *nn.Var[T] {
 	d := in.lg
-	x := t.Const(toT[T](nil, d.x), d.n, lgNodeFeatures)
+	x, u := lgMessageInput(t, m, in)
+	msg := m.r1.forward(t, u)
+	agg := t.SegmentMax(msg, &nn.Segments{Start: d.start})
+	return m.r2.forward(t, m.o.forward(t, t.Concat(x, agg)))
+}
+
+// lgMessageInput returns the node features and the 144-wide message input
+// [x_dst, x_src, enc] of every line-graph edge as constants on t.
+func lgMessageInput[T nn.Float](t *nn.Tape[T], m *LineGraph[T], in *Input) (x, u *nn.Var[T]) {
+	d := in.lg
+	x = t.Const(toT[T](nil, d.x), d.n, lgNodeFeatures)
 	dim := m.cfg.EncodingDim
 	enc := make([]T, d.e*dim)
 	for e := 0; e < d.e; e++ {
@@ -67,10 +77,8 @@ func lgReference[T nn.Float](t *nn.Tape[T], m *LineGraph[T], in *Input) *nn.Var[
 			enc[e*dim+k] = T(v)
 		}
 	}
-	u := t.Concat(t.Gather(x, nn.NewIndex(d.dst.Ints(), d.n)), t.Gather(x, nn.NewIndex(d.src.Ints(), d.n)), t.Const(enc, d.e, dim))
-	msg := m.r1.forward(t, u)
-	agg := t.SegmentMax(msg, &nn.Segments{Start: d.start})
-	return m.r2.forward(t, m.o.forward(t, t.Concat(x, agg)))
+	u = t.Concat(t.Gather(x, nn.NewIndex(d.dst.Ints(), d.n)), t.Gather(x, nn.NewIndex(d.src.Ints(), d.n)), t.Const(enc, d.e, dim))
+	return x, u
 }
 
 func relDiff(a, b float64) float64 {

@@ -178,7 +178,11 @@ func object[T nn.Float](name string, in, hidden int, cfg Config, rng *rand.Rand)
 	return newMLP[T](name, "BLRBLRBLRB", []int{in, hidden, hidden, hidden}, cfg, rng)
 }
 
-func (m *mlp[T]) forward(t *nn.Tape[T], x *nn.Var[T]) *nn.Var[T] {
+func (m *mlp[T]) forward(t *nn.Tape[T], x *nn.Var[T]) *nn.Var[T] { return m.forwardLeaves(t, x, nil) }
+
+// forwardLeaves is forward that also appends every stage's output to out
+// (when not nil).
+func (m *mlp[T]) forwardLeaves(t *nn.Tape[T], x *nn.Var[T], out *[]*nn.Var[T]) *nn.Var[T] {
 	for _, s := range m.stages {
 		switch {
 		case s.bn != nil:
@@ -187,6 +191,9 @@ func (m *mlp[T]) forward(t *nn.Tape[T], x *nn.Var[T]) *nn.Var[T] {
 			x = t.Linear(x, s.lin)
 		default:
 			x = t.LeakyReLU(x, m.slope)
+		}
+		if out != nil {
+			*out = append(*out, x)
 		}
 	}
 	return x

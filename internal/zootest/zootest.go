@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/model"
@@ -59,11 +60,7 @@ func Build(t testing.TB, dir string, frames, protons int, specs []Spec) []string
 			if err != nil {
 				t.Fatal(err)
 			}
-			ck := filepath.Join(run, train.FileBest)
-			if err := model.Save(ck, net, nil, map[string]string{"seed": itoa(s.Seed), "method": cfg.Method}); err != nil {
-				t.Fatal(err)
-			}
-			paths = append(paths, ck)
+			paths = append(paths, save(t, run, net, s.Seed, cfg.Method))
 			continue
 		}
 		if err := os.MkdirAll(run, 0o755); err != nil {
@@ -80,18 +77,17 @@ func Build(t testing.TB, dir string, frames, protons int, specs []Spec) []string
 		if err != nil {
 			t.Fatal(err)
 		}
-		ck := filepath.Join(run, train.FileBest)
-		if err := model.Save(ck, net, nil, map[string]string{"seed": itoa(s.Seed), "method": cfg.Method}); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, ck)
+		paths = append(paths, save(t, run, net, s.Seed, cfg.Method))
 	}
 	return paths
 }
 
-func itoa(v uint64) string {
-	if v < 10 {
-		return string(rune('0' + v))
+// save writes net as the run's best.ckpt with the trainer's metadata.
+func save(t testing.TB, run string, net model.Net, seed uint64, method string) string {
+	t.Helper()
+	ck := filepath.Join(run, train.FileBest)
+	if err := model.Save(ck, net, nil, map[string]string{"seed": strconv.FormatUint(seed, 10), "method": method}); err != nil {
+		t.Fatal(err)
 	}
-	return itoa(v/10) + string(rune('0'+v%10))
+	return ck
 }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# zoo-study.sh — the instability and loss-landscape study of issues 16 and 17,
+# end to end and resumable: train the 20-model zoo ({PAT λ=25, 50, 75, PTT} ×
+# seeds 0..4), compare every pair (disagreement, CKA), slice the landscape of
+# seeds 0..3 of every method, and connect the 10 within-method seed pairs of
+# every method (linear path and Bézier curves), then write the tables.
+#
+# Every stage skips work that is finished and resumes work that was
+# interrupted (Ctrl-C, a killed job): just run the script again. Stages can be
+# run alone (STAGES="compare planes"), and the expensive loops split over
+# machines or jobs: SHARD=k/K runs the seeds (train), planes and pairs
+# (connect) at positions i with i mod K = k; run `STAGES=tables` once at the
+# end. The compare stage runs in one process (a few minutes).
+#
+# Environment (defaults in brackets):
+#   PCTTRACK   the binary [pcttrack on PATH, else `go run ./cmd/pcttrack`]
+#   OUT        study directory [study]
+#   ZOO        the four zoo configs, paper order [zoo-pat-l25 zoo-pat-l50 zoo-pat-l75 zoo-ptt]
+#   CHECK      full-graph check configs, trained with seeds 0..1 into $OUT/check
+#              (none by default: as shipped the zoo configs ARE the full graph;
+#              set CHECK="zoo-full-ptt zoo-full-pat-l50" or files once the zoo
+#              configs use the sparse graph)
+#   STAGES     train check compare planes connect tables [all of them]
+#   SHARD      k/K [0/1]
+#   CKA_FULL   1 adds the full cross-layer CKA matrix (the authors' module score) [0]
+#   FIT_STEPS  Bézier fit steps [1000]
+#   COMPARE_ARGS, PLANE_ARGS, CONNECT_ARGS  extra flags of those commands []
+set -euo pipefail
+
+OUT=${OUT:-study}
+ZOO=${ZOO:-"zoo-pat-l25 zoo-pat-l50 zoo-pat-l75 zoo-ptt"}
+CHECK=${CHECK:-}
+STAGES=${STAGES:-"train check compare planes connect tables"}
+SHARD=${SHARD:-0/1}
+CKA_FULL=${CKA_FULL:-0}
+FIT_STEPS=${FIT_STEPS:-1000}
+COMPARE_ARGS=${COMPARE_ARGS:-}
+PLANE_ARGS=${PLANE_ARGS:-}
+CONNECT_ARGS=${CONNECT_ARGS:-}
+if [[ -z ${PCTTRACK:-} ]]; then
+	if command -v pcttrack >/dev/null; then PCTTRACK=pcttrack; else PCTTRACK="go run ./cmd/pcttrack"; fi
+fi
+K=${SHARD#*/}
+k=${SHARD%/*}
+mkdir -p "$OUT"
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$OUT/study.log" >&2; }
+run() { log "+ $*"; $PCTTRACK "$@"; }
+has() { [[ " $STAGES " == *" $1 "* ]]; }
+mine() { (($1 % K == k)); }
+name() { basename "${1%.yaml}"; }
+
+# stage 1: the zoo
+if has train; then
+	for c in $ZOO; do
+		run train --config "$c" --out "$OUT/zoo/$(name "$c")" --seeds 0..4 --shard "$SHARD" --resume
+	done
+fi
+if has check && [[ -n $CHECK ]]; then
+	for c in $CHECK; do
+		run train --config "$c" --out "$OUT/check/$(name "$c")" --seeds 0..1 --shard "$SHARD" --resume
+	done
+fi
+
+ckpts() { # the zoo's best checkpoints, paper order
+	local c s
+	for c in $ZOO; do for s in 0 1 2 3 4; do echo "$OUT/zoo/$(name "$c")/seed-$s/best.ckpt"; done; done
+}
+ready() { # all checkpoints of the zoo exist
+	local p
+	for p in $(ckpts); do [[ -f $p ]] || { log "missing $p: train the zoo first"; return 1; }; done
+}
+
+# stage 2: pairwise instability (one process; resumable)
+if has compare && [[ $k == 0 ]] && ready; then
+	[[ -f $OUT/compare/compare.json ]] || run compare $(ckpts) --cka --out "$OUT/compare" --resume $COMPARE_ARGS
+	if [[ $CKA_FULL == 1 && ! -f $OUT/compare-full/compare.json ]]; then
+		run compare $(ckpts) --cka-full --out "$OUT/compare-full" --resume $COMPARE_ARGS
+	fi
+	if [[ -n $CHECK ]]; then
+		cks=$(for c in $CHECK; do for s in 0 1; do echo "$OUT/check/$(name "$c")/seed-$s/best.ckpt"; done; done)
+		[[ -f $OUT/check-compare/compare.json ]] || run compare $cks --cka --out "$OUT/check-compare" --resume $COMPARE_ARGS
+	fi
+fi
+
+# stage 3: 2-D slices of seeds 0..3 of every method (the paper's panels)
+if has planes && ready; then
+	i=0
+	for c in $ZOO; do
+		for s in 0 1 2 3; do
+			if mine $i; then
+				d=$OUT/planes/$(name "$c")-s$s
+				[[ -f $d/plane.json ]] || run landscape plane "$OUT/zoo/$(name "$c")/seed-$s/best.ckpt" --out "$d" --resume $PLANE_ARGS
+			fi
+			i=$((i + 1))
+		done
+	done
+fi
+
+# stage 4: mode connectivity of the 10 within-method pairs of every method
+if has connect && ready; then
+	i=0
+	for c in $ZOO; do
+		for a in 0 1 2 3 4; do
+			for b in $(seq $((a + 1)) 4); do
+				if mine $i; then
+					d=$OUT/connect/$(name "$c")-s$a-s$b
+					z=$OUT/zoo/$(name "$c")
+					[[ -f $d/connect.json ]] || run connect "$z/seed-$a/best.ckpt" "$z/seed-$b/best.ckpt" --out "$d" --steps "$FIT_STEPS" --resume $CONNECT_ARGS
+				fi
+				i=$((i + 1))
+			done
+		done
+	done
+fi
+
+# stage 5: tables
+if has tables; then
+	if compgen -G "$OUT/connect/*/connect.json" >/dev/null; then
+		run connect table "$OUT"/connect/*/connect.json --markdown --out "$OUT/connect-table.md"
+	fi
+	[[ -f $OUT/compare/groups.csv ]] && log "instability: $OUT/compare/groups.csv, tests.csv, *.png"
+	log "done; see $OUT/study.log"
+fi
