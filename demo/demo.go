@@ -49,8 +49,9 @@ type Options struct {
 var DefaultTrain = []string{"small-ptt", "small-pat"}
 
 // DefaultMethods are the methods the demo evaluates by default, those of
-// them that are built in: the two baselines and the truth upper bound.
-var DefaultMethods = []string{baseline.NameFollower, baseline.NamePhysics, baseline.NameTruth}
+// them that are built in: the model that ships in the binary, the two
+// baselines and the truth upper bound.
+var DefaultMethods = []string{pipeline.MethodModel, baseline.NameFollower, baseline.NamePhysics, baseline.NameTruth}
 
 // Dataset is one simulated dataset of the demo.
 type Dataset struct {
@@ -104,7 +105,7 @@ func Run(ctx context.Context, w io.Writer, opt *Options, stages []Stage) (*State
 	o.Seed = cmp.Or(o.Seed, 1)
 	if o.Methods == nil {
 		for _, m := range DefaultMethods {
-			if _, err := pipeline.Builtin(m); err == nil {
+			if _, err := pipeline.Builtin(m, nil); err == nil {
 				o.Methods = append(o.Methods, m)
 			}
 		}
@@ -203,7 +204,7 @@ func Evaluate(ctx context.Context, s *State) error {
 	if len(s.Datasets) == 0 {
 		return fmt.Errorf("no datasets (run the simulate stage first)")
 	}
-	ms, err := pipeline.ParseMethods(strings.Join(s.Options.Methods, ","))
+	ms, err := pipeline.ParseMethods(strings.Join(s.Options.Methods, ","), nil)
 	if err != nil {
 		return err
 	}

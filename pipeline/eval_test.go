@@ -140,7 +140,7 @@ func TestModelMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	t1, t2 := mustNew(t, ms[0]), mustNew(t, ms[0])
-	if t1 == t2 || ms[0].Name != "model" {
+	if t1 == t2 || ms[0].Name != pipeline.DefaultModelName {
 		t.Fatalf("second tracker is the first one, or name %q", ms[0].Name)
 	}
 	src := synth(8, 5)
@@ -272,7 +272,7 @@ func TestWritePaperTable(t *testing.T) {
 func TestEvaluateStability(t *testing.T) {
 	src := synth(5, 4)
 	tm := truth(t)
-	pm, err := pipeline.Builtin(baseline.NamePhysics)
+	pm, err := pipeline.Builtin(baseline.NamePhysics, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

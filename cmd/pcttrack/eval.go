@@ -8,14 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pcttrack/pcttrack/baseline"
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/progress"
-	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/pipeline"
 	"github.com/pcttrack/pcttrack/plot"
-	"github.com/pcttrack/pcttrack/track"
 )
 
 // evalFlags are the flags of `pcttrack eval`.
@@ -46,17 +43,18 @@ type evalMethod struct {
 func newEvalCmd() *cobra.Command {
 	var f evalFlags
 	cmd := &cobra.Command{
-		Use:   "eval D.parquet... [--method follower,physics,truth] [--model [NAME=]CKPT...]",
+		Use:   "eval D.parquet... [--method model,follower,physics,truth] [--model [NAME=]CKPT...]",
 		Short: "Track datasets with several methods and print the paper's metrics table",
 		Long: "Builds the hit graph of every frame (the paper's cuts, or the graph flags' ones), runs each method\n" +
 			"on it and prints purity, efficiency, segment TPR/FPR, double-majority efficiency and fake rate in\n" +
 			"percent as mean ± sd over frames, grouped by method, phantom and protons per frame, then the frames per second of each\n" +
 			"stage (graph building, each tracker, metrics). Several datasets are evaluated together.\n\n" +
-			"Methods: " + strings.Join(baseline.Names(), ", ") + " (truth: assignment on the Monte-Carlo\n" +
-			"truth, the upper bound of an assignment tracker). --model adds the learned tracker of a checkpoint;\n" +
+			"Methods: " + strings.Join(pipeline.MethodNames(), ", ") + " (model: the learned tracker of the\n" +
+			"embedded default model, see pcttrack models; truth: assignment on the Monte-Carlo truth, the upper\n" +
+			"bound of an assignment tracker). --model adds the learned tracker of a checkpoint;\n" +
 			"repeat it (or use a shell glob such as runs/x/seed-*/best.ckpt) for several training seeds, which\n" +
 			"are then reported as mean ± sd over the seeds as in the paper's tables. NAME=CKPT names the\n" +
-			"method (default \"model\"); checkpoints sharing a name are seeds of one method. --method none\n" +
+			"method (default \"learned\"); checkpoints sharing a name are seeds of one method. --method none\n" +
 			"evaluates only the models. Frames without hits or with one layer are skipped and reported.\n\n" +
 			"With several seeds of a method, eval also compares their final assignments frame by frame and\n" +
 			"prints the share of candidate segments (and of selected ones) that two seeds assign differently;\n" +
@@ -65,7 +63,7 @@ func newEvalCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, args, &f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.methods, "method", "follower,physics", "comma-separated built-in methods, or none")
+	fl.StringVar(&f.methods, "method", "follower,physics", "comma-separated methods ("+strings.Join(pipeline.MethodNames(), ", ")+"), or none")
 	fl.StringArrayVar(&f.models, "model", nil, "checkpoint of a learned tracker, [NAME=]PATH (repeatable)")
 	fl.BoolVar(&f.json, "json", false, "print one JSON document instead of the tables")
 	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality, no unmatched hits)")
@@ -178,11 +176,6 @@ func stabilityBars(groups []metrics.StabilityGroup) []plot.Bar {
 		bars[i] = plot.Bar{Label: g.Key.Method, Group: strings.Join(parts, ", "), Value: g.OfEdges.Mean, SD: g.OfEdges.SD}
 	}
 	return bars
-}
-
-// modelOptions are the learned trackers' options for the --paper flag.
-func modelOptions(paper bool) *learned.Options {
-	return &learned.Options{Assign: track.Options{Paper: paper}}
 }
 
 func init() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -21,7 +22,7 @@ type trackFlags struct {
 func newTrackCmd() *cobra.Command {
 	var f trackFlags
 	cmd := &cobra.Command{
-		Use:   "track D.parquet --method follower|physics|truth [--model CKPT] --out T.parquet",
+		Use:   "track D.parquet --method model|follower|physics|truth [--model CKPT] --out T.parquet",
 		Short: "Reconstruct the tracks of a dataset and write them to a tracks file",
 		Long: "Builds the hit graph of every frame (the paper's cuts, or the graph flags' ones), reconstructs its\n" +
 			"tracks with --method (or the learned tracker of checkpoint --model) and writes the tracks that\n" +
@@ -35,10 +36,10 @@ func newTrackCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return runTrack(cmd, args[0], &f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.method, "method", "", "built-in tracker: follower, physics or truth (default: the --model)")
+	fl.StringVar(&f.method, "method", "", "tracker: "+strings.Join(pipeline.MethodNames(), ", ")+" (model: the embedded default model; see pcttrack models)")
 	fl.StringVar(&f.model, "model", "", "checkpoint of the learned tracker, [NAME=]PATH")
 	fl.StringVar(&f.out, "out", "", "output tracks file (.parquet), required")
-	fl.BoolVar(&f.paper, "paper", false, "the learned tracker solves each layer pair like the paper (maximum cardinality, no unmatched hits)")
+	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality, no unmatched hits)")
 	fl.IntVar(&f.frames, "frames", 0, "track only the first N frames (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	f.graph.add(fl)
