@@ -51,6 +51,10 @@ type Reader struct {
 	rgStart []int64 // first row of each row group
 	col     [numColumns]int
 	scratch sync.Pool // *readScratch
+	// optional truth columns (truth.go)
+	truthCol [numTruthColumns]int
+	hasTruth bool
+	missing  []string
 }
 
 type readScratch struct {
@@ -132,6 +136,9 @@ func (r *Reader) index() error {
 		}
 		r.col[i] = leaf.ColumnIndex
 	}
+	if err := r.indexTruth(schema); err != nil {
+		return err
+	}
 	n := r.table.len()
 	if n < 0 {
 		return fmt.Errorf("footer key %q: columns of different lengths", KeyFrames)
@@ -211,7 +218,7 @@ func (r *Reader) ReadFrame(i int) (Frame, error) {
 }
 
 // ReadFrameInto decodes the frame at position i into dst, reusing the
-// capacity of dst.Hits (it allocates a new slice only when that is too
+// capacity of dst.Hits and dst.Primaries (filled when HasTruth) (it allocates a new slice only when that is too
 // short; the page decoder still makes about ten small allocations per
 // column). Corrupt pages give a *FormatError naming the frame.
 func (r *Reader) ReadFrameInto(dst *Frame, i int) (err error) {
@@ -224,6 +231,7 @@ func (r *Reader) ReadFrameInto(dst *Frame, i int) (err error) {
 		dst.Hits = make([]Hit, n)
 	}
 	dst.Hits = dst.Hits[:n]
+	dst.Primaries = dst.Primaries[:0]
 	if n == 0 {
 		return nil
 	}
@@ -300,6 +308,11 @@ func (r *Reader) ReadFrameInto(dst *Frame, i int) (err error) {
 			for j, v := range s.b[:n] {
 				hits[j].Primary = v
 			}
+		}
+	}
+	if r.hasTruth {
+		if err := r.readTruth(dst, chunks, off); err != nil {
+			return &FormatError{File: r.path, Entry: dst.Meta.Frame, Unit: "frame", Err: err}
 		}
 	}
 	return nil

@@ -30,14 +30,15 @@ type Frames []dataset.Frame
 // NumFrames returns len(f).
 func (f Frames) NumFrames() int { return len(f) }
 
-// ReadFrameInto copies frame i into dst, reusing the capacity of dst.Hits;
-// dst does not alias f. Safe for concurrent use.
+// ReadFrameInto copies frame i into dst, reusing the capacity of dst.Hits
+// and dst.Primaries; dst does not alias f. Safe for concurrent use.
 func (f Frames) ReadFrameInto(dst *dataset.Frame, i int) error {
 	if i < 0 || i >= len(f) {
 		return fmt.Errorf("pipeline: frame position %d out of range [0, %d)", i, len(f))
 	}
 	dst.Meta = f[i].Meta
 	dst.Hits = append(dst.Hits[:0], f[i].Hits...)
+	dst.Primaries = append(dst.Primaries[:0], f[i].Primaries...)
 	return nil
 }
 

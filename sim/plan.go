@@ -31,17 +31,18 @@ type sub struct {
 // after a 5.5 mm DTC layer changes by < 0.2 % near the end of range and
 // far less elsewhere) or one sensitive slab.
 type segment struct {
-	kind   int
-	z0, z1 float64
-	subs   []sub
-	xX0    float64 // Σ t/X0
-	logX   float64 // ln(x/X0) of the scattering region (sensor to sensor, or the phantom)
-	bohr   float64 // Σ Bohr constants, MeV² (× γ²(1−β²/2))
-	sample bool    // sample scattering here; else carry it on
-	layer  int32
-	thin   *physics.ThinLayer
-	thick  float64 // sensitive thickness, mm
-	csEdge []float64
+	kind      int
+	z0, z1    float64
+	subs      []sub
+	xX0       float64 // Σ t/X0
+	logX      float64 // ln(x/X0) of the scattering region (sensor to sensor, or the phantom)
+	bohr      float64 // Σ Bohr constants, MeV² (× γ²(1−β²/2))
+	sample    bool    // sample scattering here; else carry it on
+	layer     int32
+	thin      *physics.ThinLayer
+	thick     float64 // sensitive thickness, mm
+	csEdge    []float64
+	inPhantom bool // a step of the phantom (truth.go)
 }
 
 // plan is the compiled beam line of a Config.
@@ -52,6 +53,7 @@ type plan struct {
 	stack      *detector.Stack
 	halfAX     float64
 	halfAY     float64
+	truth      truthPlan
 }
 
 func newPlan(c *Config) (*plan, error) {
@@ -86,6 +88,7 @@ func newPlan(c *Config) (*plan, error) {
 			s := segment{kind: kindGroup, z0: z0 + float64(i)*h, z1: z0 + float64(i+1)*h, logX: logX}
 			s.add(m, h)
 			s.sample = true
+			s.inPhantom = true
 			p.segs = append(p.segs, s)
 		}
 		z = z1
@@ -95,6 +98,7 @@ func newPlan(c *Config) (*plan, error) {
 	}
 	p.addAir(air, z, front)
 	p.addDetector(st, c.Physics.DeltaCut)
+	p.truth = newTruthPlan(p.segs, c.Phantom)
 	return p, nil
 }
 
