@@ -117,6 +117,10 @@ type Options struct {
 	// OnSkip, if not nil, is called for each skipped frame in order, from
 	// Run's goroutine; an error stops Run.
 	OnSkip func(Skip) error
+	// EditTracks, if not nil, is called by WriteTracks with the tracks of
+	// each tracked frame before they are written, from Run's goroutine
+	// (e.g. to add their WEPL, package wepl); an error stops WriteTracks.
+	EditTracks func(*dataset.FrameTracks, *Output) error
 }
 
 // Output is what Run hands to its visitor for one frame. Everything in it

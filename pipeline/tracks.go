@@ -72,6 +72,11 @@ func WriteTracks(ctx context.Context, src Source, path string, meta dataset.Trac
 	})
 	rep, err := Run(ctx, src, &o, func(out *Output) error {
 		FrameTracks(&ft, out.Graph, &out.Results[0].Tracks)
+		if o.EditTracks != nil {
+			if err := o.EditTracks(&ft, out); err != nil {
+				return err
+			}
+		}
 		sum.Frames++
 		sum.Tracks += int64(out.Results[0].Tracks.Len())
 		sum.Hits += int64(len(ft.Hits))
