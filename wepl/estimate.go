@@ -396,7 +396,7 @@ func (p *prepared) prepare(lo *layout, hits []dataset.TrackHit, withCluster bool
 			return fmt.Errorf("hit %d in layer %d; geometry %q has layers 0–%d", i, h.Layer, lo.geometry, len(lo.depth)-1)
 		}
 		e := float64(h.Edep)
-		if !(e >= 0) || math.IsInf(e, 0) || math.IsNaN(float64(h.X)+float64(h.Y)+float64(h.Z)) {
+		if !(e >= 0) || math.IsInf(e, 0) || !finite(h.X) || !finite(h.Y) || !finite(h.Z) {
 			return fmt.Errorf("hit %d: deposit %v MeV at (%v, %v, %v) is not a finite non-negative number", i, h.Edep, h.X, h.Y, h.Z)
 		}
 		if withCluster && h.ClusterSize <= 0 {
@@ -423,6 +423,8 @@ func (p *prepared) prepare(lo *layout, hits []dataset.TrackHit, withCluster bool
 	p.zLast, p.wNext = lo.depth[l], lo.next[l]
 	return nil
 }
+
+func finite(x float32) bool { return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0) }
 
 // lastLayer is the baseline: half way to the next plane.
 func (p *prepared) lastLayer() float64 { return p.zLast + 0.5*p.wNext }

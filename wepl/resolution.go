@@ -22,7 +22,7 @@ type ResolutionConfig struct {
 	// ProtonsPerFrame are the pile-ups; nil means 50, 100, 150.
 	ProtonsPerFrame []int
 	// Protons simulated per cell (phantom × protons per frame); 0 means
-	// 6000.
+	// 10000.
 	Protons int
 	// Methods are the trackers (pipeline.Select); at least one.
 	Methods []pipeline.Method
@@ -128,7 +128,7 @@ func Resolution(ctx context.Context, cfg ResolutionConfig) (*ResolutionReport, e
 		c.ProtonsPerFrame = []int{50, 100, 150}
 	}
 	if c.Protons == 0 {
-		c.Protons = 6000
+		c.Protons = 10000
 	}
 	if c.Geometry == nil {
 		c.Geometry = detector.Default()
