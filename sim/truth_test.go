@@ -10,15 +10,10 @@ import (
 	"github.com/pcttrack/pcttrack/physics"
 )
 
-// collectTruth runs cfg and returns copies of the frames with their truth.
+// collectTruth runs cfg and returns the frames with their truth.
 func collectTruth(t *testing.T, cfg Config) []dataset.Frame {
 	t.Helper()
-	var out []dataset.Frame
-	err := Run(context.Background(), cfg, func(f *dataset.Frame) error {
-		out = append(out, dataset.Frame{Meta: f.Meta, Hits: append([]dataset.Hit(nil), f.Hits...),
-			Primaries: append([]dataset.PrimaryTruth(nil), f.Primaries...)})
-		return nil
-	})
+	out, err := Collect(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

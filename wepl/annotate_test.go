@@ -23,18 +23,14 @@ func writeSimTracks(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var frames pipeline.Frames
-	err = sim.Run(context.Background(), cfg, func(f *dataset.Frame) error {
-		frames = append(frames, dataset.Frame{Meta: f.Meta, Hits: append([]dataset.Hit(nil), f.Hits...)})
-		return nil
-	})
+	frames, err := sim.Collect(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, _ := pipeline.Builtin("physics")
 	path := filepath.Join(dir, "t.parquet")
 	meta := dataset.TracksMeta{Dataset: dataset.Meta{Source: "simulate", Geometry: "dtc", Config: string(text)}}
-	if _, _, err := pipeline.WriteTracks(context.Background(), frames, path, meta, &pipeline.Options{Methods: []pipeline.Method{m}}); err != nil {
+	if _, _, err := pipeline.WriteTracks(context.Background(), pipeline.Frames(frames), path, meta, &pipeline.Options{Methods: []pipeline.Method{m}}); err != nil {
 		t.Fatal(err)
 	}
 	return path

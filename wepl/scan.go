@@ -3,7 +3,6 @@ package wepl
 import (
 	"context"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/pcttrack/pcttrack/dataset"
@@ -16,16 +15,12 @@ import (
 // tracked frame, frame by frame in order, from the calling goroutine.
 func simTrack(ctx context.Context, scfg sim.Config, methods []pipeline.Method, workers int,
 	visit func(m int, out *pipeline.Output, ft *dataset.FrameTracks) error) error {
-	var frames pipeline.Frames
-	err := sim.Run(ctx, scfg, func(f *dataset.Frame) error {
-		frames = append(frames, dataset.Frame{Meta: f.Meta, Hits: slices.Clone(f.Hits), Primaries: slices.Clone(f.Primaries)})
-		return nil
-	})
+	frames, err := sim.Collect(ctx, scfg)
 	if err != nil {
 		return err
 	}
 	var ft dataset.FrameTracks
-	_, err = pipeline.Run(ctx, frames, &pipeline.Options{Methods: methods, NoMetrics: true, Workers: workers},
+	_, err = pipeline.Run(ctx, pipeline.Frames(frames), &pipeline.Options{Methods: methods, NoMetrics: true, Workers: workers},
 		func(out *pipeline.Output) error {
 			for m := range methods {
 				pipeline.FrameTracks(&ft, out.Graph, &out.Results[m].Tracks)
