@@ -98,9 +98,25 @@ func (r *ResolutionReport) WriteCSV(w io.Writer) error {
 // as plot series: one panel per tracker, one curve per error type with
 // tracks (bin centres against counts, for plot.NewCurves with a log axis).
 func (r *ResolutionReport) HistogramSeries(phantom float64, protonsPerFrame int) []plot.Series {
+	return r.series(func(c *Cell) (string, bool) {
+		return c.Method, c.Phantom == phantom && c.ProtonsPerFrame == protonsPerFrame
+	})
+}
+
+// MethodSeries returns the δWEPL histograms of one tracker at one pile-up:
+// one panel per phantom ("water 150 mm"), one curve per error type.
+func (r *ResolutionReport) MethodSeries(method string, protonsPerFrame int) []plot.Series {
+	return r.series(func(c *Cell) (string, bool) {
+		return fmt.Sprintf("water %g mm", c.Phantom), c.Method == method && c.ProtonsPerFrame == protonsPerFrame
+	})
+}
+
+func (r *ResolutionReport) series(sel func(*Cell) (string, bool)) []plot.Series {
 	var out []plot.Series
-	for _, c := range r.Cells {
-		if c.Phantom != phantom || c.ProtonsPerFrame != protonsPerFrame {
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		panel, ok := sel(c)
+		if !ok {
 			continue
 		}
 		for t := range NoTruth {
@@ -108,7 +124,7 @@ func (r *ResolutionReport) HistogramSeries(phantom float64, protonsPerFrame int)
 			if h.Counts == nil {
 				continue
 			}
-			s := plot.Series{Name: t.String(), Panel: c.Method}
+			s := plot.Series{Name: t.String(), Panel: panel}
 			for k, n := range h.Counts {
 				s.X = append(s.X, HistMin+(float64(k)+0.5)*HistWidth)
 				s.Y = append(s.Y, float64(n))

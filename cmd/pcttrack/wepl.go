@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -92,7 +93,8 @@ func newWEPLCmd() *cobra.Command {
 			"table; with the defaults it reproduces the embedded wepl/calibration/dtc-230.csv.\n\n" +
 			"--resolution simulates water phantoms (--phantoms) at several pile-ups (--protons-per-frame), tracks\n" +
 			"them with --method and --model and writes resolution.md (bias, σ, share beyond 3σ, split by error\n" +
-			"type), resolution.csv and δWEPL histograms to --out-dir. Outputs are written atomically.",
+			"type), resolution.csv and δWEPL histograms (per cell: wepl-hist-waterT-pN.png; per tracker:\n" +
+			"wepl-hist-METHOD-pN.png) to --out-dir. Outputs are written atomically.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runWEPL(cmd, args, &f) },
 	}
@@ -238,6 +240,24 @@ func runResolution(cmd *cobra.Command, f *weplFlags, geom *detector.Geometry) er
 			err := plot.Curves(path, rep.HistogramSeries(p, n), &plot.CurvesOptions{
 				Title:  fmt.Sprintf("δWEPL (estimated − true) behind %g mm water, %d p⁺/frame, by error type", p, n),
 				XLabel: "δWEPL (mm)", LogY: panels(rep, p, n), Columns: 2})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	for _, m := range methods {
+		for _, n := range ppf {
+			series := rep.MethodSeries(m.Label(), n)
+			var logY []string
+			for _, s := range series {
+				if !slices.Contains(logY, s.Panel) {
+					logY = append(logY, s.Panel)
+				}
+			}
+			path := filepath.Join(f.outDir, fmt.Sprintf("wepl-hist-%s-p%d.png", strings.ReplaceAll(m.Label(), " ", "-"), n))
+			err := plot.Curves(path, series, &plot.CurvesOptions{
+				Title:  fmt.Sprintf("δWEPL (estimated − true), %s tracks, %d p⁺/frame, by error type", m.Label(), n),
+				XLabel: "δWEPL (mm)", LogY: logY})
 			if err != nil {
 				return err
 			}
