@@ -41,7 +41,7 @@ type Frame struct {
 	Meta FrameMeta
 	Hits []Hit
 	// Primaries is the Monte-Carlo truth of the histories with hits,
-	// sorted by EventID (FindPrimary). Simulated frames have it; imports
-	// and files without the truth columns (Reader.HasTruth) leave it empty.
+	// sorted by EventID (FindPrimary). Simulated frames have it, a Reader
+	// fills it after Reader.SetTruth(true); imports leave it empty.
 	Primaries []PrimaryTruth
 }

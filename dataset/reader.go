@@ -54,6 +54,7 @@ type Reader struct {
 	// optional truth columns (truth.go)
 	truthCol [numTruthColumns]int
 	hasTruth bool
+	readTrue bool // SetTruth
 	missing  []string
 }
 
@@ -218,10 +219,11 @@ func (r *Reader) ReadFrame(i int) (Frame, error) {
 }
 
 // ReadFrameInto decodes the frame at position i into dst, reusing the
-// capacity of dst.Hits and of dst.Primaries, which it fills when HasTruth
-// (it allocates a new slice only when one is too short; the page decoder
-// still makes about ten small allocations per column). Corrupt pages give
-// a *FormatError naming the frame.
+// capacity of dst.Hits and of dst.Primaries, which it fills after
+// SetTruth(true) and empties otherwise (it allocates a new slice only when
+// one is too short; the page decoder still makes about ten small
+// allocations per column). Corrupt pages give a *FormatError naming the
+// frame.
 func (r *Reader) ReadFrameInto(dst *Frame, i int) (err error) {
 	if i < 0 || i >= len(r.metas) {
 		return fmt.Errorf("dataset: %q: frame position %d out of range [0, %d)", r.path, i, len(r.metas))
@@ -311,7 +313,7 @@ func (r *Reader) ReadFrameInto(dst *Frame, i int) (err error) {
 			}
 		}
 	}
-	if r.hasTruth {
+	if r.readTrue {
 		if err := r.readTruth(dst, chunks, off); err != nil {
 			return &FormatError{File: r.path, Entry: dst.Meta.Frame, Unit: "frame", Err: err}
 		}

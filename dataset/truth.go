@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
@@ -48,7 +49,7 @@ type PrimaryTruth struct {
 // Truth columns of a dataset (SCHEMA.md, "Monte-Carlo truth per primary"):
 // every row carries the truth of its history's primary. Files written
 // before these columns existed lack them; Reader.Missing lists them and
-// Frame.Primaries stays empty.
+// Reader.SetTruth refuses to read them.
 var truthColumnNames = [...]string{
 	"mc_wepl",
 	"mc_exit_x", "mc_exit_y", "mc_exit_tx", "mc_exit_ty", "mc_exit_e",
@@ -142,9 +143,22 @@ func (r *Reader) indexTruth(schema *parquet.Schema) error {
 	return nil
 }
 
-// HasTruth reports whether the file has the per-primary truth columns, so
-// that ReadFrameInto fills Frame.Primaries.
+// HasTruth reports whether the file has the per-primary truth columns.
 func (r *Reader) HasTruth() bool { return r.hasTruth }
+
+// SetTruth makes ReadFrameInto fill Frame.Primaries from the truth columns
+// (on) or not (off, the default: decoding them more than doubles the time
+// to read a frame, and tracking does not need them). Turning it on for a
+// file without them is an error naming the missing columns. Call it before
+// reading, not concurrently with ReadFrameInto.
+func (r *Reader) SetTruth(on bool) error {
+	if on && !r.hasTruth {
+		return &FormatError{File: r.path, Entry: -1, Err: fmt.Errorf("no Monte-Carlo truth: the file lacks the columns %s (written before they existed)",
+			strings.Join(r.missing, ", "))}
+	}
+	r.readTrue = on
+	return nil
+}
 
 // Missing returns the optional columns the file lacks (the truth columns
 // of files written before they existed); nil when it has them all.

@@ -70,6 +70,13 @@ func TestTruthRoundtrip(t *testing.T) {
 		t.Fatalf("HasTruth %v, Missing %v", r.HasTruth(), r.Missing())
 	}
 	var f Frame
+	// by default the truth is not read
+	if err := r.ReadFrameInto(&f, 5); err != nil || len(f.Primaries) != 0 || len(f.Hits) == 0 {
+		t.Fatalf("without SetTruth: %d primaries, %d hits, %v", len(f.Primaries), len(f.Hits), err)
+	}
+	if err := r.SetTruth(true); err != nil {
+		t.Fatal(err)
+	}
 	for i := r.NumFrames() - 1; i >= 0; i-- {
 		if err := r.ReadFrameInto(&f, i); err != nil {
 			t.Fatal(err)
@@ -129,6 +136,9 @@ func TestTruthOldFile(t *testing.T) {
 	defer r.Close()
 	if r.HasTruth() || !slices.Equal(r.Missing(), TruthColumns()) {
 		t.Fatalf("HasTruth %v, Missing %v", r.HasTruth(), r.Missing())
+	}
+	if err := r.SetTruth(true); err == nil || !strings.Contains(err.Error(), "lacks the columns mc_wepl, mc_exit_x") {
+		t.Fatalf("SetTruth on an old file: %v", err)
 	}
 	f := Frame{Primaries: make([]PrimaryTruth, 3)}
 	if err := r.ReadFrameInto(&f, 1); err != nil {

@@ -372,11 +372,10 @@ func exitOf(lo *layout, hits []dataset.TrackHit) (Exit, Flag) {
 // prepared is a track reduced to what the range estimators need: the
 // depths and signals of its hits, deepest first.
 type prepared struct {
-	z      []float64 // water-equivalent depth of each hit's plane
-	y      [numSignals][]float64
-	zLast  float64
-	wNext  float64 // WET to the next plane after the deepest hit
-	signal bool    // y holds signals
+	z     []float64 // water-equivalent depth of each hit's plane
+	y     [numSignals][]float64
+	zLast float64
+	wNext float64 // WET to the next plane after the deepest hit
 }
 
 // prepare fills p from hits (deepest first). withCluster demands cluster
@@ -413,16 +412,33 @@ func (p *prepared) prepare(lo *layout, hits []dataset.TrackHit, withCluster bool
 		t := lo.thick[l]
 		p.z = append(p.z, lo.depth[l])
 		p.y[sigDeposit] = append(p.y[sigDeposit], e/(t*sec)) // MeV/mm = keV/µm
-		var c float64
-		if cs := int(h.ClusterSize); cs > 0 {
-			c = 0.5 * (physics.EdepForClusterSize(cs, t) + physics.EdepForClusterSize(cs+1, t)) / (t * sec)
-		}
-		p.y[sigCluster] = append(p.y[sigCluster], c)
+		p.y[sigCluster] = append(p.y[sigCluster], clusterDEDX(int(h.ClusterSize))/sec)
 	}
 	l := int(hits[0].Layer)
 	p.zLast, p.wNext = lo.depth[l], lo.next[l]
 	return nil
 }
+
+// clusterDEDX returns the dE/dx in keV/µm that cluster size cs stands for:
+// the centre of the interval physics.ClusterSize maps to cs (it does not
+// depend on the thickness); 0 for cs <= 0.
+func clusterDEDX(cs int) float64 {
+	if cs <= 0 {
+		return 0
+	}
+	if cs < len(clusterTable) {
+		return clusterTable[cs]
+	}
+	return 0.5 * (physics.EdepForClusterSize(cs, 1) + physics.EdepForClusterSize(cs+1, 1))
+}
+
+var clusterTable = func() []float64 {
+	t := make([]float64, 256)
+	for cs := 1; cs < len(t); cs++ {
+		t[cs] = 0.5 * (physics.EdepForClusterSize(cs, 1) + physics.EdepForClusterSize(cs+1, 1))
+	}
+	return t
+}()
 
 func finite(x float32) bool { return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0) }
 

@@ -25,7 +25,7 @@ type fitResult struct {
 // few local minima at most (a noisy point near the end), and the scan
 // finds the best basin.
 const (
-	fitScan  = 12
+	fitScan  = 8
 	fitIters = 28
 	fitLower = 1e-3 // lower bound of u = R₀ − zLast as a fraction of the next layer's WET
 	// FitHits is the number of deepest hits the fixed-scale fit uses. A
@@ -165,7 +165,7 @@ func (p *prepared) newton(z, y []float64, q, S, a, b, u0 float64) float64 {
 		if !(d2 > 0) || !(next > a && next < b) {
 			next = 0.5 * (a + b)
 		}
-		if math.Abs(next-u) < 1e-7 {
+		if math.Abs(next-u) < 1e-6 {
 			return next
 		}
 		u = next

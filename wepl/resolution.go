@@ -51,11 +51,11 @@ const (
 	histBins  = int((HistMax - HistMin) / HistWidth)
 )
 
-// Hist counts δWEPL values in HistBins bins of HistWidth from HistMin, with
+// Hist counts δWEPL values in bins of HistWidth from HistMin to HistMax, with
 // the values below and above the range in Under and Over.
 type Hist struct {
-	Counts      []int `json:"counts"`
-	Under, Over int   `json:"-"`
+	Counts      []int
+	Under, Over int
 }
 
 func (h *Hist) add(d float64) {
@@ -74,29 +74,29 @@ func (h *Hist) add(d float64) {
 
 // TypeResult is what one error type contributes to a cell.
 type TypeResult struct {
-	N    int     `json:"n"`    // measured tracks of this type (passing the cuts)
-	Mean float64 `json:"mean"` // mean δWEPL, mm (NaN for none, and for NoTruth)
+	N    int     // measured tracks of this type (passing the cuts)
+	Mean float64 // mean δWEPL, mm (NaN for none, and for NoTruth)
 	// Tail counts the tracks beyond 3σ of the cell's core.
-	Tail int  `json:"tail"`
-	Hist Hist `json:"hist"`
+	Tail int
+	Hist Hist
 }
 
 // Cell is the result of one tracker behind one phantom at one pile-up.
 type Cell struct {
-	Phantom         float64 `json:"phantom"` // water, mm
-	ProtonsPerFrame int     `json:"protons_per_frame"`
-	Method          string  `json:"method"` // pipeline.Method.Label
+	Phantom         float64 // water, mm
+	ProtonsPerFrame int
+	Method          string // pipeline.Method.Label
 	// Tracks is the number of tracks the tracker kept (after the paper's
 	// filter); Cut those the estimator's cuts removed (Cuts flags);
 	// Primaries the primaries simulated.
 	Tracks, Cut, Primaries int
 	// Core is δWEPL = estimated − true WEPL over the measured tracks with
 	// a true WEPL (all types but NoTruth).
-	Core  Core                 `json:"core"`
-	Types [numTypes]TypeResult `json:"types"`
+	Core  Core
+	Types [numTypes]TypeResult
 	// AngleSD is the core standard deviation of the exit direction error
 	// in x (atan of the tangent, estimated − true at layer 0), mrad.
-	AngleSD float64 `json:"angle_sd_mrad"`
+	AngleSD float64
 }
 
 // Used returns the number of tracks with a true WEPL that pass the cuts.
@@ -104,14 +104,14 @@ func (c *Cell) Used() int { return c.Core.N }
 
 // ResolutionReport is the result of Resolution.
 type ResolutionReport struct {
-	Estimator string  `json:"estimator"` // Estimator.String
-	Geometry  string  `json:"geometry"`
-	Energy    float64 `json:"energy"`
+	Estimator string // Estimator.String
+	Geometry  string
+	Energy    float64
 	// Straggling is the range straggling of our simulation, mm: the
 	// spread of the last-layer estimator over the calibration scan with
 	// the layer quantisation removed (Calibration.Straggling).
-	Straggling float64 `json:"straggling"`
-	Cells      []Cell  `json:"cells"`
+	Straggling float64
+	Cells      []Cell
 }
 
 // Resolution runs the study cfg: for each phantom and pile-up it simulates
