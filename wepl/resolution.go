@@ -31,9 +31,9 @@ type ResolutionConfig struct {
 	Estimator Options
 	// Geometry of the detector; nil means detector.Default().
 	Geometry *detector.Geometry
-	// Seed: cell c (phantom i, pile-up j, c = i·len(ProtonsPerFrame) + j)
-	// is simulated with seed Seed + 1000 + c, apart from the calibration's
-	// seeds Seed + k.
+	// Seed: the cell of phantom T mm and N protons per frame is simulated
+	// with seed Seed + 10⁶ + 1000·round(10·T) + N, whatever the other
+	// cells (and apart from the calibration's seeds Seed + k).
 	Seed uint64
 	// Workers for simulation and tracking; 0 means GOMAXPROCS. The result
 	// does not depend on it.
@@ -166,7 +166,7 @@ func Resolution(ctx context.Context, cfg ResolutionConfig) (*ResolutionReport, e
 			cell := i*len(c.ProtonsPerFrame) + j
 			scfg := sim.Config{Geometry: c.Geometry, Phantom: sim.Phantom{Material: "water", Thickness: t},
 				Beam: sim.Beam{Energy: cal.Energy}, ProtonsPerFrame: n, Frames: (c.Protons + n - 1) / n,
-				Seed: c.Seed + 1000 + uint64(cell), Workers: c.Workers}
+				Seed: cellSeed(c.Seed, t, n), Workers: c.Workers}
 			cells, err := resolutionCell(ctx, scfg, &c, est)
 			if err != nil {
 				return nil, fmt.Errorf("wepl: resolution at %g mm, %d protons per frame: %w", t, n, err)
@@ -178,6 +178,12 @@ func Resolution(ctx context.Context, cfg ResolutionConfig) (*ResolutionReport, e
 		}
 	}
 	return rep, nil
+}
+
+// cellSeed is the simulation seed of the cell of phantom t mm and n
+// protons per frame (ResolutionConfig.Seed).
+func cellSeed(seed uint64, t float64, n int) uint64 {
+	return seed + 1_000_000 + 1000*uint64(math.Round(10*t)) + uint64(n)
 }
 
 // sample is one measured track of a cell.

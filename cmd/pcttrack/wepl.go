@@ -107,7 +107,7 @@ func newWEPLCmd() *cobra.Command {
 	fl.StringVar(&f.geometry, "geometry", "", "detector geometry, preset or YAML file (default: the tracks file's; dtc for --calibrate/--resolution)")
 	fl.Float64Var(&f.energy, "energy", 0, "beam energy, MeV (default: the tracks file's; 230 for --calibrate)")
 	fl.IntVar(&f.protons, "protons", 0, "protons per degrader thickness (--calibrate, 0 = 2000) or per phantom and pile-up (--resolution, 0 = 10000)")
-	fl.Uint64Var(&f.seed, "seed", 0, "seed: thickness k uses seed+k (--calibrate), cell c seed+1000+c (--resolution)")
+	fl.Uint64Var(&f.seed, "seed", 0, "seed: thickness k uses seed+k (--calibrate); water T mm at N p/frame seed+10⁶+1000·10T+N (--resolution)")
 	fl.StringVar(&f.thicknesses, "thicknesses", "", "degrader thicknesses of --calibrate, mm: a list or FROM:TO:STEP (default 0:290:10)")
 	fl.StringVar(&f.phantom, "phantoms", "100,150,200", "water phantoms of --resolution, mm")
 	fl.StringVar(&f.ppf, "protons-per-frame", "50,100,150", "pile-ups of --resolution")
