@@ -12,10 +12,13 @@
 // at the first tracker plane, its direction the slope between the two
 // tracker hits.
 //
-// Estimator turns tracks (dataset.FrameTracks) into Track records, the
-// per-proton list-mode input of image reconstruction; Annotate adds them as
-// columns to a tracks file. Resolution runs the study of WEPL against
-// Monte-Carlo truth (bias, σ, tails and their causes) for any set of
-// trackers. Units: mm, MeV; depths and ranges are water-equivalent mm from
-// the detector's front face.
+// Estimator (New, or NewFor a dataset's geometry and beam) turns tracks
+// (dataset.FrameTracks) into Track records — WEPL, residual range, fit
+// quality, hits, exit position and direction, flags — the per-proton
+// list-mode input of image reconstruction; Annotate adds them as columns to
+// a tracks file and EditTracks while pipeline.WriteTracks writes one.
+// Truth.Classify names what went wrong with a track (ErrorType), and
+// Resolution runs the study of WEPL against Monte-Carlo truth (bias, σ,
+// tails and their causes) for any set of trackers. Units: mm, MeV; depths
+// and ranges are water-equivalent mm from the detector's front face.
 package wepl
