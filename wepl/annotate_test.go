@@ -27,7 +27,7 @@ func writeSimTracks(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := pipeline.Builtin("physics")
+	m, _ := pipeline.Builtin("physics", nil)
 	path := filepath.Join(dir, "t.parquet")
 	meta := dataset.TracksMeta{Dataset: dataset.Meta{Source: "simulate", Geometry: "dtc", Config: string(text)}}
 	if _, _, err := pipeline.WriteTracks(context.Background(), pipeline.Frames(frames), path, meta, &pipeline.Options{Methods: []pipeline.Method{m}}); err != nil {

@@ -18,7 +18,7 @@ func ExampleEstimator() {
 		fmt.Println(err)
 		return
 	}
-	truth, _ := pipeline.Builtin("truth")
+	truth, _ := pipeline.Builtin("truth", nil)
 	est, err := wepl.New(nil, 230, nil) // default geometry, embedded calibration
 	if err != nil {
 		fmt.Println(err)

@@ -111,7 +111,7 @@ func newWEPLCmd() *cobra.Command {
 	fl.StringVar(&f.thicknesses, "thicknesses", "", "degrader thicknesses of --calibrate, mm: a list or FROM:TO:STEP (default 0:290:10)")
 	fl.StringVar(&f.phantom, "phantoms", "100,150,200", "water phantoms of --resolution, mm")
 	fl.StringVar(&f.ppf, "protons-per-frame", "50,100,150", "pile-ups of --resolution")
-	fl.StringVar(&f.methods, "method", "truth,follower,physics", "trackers of --resolution (or none)")
+	fl.StringVar(&f.methods, "method", "truth,follower,physics,model", "trackers of --resolution (model: the shipped learned tracker; or none)")
 	fl.StringArrayVar(&f.models, "model", nil, "learned tracker of --resolution, [NAME=]CKPT (repeatable)")
 	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
