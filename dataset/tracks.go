@@ -486,8 +486,8 @@ func (r *TracksReader) NumFrames() int { return len(r.table.Frame) }
 
 // ReadFrameInto decodes the frame at position i (0 <= i < NumFrames) into
 // dst, reusing the capacity of dst.Hits and dst.WEPL (nil without the WEPL
-// columns). Rows that break the layout of
-// TracksWriter.Write give a *FormatError naming the frame.
+// columns). Rows that break the layout of TracksWriter.Write give a
+// *FormatError naming the frame.
 func (r *TracksReader) ReadFrameInto(dst *FrameTracks, i int) (err error) {
 	if i < 0 || i >= len(r.table.Frame) {
 		return fmt.Errorf("dataset: %q: frame position %d out of range [0, %d)", r.path, i, len(r.table.Frame))

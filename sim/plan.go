@@ -31,17 +31,18 @@ type sub struct {
 // after a 5.5 mm DTC layer changes by < 0.2 % near the end of range and
 // far less elsewhere) or one sensitive slab.
 type segment struct {
-	kind      int
-	z0, z1    float64
-	subs      []sub
-	xX0       float64 // Σ t/X0
-	logX      float64 // ln(x/X0) of the scattering region (sensor to sensor, or the phantom)
-	bohr      float64 // Σ Bohr constants, MeV² (× γ²(1−β²/2))
-	sample    bool    // sample scattering here; else carry it on
-	layer     int32
-	thin      *physics.ThinLayer
-	thick     float64 // sensitive thickness, mm
-	csEdge    []float64
+	kind   int
+	z0, z1 float64
+	subs   []sub
+	xX0    float64 // Σ t/X0
+	logX   float64 // ln(x/X0) of the scattering region (sensor to sensor, or the phantom)
+	bohr   float64 // Σ Bohr constants, MeV² (× γ²(1−β²/2))
+	sample bool    // sample scattering here; else carry it on
+	layer  int32
+	thin   *physics.ThinLayer
+	thick  float64 // sensitive thickness, mm
+	csEdge []float64
+
 	inPhantom bool // a step of the phantom (truth.go)
 }
 
