@@ -233,6 +233,24 @@ func TestWriteTracks(t *testing.T) {
 	if _, _, err := pipeline.WriteTracks(context.Background(), src, bad, meta, &pipeline.Options{}); err == nil {
 		t.Error("no error without a method")
 	}
+	// EditTracks sees every tracked frame before it is written; its error
+	// stops the run and leaves no file.
+	edited := 0
+	edit := &pipeline.Options{Methods: opt.Methods, EditTracks: func(ft *dataset.FrameTracks, out *pipeline.Output) error {
+		if ft.Frame != out.Frame.Meta.Frame {
+			t.Errorf("EditTracks: frame %d with output of frame %d", ft.Frame, out.Frame.Meta.Frame)
+		}
+		if edited++; edited == 3 {
+			return errors.New("edit failed")
+		}
+		return nil
+	}}
+	if _, _, err := pipeline.WriteTracks(context.Background(), src, bad, meta, edit); err == nil || !strings.Contains(err.Error(), "edit failed") {
+		t.Errorf("EditTracks error: %v", err)
+	}
+	if _, err := os.Stat(bad); !errors.Is(err, os.ErrNotExist) || edited != 3 {
+		t.Errorf("after an EditTracks error: %d frames edited, output %v", edited, err)
+	}
 	// An interrupt leaves no file either.
 	ctx, cancel := context.WithCancel(context.Background())
 	opt.Progress = func() { cancel() }

@@ -27,11 +27,12 @@ func Meta(c Config) (dataset.Meta, error) {
 }
 
 // Collect runs simulation c (see Run) and returns copies of the frames it
-// owns, in frame order.
+// owns, with their truth, in frame order.
 func Collect(ctx context.Context, c Config) ([]dataset.Frame, error) {
 	var frames []dataset.Frame
 	err := Run(ctx, c, func(f *dataset.Frame) error {
-		frames = append(frames, dataset.Frame{Meta: f.Meta, Hits: append([]dataset.Hit(nil), f.Hits...)})
+		frames = append(frames, dataset.Frame{Meta: f.Meta, Hits: append([]dataset.Hit(nil), f.Hits...),
+			Primaries: append([]dataset.PrimaryTruth(nil), f.Primaries...)})
 		return nil
 	})
 	return frames, err

@@ -42,6 +42,8 @@ type segment struct {
 	thin   *physics.ThinLayer
 	thick  float64 // sensitive thickness, mm
 	csEdge []float64
+
+	inPhantom bool // a step of the phantom (truth.go)
 }
 
 // plan is the compiled beam line of a Config.
@@ -52,6 +54,7 @@ type plan struct {
 	stack      *detector.Stack
 	halfAX     float64
 	halfAY     float64
+	truth      truthPlan
 }
 
 func newPlan(c *Config) (*plan, error) {
@@ -86,6 +89,7 @@ func newPlan(c *Config) (*plan, error) {
 			s := segment{kind: kindGroup, z0: z0 + float64(i)*h, z1: z0 + float64(i+1)*h, logX: logX}
 			s.add(m, h)
 			s.sample = true
+			s.inPhantom = true
 			p.segs = append(p.segs, s)
 		}
 		z = z1
@@ -95,6 +99,7 @@ func newPlan(c *Config) (*plan, error) {
 	}
 	p.addAir(air, z, front)
 	p.addDetector(st, c.Physics.DeltaCut)
+	p.truth = newTruthPlan(p.segs, c.Phantom)
 	return p, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/pipeline"
+	"github.com/pcttrack/pcttrack/wepl"
 )
 
 // trackFlags are the flags of `pcttrack track`.
@@ -17,6 +18,8 @@ type trackFlags struct {
 	frames, workers    int
 	paper              bool
 	graph              graphOptFlags
+	wepl               bool
+	est                weplEstFlags
 }
 
 func newTrackCmd() *cobra.Command {
@@ -43,6 +46,8 @@ func newTrackCmd() *cobra.Command {
 	fl.IntVar(&f.frames, "frames", 0, "track only the first N frames (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	f.graph.add(fl)
+	fl.BoolVar(&f.wepl, "wepl", false, "also measure each track's WEPL and exit (the columns of pcttrack wepl)")
+	f.est.add(cmd)
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -73,8 +78,17 @@ func runTrack(cmd *cobra.Command, in string, f *trackFlags) error {
 	}
 	bar := progress.New(cmd.ErrOrStderr(), int64(n), "track")
 	meta := dataset.TracksMeta{Source: in, Dataset: r.Meta()}
-	sum, rep, err := pipeline.WriteTracks(cmd.Context(), r, f.out, meta, &pipeline.Options{
-		Graph: &gopt, Methods: []pipeline.Method{m}, Workers: f.workers, Limit: f.frames, Progress: func() { bar.Add(1) }})
+	opt := &pipeline.Options{Graph: &gopt, Methods: []pipeline.Method{m}, Workers: f.workers, Limit: f.frames, Progress: func() { bar.Add(1) }}
+	if f.wepl {
+		est, err := f.est.estimator(r.Meta())
+		if err != nil {
+			bar.Finish()
+			return err
+		}
+		meta.WEPL = est.String()
+		opt.EditTracks = wepl.EditTracks(est)
+	}
+	sum, rep, err := pipeline.WriteTracks(cmd.Context(), r, f.out, meta, opt)
 	bar.Finish()
 	if err != nil {
 		return err
