@@ -218,12 +218,13 @@ func (m *lgMsg[T]) Forward(out *nn.Var[T], _ []*nn.Var[T]) {
 	// Batch norm 0 statistics: constants of the data, or running values.
 	bn0 := m.bn0
 	if m.train {
-		copy(m.mu0, d.mean0)
-		for k, v := range d.var0 {
+		mean0, var0 := d.batchStats()
+		copy(m.mu0, mean0)
+		for k, v := range var0 {
 			m.sd0[k] = math.Sqrt(v + bn0.Eps)
 		}
 		if !m.freeze {
-			bn0.UpdateRunning(d.mean0, d.var0, d.e)
+			bn0.UpdateRunning(mean0, var0, d.e)
 		}
 	} else {
 		runningStats(bn0, m.mu0, m.sd0)
