@@ -80,8 +80,8 @@ type LineBuilder struct {
 	inSeg   []int32      // segments grouped by Dst, ascending within a hit
 	dir     [][3]float64 // unit direction (deeper − shallower) per segment
 	cursor  []int32
-	keep    []uint64  // Filter: keep bit per candidate pair
-	angle   []float32 // Filter: angle per candidate pair
+	kept    []keptPair // cuts: the pairs kept, in fill order
+	d2max   []float64  // cuts: per layer, the |u−v|² beyond the cut
 	cuts    *highlands
 }
 
@@ -186,7 +186,7 @@ func (lb *LineBuilder) Build(dst *LineGraph, g *HitGraph) error {
 				return fe(fmt.Errorf("pair filter: %w", err))
 			}
 		}
-		lb.filterPass(g, int(pairs), cut)
+		lb.filterPass(g, cut)
 	} else {
 		for s := range ns {
 			deg[s] = inStart[g.Src[s]+1] - inStart[g.Src[s]] + g.SrcStart[g.Dst[s]+1] - g.SrcStart[g.Dst[s]]
@@ -259,61 +259,72 @@ func (lb *LineBuilder) fill(dst *LineGraph, g *HitGraph) {
 }
 
 // filterPass evaluates the cuts on every candidate pair, in fill order,
-// storing keep bits and angles, and counts the degrees into lb.cursor: a
-// pair is kept when its angle is at most cut[layer of the shared hit]
-// (cut nil: no limit) and the Filter, if any, keeps it.
-func (lb *LineBuilder) filterPass(g *HitGraph, pairs int, cut []float64) {
-	lb.keep = slices.Grow(lb.keep[:0], (pairs+63)/64)[:(pairs+63)/64]
-	clear(lb.keep)
-	lb.angle = slices.Grow(lb.angle[:0], pairs)[:pairs]
+// lists the kept pairs with their angles in lb.kept and counts the degrees
+// into lb.cursor: a pair is kept when its angle is at most cut[layer of
+// the shared hit] (cut nil: no limit) and the Filter, if any, keeps it.
+func (lb *LineBuilder) filterPass(g *HitGraph, cut []float64) {
+	lb.kept = lb.kept[:0]
 	deg := lb.cursor[:len(g.Src)]
 	clear(deg)
 	filter := lb.opt.Filter
-	q := 0
+	// The angle 2·asin(|u−v|/2) grows with |u−v|²: pairs clearly beyond
+	// the cut are dropped without computing it (the margin, far above the
+	// angle's rounding, keeps the decision exact).
+	if cut != nil {
+		lb.d2max = slices.Grow(lb.d2max[:0], len(cut))[:len(cut)]
+		for l, c := range cut {
+			lb.d2max[l] = math.Inf(1)
+			if c < math.Pi {
+				sh := math.Sin(c/2) * (1 + 1e-5)
+				lb.d2max[l] = 4 * sh * sh
+			}
+		}
+	}
 	for b := range len(g.Hits) {
 		o0, o1 := g.SrcStart[b], g.SrcStart[b+1]
 		if o0 == o1 {
 			continue
 		}
-		c := math.Inf(1)
+		c, d2max := math.Inf(1), math.Inf(1)
 		if cut != nil {
-			c = cut[g.Hits[b].Layer]
+			l := g.Hits[b].Layer
+			c, d2max = cut[l], lb.d2max[l]
 		}
 		for _, s1 := range lb.inSeg[lb.inStart[b]:lb.inStart[b+1]] {
+			u := &lb.dir[s1]
 			for s2 := o0; s2 < o1; s2++ {
-				a := pairAngle(&lb.dir[s1], &lb.dir[s2])
-				lb.angle[q] = a
+				v := &lb.dir[s2]
+				if dx, dy, dz := u[0]-v[0], u[1]-v[1], u[2]-v[2]; dx*dx+dy*dy+dz*dz > d2max {
+					continue
+				}
+				a := pairAngle(u, v)
 				if float64(a) <= c && (filter == nil || filter.KeepPair(g, s1, s2, a)) {
-					lb.keep[q>>6] |= 1 << (q & 63)
+					lb.kept = append(lb.kept, keptPair{s1, s2, a})
 					deg[s1]++
 					deg[s2]++
 				}
-				q++
 			}
 		}
 	}
 }
 
+// keptPair is a pair of consecutive segments in (in, out) and its angle.
+type keptPair struct {
+	in, out int32
+	angle   float32
+}
+
 // fillFiltered is fill restricted to the pairs kept by filterPass.
 func (lb *LineBuilder) fillFiltered(dst *LineGraph, g *HitGraph) {
 	cur := lb.cursor
-	q := 0
-	for b := range len(g.Hits) {
-		o0, o1 := g.SrcStart[b], g.SrcStart[b+1]
-		for _, s1 := range lb.inSeg[lb.inStart[b]:lb.inStart[b+1]] {
-			for s2 := o0; s2 < o1; s2++ {
-				if lb.keep[q>>6]&(1<<(q&63)) != 0 {
-					p1, p2 := cur[s2], cur[s1]
-					cur[s2]++
-					cur[s1]++
-					a := lb.angle[q]
-					l := g.Label[s1] && g.Label[s2]
-					dst.Src[p1], dst.Dst[p1], dst.Angle[p1], dst.Reverse[p1], dst.Label[p1] = s1, s2, a, p2, l
-					dst.Src[p2], dst.Dst[p2], dst.Angle[p2], dst.Reverse[p2], dst.Label[p2] = s2, s1, a, p1, l
-				}
-				q++
-			}
-		}
+	for _, k := range lb.kept {
+		s1, s2 := k.in, k.out
+		p1, p2 := cur[s2], cur[s1]
+		cur[s2]++
+		cur[s1]++
+		l := g.Label[s1] && g.Label[s2]
+		dst.Src[p1], dst.Dst[p1], dst.Angle[p1], dst.Reverse[p1], dst.Label[p1] = s1, s2, k.angle, p2, l
+		dst.Src[p2], dst.Dst[p2], dst.Angle[p2], dst.Reverse[p2], dst.Label[p2] = s2, s1, k.angle, p1, l
 	}
 }
 

@@ -55,16 +55,19 @@ type FrameStats struct {
 	// What each cut keeps, in the order they apply. The Cone fields
 	// describe the graph of the cones alone (the paper's): its segments,
 	// its line-graph edges (both directions) and the true primary
-	// segments and pairs it holds. PrimaryPairsHitGraph counts the true
-	// primary pairs both of whose segments are in the hit graph (after
-	// Options.TrackerCut), before the line-graph cuts. Without a tracker
-	// cut the Cone fields equal Segments, 2·LineCandidatePairs,
-	// PrimarySegmentsKept and PrimaryPairsHitGraph.
-	ConeSegments         int `json:"cone_segments"`
-	ConeLineEdges        int `json:"cone_line_edges"`
-	PrimarySegmentsCone  int `json:"primary_segments_cone"`
-	PrimaryPairsCone     int `json:"primary_pairs_cone"`
-	PrimaryPairsHitGraph int `json:"primary_pairs_hit_graph"`
+	// segments and pairs it holds. The HitGraph fields count the true
+	// primary segments of the hit graph as built (after
+	// Options.TrackerCut) and the true primary pairs both of whose
+	// segments it holds, before the line-graph cut and
+	// Options.DropIsolated. Without a tracker cut the Cone fields equal
+	// the HitGraph ones (and ConeLineEdges 2·LineCandidatePairs); without
+	// DropIsolated PrimarySegmentsHitGraph equals PrimarySegmentsKept.
+	ConeSegments            int `json:"cone_segments"`
+	ConeLineEdges           int `json:"cone_line_edges"`
+	PrimarySegmentsCone     int `json:"primary_segments_cone"`
+	PrimaryPairsCone        int `json:"primary_pairs_cone"`
+	PrimarySegmentsHitGraph int `json:"primary_segments_hit_graph"`
+	PrimaryPairsHitGraph    int `json:"primary_pairs_hit_graph"`
 
 	Allowed           float64 `json:"allowed"`            // Segments / CandidatePairs
 	SegmentEfficiency float64 `json:"segment_efficiency"` // PrimarySegmentsKept / PrimarySegments
@@ -168,6 +171,7 @@ func (ws *statsWS) compute(st *FrameStats, g *HitGraph, lg *LineGraph) {
 	st.Allowed = ratio(st.Segments, st.CandidatePairs)
 	st.SegmentEfficiency = ratio(st.PrimarySegmentsKept, st.PrimarySegments)
 	st.PrimaryPairsHitGraph, st.ConeLineEdges = ws.primaryPairs(g)
+	st.PrimarySegmentsHitGraph = st.PrimarySegmentsKept
 	st.ConeSegments, st.PrimarySegmentsCone, st.PrimaryPairsCone = st.Segments, st.PrimarySegmentsKept, st.PrimaryPairsHitGraph
 	if lg == nil {
 		return
@@ -217,6 +221,14 @@ func (ws *statsWS) primaryPairs(g *HitGraph) (pairs, lineEdges int) {
 func (st *FrameStats) coneOf(cone *FrameStats) {
 	st.ConeSegments, st.ConeLineEdges = cone.Segments, cone.ConeLineEdges
 	st.PrimarySegmentsCone, st.PrimaryPairsCone = cone.PrimarySegmentsKept, cone.PrimaryPairsHitGraph
+}
+
+// hitGraphOf copies the HitGraph and Cone fields from the statistics of
+// the graph before DropIsolated.
+func (st *FrameStats) hitGraphOf(pre *FrameStats) {
+	st.PrimarySegmentsHitGraph, st.PrimaryPairsHitGraph = pre.PrimarySegmentsKept, pre.PrimaryPairsHitGraph
+	st.ConeSegments, st.ConeLineEdges = pre.ConeSegments, pre.ConeLineEdges
+	st.PrimarySegmentsCone, st.PrimaryPairsCone = pre.PrimarySegmentsCone, pre.PrimaryPairsCone
 }
 
 // MeanSD is the mean and (population) standard deviation of a quantity
@@ -326,27 +338,41 @@ type CutSummary struct {
 	TrackerCut float64 `json:"tracker_cut,omitempty"` // σ, 0: none
 	PhysicsCut float64 `json:"physics_cut,omitempty"` // σ, 0: none (or another filter)
 
-	PrimarySegments      int `json:"primary_segments"`
-	PrimarySegmentsCone  int `json:"primary_segments_cone"`
-	PrimarySegmentsKept  int `json:"primary_segments_kept"`
-	PrimaryPairs         int `json:"primary_pairs"`
-	PrimaryPairsCone     int `json:"primary_pairs_cone"`
-	PrimaryPairsHitGraph int `json:"primary_pairs_hit_graph"`
-	PrimaryPairsKept     int `json:"primary_pairs_kept"`
+	DropIsolated bool `json:"drop_isolated,omitempty"`
+
+	PrimarySegments         int `json:"primary_segments"`
+	PrimarySegmentsCone     int `json:"primary_segments_cone"`
+	PrimarySegmentsHitGraph int `json:"primary_segments_hit_graph"`
+	PrimarySegmentsKept     int `json:"primary_segments_kept"`
+	PrimaryPairs            int `json:"primary_pairs"`
+	PrimaryPairsCone        int `json:"primary_pairs_cone"`
+	PrimaryPairsHitGraph    int `json:"primary_pairs_hit_graph"`
+	PrimaryPairsKept        int `json:"primary_pairs_kept"`
 
 	ConeSegments  MeanSD `json:"cone_segments"`   // the cones' graph
 	ConeLineEdges MeanSD `json:"cone_line_edges"` // its full line graph, both directions
 }
 
-// Lost returns the shares of the true primary segments and pairs that
-// each cut drops (of all of them, before any cut): the cones, the tracker
-// cut and the line-graph cut (segments: 0, it keeps all segments).
-func (c *CutSummary) Lost() (segCone, segTracker, pairCone, pairTracker, pairLine float64) {
+// CutLoss is the share of the true primary segments and pairs (of all of
+// them, before any cut) that each cut drops, and what is left.
+type CutLoss struct {
+	SegCone, SegTracker, SegIsolated float64 // the line-graph cut keeps every segment
+	PairCone, PairTracker, PairLine  float64 // DropIsolated drops no kept pair
+	SegKept, PairKept                float64
+}
+
+// Lost returns what each cut drops: the cones, the tracker cut, the
+// line-graph cut and DropIsolated.
+func (c *CutSummary) Lost() CutLoss {
 	seg := func(a, b int) float64 { return ratio(a-b, c.PrimarySegments) }
 	pair := func(a, b int) float64 { return ratio(a-b, c.PrimaryPairs) }
-	return seg(c.PrimarySegments, c.PrimarySegmentsCone), seg(c.PrimarySegmentsCone, c.PrimarySegmentsKept),
-		pair(c.PrimaryPairs, c.PrimaryPairsCone), pair(c.PrimaryPairsCone, c.PrimaryPairsHitGraph),
-		pair(c.PrimaryPairsHitGraph, c.PrimaryPairsKept)
+	return CutLoss{
+		SegCone: seg(c.PrimarySegments, c.PrimarySegmentsCone), SegTracker: seg(c.PrimarySegmentsCone, c.PrimarySegmentsHitGraph),
+		SegIsolated: seg(c.PrimarySegmentsHitGraph, c.PrimarySegmentsKept),
+		PairCone:    pair(c.PrimaryPairs, c.PrimaryPairsCone), PairTracker: pair(c.PrimaryPairsCone, c.PrimaryPairsHitGraph),
+		PairLine: pair(c.PrimaryPairsHitGraph, c.PrimaryPairsKept),
+		SegKept:  ratio(c.PrimarySegmentsKept, c.PrimarySegments), PairKept: ratio(c.PrimaryPairsKept, c.PrimaryPairs),
+	}
 }
 
 // Collector builds the graphs of frame after frame with reused builders
@@ -358,10 +384,13 @@ type Collector struct {
 	lg LineGraph
 	ws statsWS
 	// cone builds the graph without the tracker cut (TrackerCut only).
-	cone   *Builder
-	coneG  HitGraph
-	coneSt FrameStats
-	cuts   CutSummary
+	cone            *Builder
+	coneG           HitGraph
+	coneSt          FrameStats
+	drop            *Dropper // Options.DropIsolated, into dropG
+	dropG           HitGraph
+	preSt           FrameStats
+	cuts            CutSummary
 	coneSeg, coneLE welford
 
 	frames, empty, tooFew                            int
@@ -397,7 +426,10 @@ func NewCollector(opt *Options, lopt *LineOptions) (*Collector, error) {
 		l.PhysicsCut, l.Geometry = o.PhysicsCut, o.Geometry
 	}
 	c := &Collector{b: b, lb: NewLineBuilder(&l), pairs: map[int32]*pairAcc{}}
-	c.cuts.TrackerCut, c.cuts.PhysicsCut = o.TrackerCut, l.PhysicsCut
+	c.cuts.TrackerCut, c.cuts.PhysicsCut, c.cuts.DropIsolated = o.TrackerCut, l.PhysicsCut, o.DropIsolated
+	if o.DropIsolated {
+		c.drop = new(Dropper)
+	}
 	if o.TrackerCut > 0 {
 		o.TrackerCut = 0
 		if c.cone, err = NewBuilder(&o); err != nil {
@@ -428,7 +460,16 @@ func (c *Collector) Add(f *dataset.Frame) (FrameStats, error) {
 	if err := c.lb.Build(&c.lg, &c.g); err != nil {
 		return st, err
 	}
-	c.ws.compute(&st, &c.g, &c.lg)
+	g := &c.g
+	if c.drop != nil {
+		c.ws.compute(&c.preSt, g, &c.lg)
+		c.drop.Drop(&c.dropG, g, &c.lg)
+		g = &c.dropG
+	}
+	c.ws.compute(&st, g, &c.lg)
+	if c.drop != nil {
+		st.hitGraphOf(&c.preSt)
+	}
 	if c.cone != nil {
 		if err := c.cone.Build(&c.coneG, f); err != nil {
 			return st, err
@@ -439,6 +480,7 @@ func (c *Collector) Add(f *dataset.Frame) (FrameStats, error) {
 	cs := &c.cuts
 	cs.PrimarySegments += st.PrimarySegments
 	cs.PrimarySegmentsCone += st.PrimarySegmentsCone
+	cs.PrimarySegmentsHitGraph += st.PrimarySegmentsHitGraph
 	cs.PrimarySegmentsKept += st.PrimarySegmentsKept
 	cs.PrimaryPairs += st.PrimaryPairs
 	cs.PrimaryPairsCone += st.PrimaryPairsCone

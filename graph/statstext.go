@@ -87,21 +87,24 @@ func (s *Summary) WriteText(w io.Writer) error {
 	frac("primary segments kept", s.SegmentEfficiency)
 	frac("primary pairs kept", s.PairEfficiency)
 	if c := &s.Cuts; c.PrimarySegments > 0 {
-		segCone, segTracker, pairCone, pairTracker, pairLine := c.Lost()
-		t.printf("\n%-26s %10s %10s\n", "true primary lost to", "segments", "pairs")
-		t.printf("%-26s %9.3f%% %9.3f%%\n", "cones", 100*segCone, 100*pairCone)
+		l := c.Lost()
+		t.printf("\n%-28s %10s %10s\n", "true primary lost to", "segments", "pairs")
+		t.printf("%-28s %9.3f%% %9.3f%%\n", "cones", 100*l.SegCone, 100*l.PairCone)
 		if c.TrackerCut > 0 {
-			t.printf("%-26s %9.3f%% %9.3f%%\n", fmt.Sprintf("tracker cut (%g σ)", c.TrackerCut), 100*segTracker, 100*pairTracker)
+			t.printf("%-28s %9.3f%% %9.3f%%\n", fmt.Sprintf("tracker cut (%g σ)", c.TrackerCut), 100*l.SegTracker, 100*l.PairTracker)
 		}
-		if pairLine > 0 || c.PhysicsCut > 0 {
+		if l.PairLine > 0 || c.PhysicsCut > 0 {
 			name := "line-graph filter"
 			if c.PhysicsCut > 0 {
 				name = fmt.Sprintf("physics cut (%g σ)", c.PhysicsCut)
 			}
-			t.printf("%-26s %10s %9.3f%%\n", name, "", 100*pairLine)
+			t.printf("%-28s %10s %9.3f%%\n", name, "", 100*l.PairLine)
 		}
-		t.printf("%-26s %9.3f%% %9.3f%%\n", "kept", 100*ratio(c.PrimarySegmentsKept, c.PrimarySegments), 100*ratio(c.PrimaryPairsKept, c.PrimaryPairs))
-		t.printf("size per frame: %.0f → %.0f segments (×%.2f), %.0f → %.0f line-graph edges (×%.1f fewer)\n",
+		if c.DropIsolated {
+			t.printf("%-28s %9.3f%%\n", "isolated segments dropped", 100*l.SegIsolated)
+		}
+		t.printf("%-28s %9.3f%% %9.3f%%\n", "kept", 100*l.SegKept, 100*l.PairKept)
+		t.printf("size per frame: %.0f → %.0f segments (×%.2f fewer), %.0f → %.0f line-graph edges (×%.1f fewer)\n",
 			c.ConeSegments.Mean, s.Segments.Mean, c.ConeSegments.Mean/max(s.Segments.Mean, 1),
 			c.ConeLineEdges.Mean, s.LineEdges.Mean, c.ConeLineEdges.Mean/max(s.LineEdges.Mean, 1))
 	}

@@ -26,8 +26,9 @@ const (
 // are kept per chunk). Chunks depend only on the graph, never on the number
 // of cores. Tests lower lgChunkEdges to exercise several chunks.
 var (
-	lgChunkEdges = 16384
-	lgMaxChunks  = 8
+	lgChunkEdges    = 16384
+	lgChunkEdgesCut = 2048 // for line graphs with a pair cut
+	lgMaxChunks     = 8
 )
 
 // Input is one frame prepared for a model: validated, with derived
@@ -316,7 +317,14 @@ func (d *lgData) prepare(cfg Config, hg *graph.HitGraph, lg *graph.LineGraph) er
 	d.src, d.dst = kern.NewIndex(lg.Src, n), kern.NewIndex(lg.Dst, n)
 	d.ubin = kern.NewIndex(ubin, len(d.bins))
 	d.statsOnce = sync.Once{}
-	d.chunks = chunkNodes(d.chunks, lg.DstStart, lgChunkEdges, lgMaxChunks)
+	target := lgChunkEdges
+	if 2*lg.CandidatePairs > e {
+		// A cut line graph (sparse graphs) is small: smaller chunks let
+		// the passes use every core. Full line graphs keep their chunks,
+		// and so their sums.
+		target = lgChunkEdgesCut
+	}
+	d.chunks = chunkNodes(d.chunks, lg.DstStart, target, lgMaxChunks)
 	d.srcLo, d.srcHi = d.srcLo[:0], d.srcHi[:0]
 	for k := 0; k+1 < len(d.chunks); k++ {
 		lo, hi := int32(n), int32(-1)

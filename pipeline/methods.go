@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pcttrack/pcttrack/baseline"
+	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/pretrained"
@@ -30,6 +31,31 @@ type Method struct {
 	// sequentially, so the trackers it returns must not share mutable
 	// state.
 	New func() (track.Tracker, error)
+	// Graph, when not nil, is the graph the method is built for (a
+	// learned tracker's, see learned.Tracker.Graph); nil for trackers that
+	// take any graph. See PreferredGraph.
+	Graph *graph.Options
+}
+
+// PreferredGraph returns the graph options of methods when all of them
+// name the same ones (Method.Graph): the graph to build for them when the
+// user asks for none, so that learned trackers with sparse graphs get them
+// built directly instead of pruning the paper's. ok is false when a method
+// takes any graph or two differ.
+func PreferredGraph(ms []Method) (opt graph.Options, ok bool) {
+	for i, m := range ms {
+		if m.Graph == nil {
+			return graph.Options{}, false
+		}
+		g := *m.Graph
+		if i > 0 && !(graph.SameHitGraph(g, opt) && g.TrackerCut == opt.TrackerCut) {
+			return graph.Options{}, false
+		}
+		if i == 0 {
+			opt = g
+		}
+	}
+	return opt, len(ms) > 0
 }
 
 // Label returns Name, or "Name seed N" when Seed is set: the stage name
@@ -71,20 +97,30 @@ func Builtin(name string, opt *learned.Options) (Method, error) {
 }
 
 // pretrainedMethod is the learned tracker of embedded model model, named
-// name. The first tracker uses the decoded network, the others copies.
+// name, on the graphs its checkpoint records. The first tracker uses the
+// decoded network, the others copies.
 func pretrainedMethod(name, model string, opt *learned.Options) (Method, error) {
-	net, _, err := pretrained.Load(model)
+	ck, _, err := pretrained.Checkpoint(model)
 	if err != nil {
 		return Method{}, fmt.Errorf("pipeline: %w", err)
 	}
-	return trackerMethod(name, 0, "embedded "+model, learned.New(net, opt)), nil
+	net, err := ck.Net()
+	if err != nil {
+		return Method{}, fmt.Errorf("pipeline: embedded %s: %w", model, err)
+	}
+	tr, err := learned.NewTrained(net, ck.GraphOptions(), opt)
+	if err != nil {
+		return Method{}, fmt.Errorf("pipeline: embedded %s: %w", model, err)
+	}
+	return trackerMethod(name, 0, "embedded "+model, tr), nil
 }
 
 // trackerMethod returns a method whose first worker uses first and the
-// others clones of it.
+// others clones of it, with first's graph as its Graph.
 func trackerMethod(name string, seed uint64, config string, first *learned.Tracker) Method {
 	used := false
-	return Method{Name: name, Seed: seed, Config: config, New: func() (track.Tracker, error) {
+	g := first.Graph()
+	return Method{Name: name, Seed: seed, Config: config, Graph: &g, New: func() (track.Tracker, error) {
 		if !used {
 			used = true
 			return first, nil
@@ -192,20 +228,24 @@ func SelectOne(method, model, def string, opt *learned.Options) (Method, error) 
 // over seeds (metrics.OverSeeds). Each method's Seed is the checkpoint's
 // training seed (metadata "seed") when the checkpoints have distinct
 // positive seeds, else its 1-based position in paths. opt configures the
-// trackers (nil means learned's defaults). The first tracker of a method
-// uses the loaded model; the others get copies (learned.Tracker.Clone). A
-// missing or corrupt checkpoint is an error naming the file.
+// trackers (nil means learned's defaults); each uses the graph options its
+// checkpoint records (learned.NewTrained), also set as the method's Graph.
+// The first tracker of a method uses the loaded model; the others get
+// copies (learned.Tracker.Clone). A missing or corrupt checkpoint, or an
+// opt.Graph the checkpoint's model rejects, is an error naming the file.
 func ModelMethods(name string, paths []string, opt *learned.Options) ([]Method, error) {
 	name = cmp.Or(name, DefaultModelName)
-	nets := make([]model.Net, len(paths))
 	seeds := make([]uint64, len(paths))
 	distinct := map[uint64]bool{}
+	trackers := make([]*learned.Tracker, len(paths))
 	for i, p := range paths {
 		net, ck, err := model.Load(p)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: %w", err)
 		}
-		nets[i] = net
+		if trackers[i], err = learned.NewTrained(net, ck.GraphOptions(), opt); err != nil {
+			return nil, fmt.Errorf("pipeline: %w (checkpoint %s)", err, p)
+		}
 		if s, err := strconv.ParseUint(ck.Meta["seed"], 10, 64); err == nil && s > 0 {
 			seeds[i] = s
 			distinct[s] = true
@@ -221,7 +261,7 @@ func ModelMethods(name string, paths []string, opt *learned.Options) ([]Method, 
 	}
 	ms := make([]Method, len(paths))
 	for i, p := range paths {
-		ms[i] = trackerMethod(name, seeds[i], p, learned.New(nets[i], opt))
+		ms[i] = trackerMethod(name, seeds[i], p, trackers[i])
 	}
 	return ms, nil
 }

@@ -89,7 +89,11 @@ type Config struct {
 	Assign track.Options `yaml:"assign"`
 	// Filter is the track filter of validation (zero = the paper's).
 	Filter track.Filter `yaml:"filter"`
-	// Graph configures the hit graph (zero = the paper's cones).
+	// Graph configures the graphs (zero = the paper's: its cones and the
+	// full line graph). Sparse graphs set tracker_cut (prune the
+	// tracker-cone segments) and physics_cut (the Highland cut of the
+	// line graph), both in σ; the checkpoints record these options and
+	// trackers use them.
 	Graph graph.Options `yaml:"graph"`
 	// Data says where the frames come from.
 	Data Data `yaml:"data"`

@@ -70,6 +70,7 @@ func newEvalCmd() *cobra.Command {
 	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each dataset (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	f.graph.add(fl)
+	f.graph.addModel(fl)
 	fl.StringVar(&f.stabilityPlot, "stability-plot", "", "draw the seed stability (share of candidate segments assigned differently by two seeds) to this .png or .svg")
 	return cmd
 }
@@ -112,9 +113,12 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 			return fmt.Errorf("eval: --stability-plot: %w", err)
 		}
 	}
-	ms, err := pipeline.Select(f.methods, f.models, modelOptions(f.paper))
+	ms, err := pipeline.Select(f.methods, f.models, f.graph.modelOptions(f.paper, gopt))
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
+	}
+	if gopt, err = f.graph.forModels("eval", ms); err != nil {
+		return err
 	}
 	if f.stabilityPlot != "" && len(pipeline.SeedPairs(ms)) == 0 {
 		return errors.New("eval: --stability-plot needs a method with two or more seeds (repeat --model NAME=CKPT)")

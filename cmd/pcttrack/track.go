@@ -48,6 +48,7 @@ func newTrackCmd() *cobra.Command {
 	f.graph.add(fl)
 	fl.BoolVar(&f.wepl, "wepl", false, "also measure each track's WEPL and exit (the columns of pcttrack wepl)")
 	f.est.add(cmd)
+	f.graph.addModel(fl)
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -63,9 +64,12 @@ func runTrack(cmd *cobra.Command, in string, f *trackFlags) error {
 	if err != nil {
 		return err
 	}
-	m, err := pipeline.SelectOne(f.method, f.model, "", modelOptions(f.paper))
+	m, err := pipeline.SelectOne(f.method, f.model, "", f.graph.modelOptions(f.paper, gopt))
 	if err != nil {
 		return fmt.Errorf("track: %w", err)
+	}
+	if gopt, err = f.graph.forModels("track", []pipeline.Method{m}); err != nil {
+		return err
 	}
 	r, err := dataset.Open(in)
 	if err != nil {
