@@ -83,12 +83,12 @@ type lgMsg[T nn.Float] struct {
 
 	// Evaluation mode: the per-bin table T of every angle bin seen, for
 	// the first-layer weights cacheWe; tgen[b] == gen marks bin b valid.
-	cacheWe   []T
-	cacheT    []T
-	tgen      []uint32
-	gen       uint32
-	miss      []int32 // global bins to compute
-	missT     []T
+	cacheWe []T
+	cacheT  []T
+	tgen    []uint32
+	gen     uint32
+	miss    []int32 // global bins to compute
+	missT   []T
 }
 
 type lgScratch[T nn.Float] struct {
