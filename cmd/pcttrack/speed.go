@@ -19,10 +19,10 @@ import (
 // speedFlags are the flags of `pcttrack speed`.
 type speedFlags struct {
 	methods, protons, graphs, out, ref, phantom string
-	models                                     []string
-	frames, workers, rounds                    int
-	seed                                       uint64
-	paper                                      bool
+	models                                      []string
+	frames, workers, rounds                     int
+	seed                                        uint64
+	paper                                       bool
 }
 
 func newSpeedCmd() *cobra.Command {
