@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/cputime"
 	"github.com/pcttrack/pcttrack/model"
 )
@@ -40,14 +41,14 @@ func benchData(b *testing.B, kind string, sparse bool) *Prepared {
 
 // benchConfig trains on 8 frames of 100 protons behind 100 mm of water
 // (the paper's set-up), one frame per step, on the paper's graphs or on
-// sparse ones (tracker and physics cut at 4 σ).
+// sparse ones (graph.SparseOptions).
 func benchConfig(method, kind string, sparse bool) Config {
 	c := Config{
 		Method: method, Batch: 1, Model: model.Config{Kind: kind},
 		Data: Data{Simulate: &Simulate{Phantoms: []string{"water:100"}, ProtonsPerFrame: 100, Frames: 8, ValFrames: 1, Seed: 1}},
 	}
 	if sparse {
-		c.Graph.TrackerCut, c.Graph.PhysicsCut = 4, 4
+		c.Graph = graph.SparseOptions()
 	}
 	if method == MethodPAT {
 		c.PAT.Lambda = 50

@@ -15,7 +15,8 @@ import (
 	"github.com/pcttrack/pcttrack/internal/progress"
 )
 
-var graphFlags struct {
+// graphCmdFlags are the flags of `pcttrack graph`.
+type graphCmdFlags struct {
 	stats   bool
 	json    bool
 	summary bool
@@ -41,10 +42,12 @@ type graphSkip struct {
 	Reason string `json:"reason"`
 }
 
-var graphCmd = &cobra.Command{
-	Use:   "graph D.parquet... --stats",
-	Short: "Build hit and line graphs of datasets and print their sizes and what the cuts lose",
-	Long: `graph builds the hit graph (segments between adjacent layers inside the
+func newGraphCmd() *cobra.Command {
+	f := &graphCmdFlags{}
+	cmd := &cobra.Command{
+		Use:   "graph D.parquet... --stats",
+		Short: "Build hit and line graphs of datasets and print their sizes and what the cuts lose",
+		Long: `graph builds the hit graph (segments between adjacent layers inside the
 angular cones, optionally pruned by --tracker-cut) and the line graph (pairs
 of consecutive segments, optionally cut by --physics-cut or --max-pair-angle)
 of every frame and prints per frame: hits, candidate pairs, segments,
@@ -57,57 +60,64 @@ and the per-layer-pair matrix sizes. With several datasets (e.g. one per
 protons per frame) it ends with one line per dataset. --summary leaves out
 the per-frame lines. Frames without hits or with a single layer are reported
 and skipped.`,
-	Args: cobra.MinimumNArgs(1),
-	RunE: func(cmd *cobra.Command, args []string) error {
-		f := &graphFlags
-		if !f.stats {
-			return errors.New("graph: nothing to do (use --stats)")
-		}
-		if f.frames < 0 {
-			return fmt.Errorf("graph: --frames must be >= 0, not %d", f.frames)
-		}
-		opt, err := f.options("graph")
-		if err != nil {
-			return err
-		}
-		var lopt graph.LineOptions
-		switch {
-		case f.maxPairAngle > 0:
-			lopt.Filter = graph.MaxAngle(f.maxPairAngle)
-		case f.maxPairAngle < 0 || f.maxPairAngle != f.maxPairAngle:
-			return fmt.Errorf("graph: --max-pair-angle must be >= 0, not %g", f.maxPairAngle)
-		}
-		if opt.PhysicsCut > 0 && lopt.Filter != nil {
-			return errors.New("graph: use either --max-pair-angle or --physics-cut")
-		}
-		out := cmd.OutOrStdout()
-		var docs []graphOutput
-		for _, path := range args {
-			doc, err := graphStats(cmd, path, &opt, &lopt)
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !f.stats {
+				return errors.New("graph: nothing to do (use --stats)")
+			}
+			if f.frames < 0 {
+				return fmt.Errorf("graph: --frames must be >= 0, not %d", f.frames)
+			}
+			opt, err := f.options("graph")
 			if err != nil {
 				return err
 			}
-			docs = append(docs, doc)
-		}
-		if f.json {
-			enc := json.NewEncoder(out)
-			enc.SetIndent("", "  ")
-			if len(docs) == 1 {
-				return enc.Encode(docs[0])
+			var lopt graph.LineOptions
+			switch {
+			case f.maxPairAngle > 0:
+				lopt.Filter = graph.MaxAngle(f.maxPairAngle)
+			case f.maxPairAngle < 0 || f.maxPairAngle != f.maxPairAngle:
+				return fmt.Errorf("graph: --max-pair-angle must be >= 0, not %g", f.maxPairAngle)
 			}
-			return enc.Encode(docs)
-		}
-		if len(docs) > 1 {
-			return writeCutTable(out, docs)
-		}
-		return nil
-	},
+			if opt.PhysicsCut > 0 && lopt.Filter != nil {
+				return errors.New("graph: use either --max-pair-angle or --physics-cut")
+			}
+			out := cmd.OutOrStdout()
+			var docs []graphOutput
+			for _, path := range args {
+				doc, err := graphStats(cmd, f, path, len(args) > 1, &opt, &lopt)
+				if err != nil {
+					return err
+				}
+				docs = append(docs, doc)
+			}
+			if f.json {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if len(docs) == 1 {
+					return enc.Encode(docs[0])
+				}
+				return enc.Encode(docs)
+			}
+			if len(docs) > 1 {
+				return writeCutTable(out, docs)
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.stats, "stats", false, "print per-frame and aggregate graph statistics")
+	fl.BoolVar(&f.json, "json", false, "print one JSON document (frames, skipped frames, summary; an array for several files)")
+	fl.BoolVar(&f.summary, "summary", false, "leave out the per-frame lines")
+	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each file (0 = all)")
+	f.graphOptFlags.add(fl)
+	fl.Float64Var(&f.maxPairAngle, "max-pair-angle", 0, "drop line-graph pairs scattering by this angle or more, rad (0 = keep all)")
+	return cmd
 }
 
 // graphStats collects the statistics of one dataset, printing them unless
 // --json.
-func graphStats(cmd *cobra.Command, path string, opt *graph.Options, lopt *graph.LineOptions) (graphOutput, error) {
-	f := &graphFlags
+func graphStats(cmd *cobra.Command, f *graphCmdFlags, path string, several bool, opt *graph.Options, lopt *graph.LineOptions) (graphOutput, error) {
 	r, err := dataset.Open(path)
 	if err != nil {
 		return graphOutput{}, err
@@ -124,7 +134,7 @@ func graphStats(cmd *cobra.Command, path string, opt *graph.Options, lopt *graph
 	out := cmd.OutOrStdout()
 	doc := graphOutput{File: path, Options: c.Options(), MaxPairAngle: f.maxPairAngle, PhysicsCut: opt.PhysicsCut, Frames: []graph.FrameStats{}}
 	text := !f.json
-	if text && len(graphCmdArgs(cmd)) > 1 {
+	if text && several {
 		fmt.Fprintf(out, "== %s\n", path)
 	}
 	table := graph.NewStatsTable(out)
@@ -169,8 +179,6 @@ func graphStats(cmd *cobra.Command, path string, opt *graph.Options, lopt *graph
 	return doc, doc.Summary.WriteText(out)
 }
 
-func graphCmdArgs(cmd *cobra.Command) []string { return cmd.Flags().Args() }
-
 // writeCutTable prints one line per dataset: sizes with and without the
 // cuts and the true primary segments and pairs each cut loses.
 func writeCutTable(w io.Writer, docs []graphOutput) error {
@@ -188,13 +196,5 @@ func writeCutTable(w io.Writer, docs []graphOutput) error {
 }
 
 func init() {
-	fl := graphCmd.Flags()
-	f := &graphFlags
-	fl.BoolVar(&f.stats, "stats", false, "print per-frame and aggregate graph statistics")
-	fl.BoolVar(&f.json, "json", false, "print one JSON document (frames, skipped frames, summary; an array for several files)")
-	fl.BoolVar(&f.summary, "summary", false, "leave out the per-frame lines")
-	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each file (0 = all)")
-	f.graphOptFlags.add(fl)
-	fl.Float64Var(&f.maxPairAngle, "max-pair-angle", 0, "drop line-graph pairs scattering by this angle or more, rad (0 = keep all)")
-	rootCmd.AddCommand(graphCmd)
+	rootCmd.AddCommand(newGraphCmd())
 }
