@@ -1,6 +1,7 @@
 package learned
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -27,9 +28,10 @@ type Options struct {
 	// running ones; model.BNBatch for the paper's validation mode).
 	BatchNorm model.BNMode
 	// Line configures the line graph built for the line-graph model
-	// (ignored by the hit-graph model) beyond the graph options' physics
-	// cut: its Filter applies on top. A PairFilter in it is shared by
-	// clones.
+	// (ignored by the hit-graph model) beyond the graph options: its
+	// Filter applies on top of their physics cut, which it may not set
+	// (PhysicsCut and Geometry must be zero). A PairFilter in it is shared
+	// by clones.
 	Line graph.LineOptions
 	// Graph, when not nil, replaces the graph options the model was
 	// trained with (see NewTrained): the hit graphs the tracker accepts
@@ -85,9 +87,9 @@ var _ track.Tracker = (*Tracker)(nil)
 
 // New returns a tracker scoring segments with net, which it uses (not
 // copies), taking net to be trained on the graphs of opt.Graph (nil: the
-// paper's); nil opt means the defaults. It panics if net is nil or
-// opt.Graph is invalid (see graph.Options.Resolved). NewTrained and Load
-// know what the model was trained on.
+// paper's); nil opt means the defaults. It panics if net is nil, if
+// opt.Graph is invalid (see graph.Options.Resolved) or if opt.Line sets a
+// physics cut. NewTrained and Load know what the model was trained on.
 func New(net model.Net, opt *Options) *Tracker {
 	var trained graph.Options
 	if opt != nil && opt.Graph != nil {
@@ -135,11 +137,11 @@ func NewTrained(net model.Net, trained graph.Options, opt *Options) (*Tracker, e
 	m := &Tracker{net: net, line: o.Line, bn: o.BatchNorm, trained: tr, graph: use, force: o.ForceGraph}
 	m.ct = track.CostTracker{Options: o.Assign, Filter: o.Filter}
 	m.ct.Costs = m.costs
+	if o.Line.PhysicsCut != 0 || o.Line.Geometry != nil {
+		return nil, errors.New("learned: set the physics cut in Options.Graph, not in Options.Line")
+	}
 	lo := graph.LineOptionsOf(use)
 	lo.Filter, lo.Validate = o.Line.Filter, o.Line.Validate || use.Validate
-	if o.Line.PhysicsCut != 0 {
-		lo.PhysicsCut = o.Line.PhysicsCut
-	}
 	m.lb = graph.NewLineBuilder(&lo)
 	if use.TrackerCut > 0 {
 		if m.pb, err = graph.NewBuilder(&use); err != nil {
