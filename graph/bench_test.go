@@ -178,18 +178,9 @@ func BenchmarkSparse(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			var g HitGraph
 			b.Run(fmt.Sprintf("build/%s/p%d", name, p), func(b *testing.B) {
-				var g HitGraph
-				b.ReportAllocs()
-				i := 0
-				c0, _ := cputime.Process()
-				for b.Loop() {
-					if err := bld.Build(&g, &fs[i%len(fs)]); err != nil {
-						b.Fatal(err)
-					}
-					i++
-				}
-				b.ReportMetric(float64(cputime.Since(c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+				cpuLoop(b, func(i int) error { return bld.Build(&g, &fs[i%len(fs)]) })
 				b.ReportMetric(float64(len(gs[0].Src)), "segments")
 			})
 			lo := LineOptionsOf(opt)
@@ -199,18 +190,24 @@ func BenchmarkSparse(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Run(fmt.Sprintf("line/%s/p%d", name, p), func(b *testing.B) {
-				b.ReportAllocs()
-				i := 0
-				c0, _ := cputime.Process()
-				for b.Loop() {
-					if err := lb.Build(&lg, &gs[i%len(gs)]); err != nil {
-						b.Fatal(err)
-					}
-					i++
-				}
-				b.ReportMetric(float64(cputime.Since(c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+				cpuLoop(b, func(i int) error { return lb.Build(&lg, &gs[i%len(gs)]) })
 				b.ReportMetric(float64(len(lg.Src)), "edges")
 			})
 		}
 	}
+}
+
+// cpuLoop runs op(i) for i = 0, 1, ... as the benchmark loop, failing on
+// its first error, and reports the process's CPU time per op.
+func cpuLoop(b *testing.B, op func(i int) error) {
+	b.ReportAllocs()
+	i := 0
+	c0, _ := cputime.Process()
+	for b.Loop() {
+		if err := op(i); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(cputime.Since(c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }

@@ -16,15 +16,15 @@ import (
 )
 
 // simFrame is one simulated frame behind 100 mm of water.
-func simFrame(b *testing.B, protons int) *dataset.Frame {
-	b.Helper()
+func simFrame(tb testing.TB, protons int, seed uint64) *dataset.Frame {
+	tb.Helper()
 	ph, err := sim.ParsePhantom("water:100")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	fs, err := sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: protons, Frames: 1, Seed: 7})
+	fs, err := sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: protons, Frames: 1, Seed: seed})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return &fs[0]
 }
@@ -59,7 +59,7 @@ func benchTracker(b *testing.B, kind string, sparse bool) *learned.Tracker {
 // line-graph checkpoints to time them.
 func BenchmarkTracker(b *testing.B) {
 	for _, p := range []int{50, 100, 150} {
-		f := simFrame(b, p)
+		f := simFrame(b, p, 7)
 		for _, kind := range []string{model.KindLineGraph, model.KindHitGraph} {
 			for _, sparse := range []bool{false, true} {
 				name := "full"

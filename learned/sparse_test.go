@@ -1,32 +1,16 @@
 package learned_test
 
 import (
-	"context"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
-	"github.com/pcttrack/pcttrack/sim"
 	"github.com/pcttrack/pcttrack/track"
 )
-
-func simFrameT(t *testing.T, protons int) *dataset.Frame {
-	t.Helper()
-	ph, err := sim.ParsePhantom("water:100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: protons, Frames: 1, Seed: 21})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fs[0]
-}
 
 // TestSparseTrackerPrunesFullGraph: a tracker of a model with sparse graphs
 // (tracker cut, physics cut, isolated segments dropped) gives the same
@@ -34,7 +18,7 @@ func simFrameT(t *testing.T, protons int) *dataset.Frame {
 // tracker-cut hit graph built directly; the segments it removed are never
 // selected nor scored, and the others score alike.
 func TestSparseTrackerPrunesFullGraph(t *testing.T) {
-	f := simFrameT(t, 60)
+	f := simFrame(t, 60, 21)
 	sparse := graph.SparseOptions()
 	full, err := graph.Build(f, nil)
 	if err != nil {
@@ -101,7 +85,7 @@ func segmentIndex(g *graph.HitGraph, a, b int32) int {
 // than the model's, is an error naming both, unless forced; an override of
 // the trained graph options needs ForceGraph.
 func TestTrackerGraphChecks(t *testing.T) {
-	f := simFrameT(t, 30)
+	f := simFrame(t, 30, 21)
 	net := newNet(t, model.KindLineGraph)
 	fullTr := learned.New(net, nil)
 	var res track.Result
