@@ -10,7 +10,7 @@ import (
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 // hitRow is one Parquet row. The tags are the column names of SCHEMA.md.

@@ -10,7 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/physics"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/physics"
 )
 
