@@ -4,26 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/pcttrack/pcttrack/shard"
 )
 
-// MergeReport tells what Merge wrote.
+// MergeReport tells what Merge or MergeTracks wrote.
 type MergeReport struct {
-	Inputs  int
-	Frames  int
-	Hits    int64
-	Missing []int64 // frame indexes absent from every input (see Merge)
+	Inputs int
+	Frames int
+	Hits   int64 // hits (Merge) or track hits (MergeTracks) written
 }
 
-// Merge combines datasets written by shards of one run (Meta.Shard "k/K")
-// into one dataset at out, ordered by frame index. The inputs must agree
-// on source, geometry, seed, config and number of frames, and no frame
-// index may appear twice. The output has the inputs' Meta with an empty
-// Shard, so it is byte-identical to the dataset one machine writes for the
-// same frames. Missing lists the frame indexes in [0, Meta.Frames) that no
-// input holds (when Meta.Frames is 0: the gaps between the first and last
-// frame); they are reported, not an error. progress, if not nil, is
-// called after each frame written. Cancelling ctx stops the merge and
-// discards the output.
+// Merge combines the datasets written by the K shards of one run (Meta.Shard
+// "k/K", empty for 0/1) into one dataset at out, ordered by frame index. The
+// inputs must be the shards 0/K … K−1/K, each exactly once
+// (shard.Complete), agree on source, geometry, seed, config and number of
+// frames, and hold only frames of their own shard (index mod K = k); when
+// the run's frame count (Meta.Frames) is known, every frame below it must
+// be present. Anything else is an error naming the file and shard at fault,
+// and nothing is written. The output has the inputs' Meta with an empty
+// Shard, so it is byte-identical to the dataset one machine writes.
+// progress, if not nil, is called after each frame written. Cancelling ctx
+// stops the merge and discards the output.
 func Merge(ctx context.Context, out string, inputs []string, progress func()) (MergeReport, error) {
 	var rep MergeReport
 	if len(inputs) == 0 {
@@ -35,17 +37,36 @@ func Merge(ctx context.Context, out string, inputs []string, progress func()) (M
 			r.Close()
 		}
 	}()
-	for _, p := range inputs {
+	parts := make([]shard.Part, len(inputs))
+	for i, p := range inputs {
 		r, err := Open(p)
 		if err != nil {
-			return rep, err
+			return rep, fmt.Errorf("dataset: merge: %w", err)
 		}
 		readers = append(readers, r)
+		s, err := shard.ParseFixed(r.Meta().Shard)
+		if err != nil {
+			return rep, fmt.Errorf("dataset: merge: %q: %w", p, err)
+		}
+		parts[i] = shard.Part{Shard: s, Name: fmt.Sprintf("%q", p)}
 	}
 	meta := readers[0].Meta()
-	for _, r := range readers[1:] {
+	for i, r := range readers[1:] {
 		if err := sameRun(meta, r.Meta()); err != nil {
-			return rep, fmt.Errorf("dataset: merge: %q and %q: %w", readers[0].Path(), r.Path(), err)
+			return rep, fmt.Errorf("dataset: merge: %s (shard %s) is not of the run of %s (shard %s): %w",
+				parts[i+1].Name, parts[i+1].Shard, parts[0].Name, parts[0].Shard, err)
+		}
+	}
+	if _, err := shard.Complete(parts); err != nil {
+		return rep, fmt.Errorf("dataset: merge: %w", err)
+	}
+	for i, r := range readers {
+		s := parts[i].Shard
+		for j := range r.NumFrames() {
+			if idx := r.metas[j].Frame; !s.Owns(int(idx)) {
+				return rep, fmt.Errorf("dataset: merge: %s (shard %s) holds frame %d of shard %d/%d",
+					parts[i].Name, s, idx, idx%int64(s.Count), s.Count)
+			}
 		}
 	}
 	meta.Shard = ""
@@ -58,8 +79,7 @@ func Merge(ctx context.Context, out string, inputs []string, progress func()) (M
 	var f Frame
 	last := int64(-1)
 	for {
-		// The reader whose next frame has the smallest index.
-		k := -1
+		k := -1 // the reader whose next frame has the smallest index
 		for i, r := range readers {
 			if pos[i] < r.NumFrames() && (k < 0 || r.metas[pos[i]].Frame < readers[k].metas[pos[k]].Frame) {
 				k = i
@@ -74,14 +94,14 @@ func Merge(ctx context.Context, out string, inputs []string, progress func()) (M
 		r := readers[k]
 		idx := r.metas[pos[k]].Frame
 		if idx == last {
-			return rep, fmt.Errorf("dataset: merge: frame %d is in more than one input (again in %q)", idx, r.Path())
+			return rep, fmt.Errorf("dataset: merge: frame %d is in more than one input (again in %s)", idx, parts[k].Name)
 		}
-		if meta.Frames > 0 && idx >= meta.Frames {
-			return rep, fmt.Errorf("dataset: merge: %q: frame %d beyond the run's %d frames", r.Path(), idx, meta.Frames)
-		}
-		for g := last + 1; g < idx; g++ {
-			if last >= 0 || meta.Frames > 0 {
-				rep.Missing = append(rep.Missing, g)
+		if meta.Frames > 0 {
+			if idx >= meta.Frames {
+				return rep, fmt.Errorf("dataset: merge: %s (shard %s): frame %d beyond the run's %d frames", parts[k].Name, parts[k].Shard, idx, meta.Frames)
+			}
+			if idx != last+1 {
+				return rep, missingFrame(last+1, parts)
 			}
 		}
 		if err := r.ReadFrameInto(&f, pos[k]); err != nil {
@@ -98,11 +118,21 @@ func Merge(ctx context.Context, out string, inputs []string, progress func()) (M
 			progress()
 		}
 	}
-	for g := last + 1; g < meta.Frames; g++ {
-		rep.Missing = append(rep.Missing, g)
+	if meta.Frames > 0 && last+1 < meta.Frames {
+		return rep, missingFrame(last+1, parts)
 	}
 	rep.Inputs = len(inputs)
 	return rep, w.Close()
+}
+
+// missingFrame names the shard that should have held frame idx.
+func missingFrame(idx int64, parts []shard.Part) error {
+	for _, p := range parts {
+		if p.Shard.Owns(int(idx)) {
+			return fmt.Errorf("dataset: merge: %s (shard %s) lacks frame %d of the run", p.Name, p.Shard, idx)
+		}
+	}
+	return fmt.Errorf("dataset: merge: frame %d is missing", idx)
 }
 
 // sameRun checks that two shards' metadata agree on everything but Shard.
@@ -118,6 +148,119 @@ func sameRun(a, b Meta) error {
 		return errors.New("configs differ")
 	case a.Frames != b.Frames:
 		return fmt.Errorf("frame counts differ (%d, %d)", a.Frames, b.Frames)
+	}
+	return nil
+}
+
+// MergeTracks combines the tracks files written by the K shards of one
+// tracking run (TracksMeta.Shard "k/K", see pipeline.WriteTracks) into one
+// tracks file at out, ordered by frame. The inputs must be the shards 0/K …
+// K−1/K, each exactly once, of one run: the same method, config, options,
+// input dataset (path and metadata) and frame count; each must hold its
+// share of TracksMeta.Frames (shard.Shard.Len) and no frame may appear
+// twice. Anything else is an error naming the file and shard at fault, and
+// nothing is written. The output has the inputs' TracksMeta with an empty
+// Shard, so it is byte-identical to the file one process writes. progress,
+// if not nil, is called after each frame written.
+func MergeTracks(ctx context.Context, out string, inputs []string, progress func()) (MergeReport, error) {
+	var rep MergeReport
+	if len(inputs) == 0 {
+		return rep, errors.New("dataset: merge tracks: no input files")
+	}
+	readers := make([]*TracksReader, 0, len(inputs))
+	defer func() {
+		for _, r := range readers {
+			r.Close()
+		}
+	}()
+	parts := make([]shard.Part, len(inputs))
+	for i, p := range inputs {
+		r, err := OpenTracks(p)
+		if err != nil {
+			return rep, fmt.Errorf("dataset: merge tracks: %w", err)
+		}
+		readers = append(readers, r)
+		s, err := shard.ParseFixed(r.Meta().Shard)
+		if err != nil {
+			return rep, fmt.Errorf("dataset: merge tracks: %q: %w", p, err)
+		}
+		parts[i] = shard.Part{Shard: s, Name: fmt.Sprintf("%q", p)}
+	}
+	meta := readers[0].Meta()
+	for i, r := range readers[1:] {
+		if err := sameTracksRun(meta, r.Meta()); err != nil {
+			return rep, fmt.Errorf("dataset: merge tracks: %s (shard %s) is not of the run of %s (shard %s): %w",
+				parts[i+1].Name, parts[i+1].Shard, parts[0].Name, parts[0].Shard, err)
+		}
+	}
+	if _, err := shard.Complete(parts); err != nil {
+		return rep, fmt.Errorf("dataset: merge tracks: %w", err)
+	}
+	for i, r := range readers {
+		if want := parts[i].Shard.Len(int(meta.Frames)); r.NumFrames() != want {
+			return rep, fmt.Errorf("dataset: merge tracks: %s (shard %s) holds %d frames, want %d of the run's %d",
+				parts[i].Name, parts[i].Shard, r.NumFrames(), want, meta.Frames)
+		}
+	}
+	meta.Shard = ""
+	w, err := CreateTracks(out, meta)
+	if err != nil {
+		return rep, err
+	}
+	defer w.Abort()
+	pos := make([]int, len(readers))
+	var f FrameTracks
+	last := int64(-1)
+	for {
+		k := -1
+		for i, r := range readers {
+			if pos[i] < r.NumFrames() && (k < 0 || r.table.Frame[pos[i]] < readers[k].table.Frame[pos[k]]) {
+				k = i
+			}
+		}
+		if k < 0 {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return rep, fmt.Errorf("dataset: merge tracks: %w", err)
+		}
+		r := readers[k]
+		if idx := r.table.Frame[pos[k]]; idx == last {
+			return rep, fmt.Errorf("dataset: merge tracks: frame %d is in more than one input (again in %s, shard %s)", idx, parts[k].Name, parts[k].Shard)
+		}
+		if err := r.ReadFrameInto(&f, pos[k]); err != nil {
+			return rep, err
+		}
+		if err := w.Write(&f); err != nil {
+			return rep, err
+		}
+		rep.Frames++
+		rep.Hits += int64(len(f.Hits))
+		pos[k]++
+		last = f.Frame
+		if progress != nil {
+			progress()
+		}
+	}
+	rep.Inputs = len(inputs)
+	return rep, w.Close()
+}
+
+// sameTracksRun checks that two tracks shards agree on everything but Shard.
+func sameTracksRun(a, b TracksMeta) error {
+	switch {
+	case a.Method != b.Method:
+		return fmt.Errorf("methods differ (%q, %q)", a.Method, b.Method)
+	case a.Config != b.Config:
+		return fmt.Errorf("method configs differ (%q, %q)", a.Config, b.Config)
+	case a.Options != b.Options:
+		return fmt.Errorf("options differ (%s, %s)", a.Options, b.Options)
+	case a.Source != b.Source:
+		return fmt.Errorf("input datasets differ (%q, %q)", a.Source, b.Source)
+	case a.Frames != b.Frames:
+		return fmt.Errorf("frame counts differ (%d, %d)", a.Frames, b.Frames)
+	case a.Dataset != b.Dataset:
+		return errors.New("the input datasets' metadata differ")
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ type Writer struct {
 // temporary file cannot be created.
 func Create(path string, meta Meta) (*Writer, error) {
 	if meta.Shard != "" {
-		s, err := shard.Parse(meta.Shard)
+		s, err := shard.ParseFixed(meta.Shard)
 		if err != nil {
 			return nil, fmt.Errorf("dataset: create %q: %w", path, err)
 		}

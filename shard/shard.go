@@ -80,6 +80,16 @@ func ParseEnv(s string, lookup func(string) (string, bool)) (Shard, error) {
 	return Shard{k, n}, nil
 }
 
+// ParseFixed reads only "" (0/1) and "k/K", the forms stored in file
+// metadata; it never looks at the environment.
+func ParseFixed(s string) (Shard, error) {
+	t := strings.TrimSpace(s)
+	if a, _, ok := strings.Cut(t, "/"); t == "slurm" || ok && (strings.TrimSpace(a) == "slurm" || strings.TrimSpace(a) == "k8s") {
+		return Shard{}, fmt.Errorf("shard: %q is not of the form k/K", s)
+	}
+	return ParseEnv(s, func(string) (string, bool) { return "", false })
+}
+
 // slurmArray derives the shard from a Slurm array task's variables.
 func slurmArray(lookup func(string) (string, bool)) (Shard, error) {
 	const what = "a Slurm array task"

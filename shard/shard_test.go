@@ -121,3 +121,16 @@ func TestComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestParseFixed(t *testing.T) {
+	for in, want := range map[string]Shard{"": {0, 1}, "0/1": {0, 1}, "3/8": {3, 8}} {
+		if got, err := ParseFixed(in); err != nil || got != want {
+			t.Errorf("ParseFixed(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"slurm", "slurm/4", "k8s/4", "4/4", "x"} {
+		if got, err := ParseFixed(in); err == nil {
+			t.Errorf("ParseFixed(%q) = %v, want an error", in, got)
+		}
+	}
+}
