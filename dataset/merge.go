@@ -261,6 +261,8 @@ func sameTracksRun(a, b TracksMeta) error {
 		return fmt.Errorf("frame counts differ (%d, %d)", a.Frames, b.Frames)
 	case a.Dataset != b.Dataset:
 		return errors.New("the input datasets' metadata differ")
+	case a.Version != b.Version:
+		return fmt.Errorf("tracks format versions differ (%d, %d)", a.Version, b.Version)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 
@@ -280,4 +281,25 @@ func sameEvalRun(a, b *EvalShard) error {
 		return fmt.Errorf("options differ (%s, %s)", a.Options, b.Options)
 	}
 	return nil
+}
+
+// HoldsEvalShard reports whether path already holds the result of shard
+// want.Shard of the run want describes (Files, Frames, Methods, Options),
+// and returns it: a requeued array task keeps it. A missing file is
+// (nil, nil); a file of another run or shard is an error saying which.
+func HoldsEvalShard(path string, want *EvalShard) (*EvalShard, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	got, sh, err := ReadEvalShard(path)
+	if err != nil {
+		return nil, err
+	}
+	if w, err := shard.ParseFixed(want.Shard); err != nil || w != sh {
+		return nil, fmt.Errorf("pipeline: %q holds shard %s, not %s", path, sh, want.Shard)
+	}
+	if err := sameEvalRun(got, want); err != nil {
+		return nil, fmt.Errorf("pipeline: %q holds another run: %w", path, err)
+	}
+	return got, nil
 }

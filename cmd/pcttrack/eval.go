@@ -27,6 +27,7 @@ type evalFlags struct {
 	workers       int
 	stabilityPlot string
 	shard, out    string
+	resume        bool
 	graph         graphOptFlags
 }
 
@@ -84,6 +85,7 @@ func newEvalCmd() *cobra.Command {
 	f.graph.add(fl)
 	fl.StringVar(&f.shard, "shard", "", "evaluate only shard k/K of the frames (or slurm, slurm/K, k8s/K); needs --out")
 	fl.StringVar(&f.out, "out", "", "also store the evaluation for `pcttrack merge` (.json); required with --shard")
+	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task) and print it; another run there is an error")
 	fl.StringVar(&f.stabilityPlot, "stability-plot", "", "draw the seed stability (share of candidate segments assigned differently by two seeds) to this .png or .svg")
 	return cmd
 }
@@ -152,19 +154,31 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 		return err
 	}
 	defer closeAll(rs)
-	pos := src.SelectShard(f.frames, sh)
-	bar := progress.New(cmd.ErrOrStderr(), int64(len(pos)), "eval")
-	st, err := pipeline.Accumulate(cmd.Context(), src, &pipeline.Options{Graph: &gopt, Methods: ms, Workers: f.workers, Frames: pos,
-		Progress: func() { bar.Add(1) }})
-	bar.Finish()
-	if err != nil {
-		return err
-	}
 	infos := pipeline.Infos(ms)
-	if f.out != "" {
-		es := &pipeline.EvalShard{Shard: sh.String(), Files: args, Frames: src.Counts(f.frames), Methods: infos, Options: opts, State: st}
-		if err := pipeline.WriteEvalShard(f.out, es); err != nil {
+	es := &pipeline.EvalShard{Shard: sh.String(), Files: args, Frames: src.Counts(f.frames), Methods: infos, Options: opts}
+	if f.resume {
+		if f.out == "" {
+			return errors.New("eval: --resume needs --out")
+		}
+		if es.State, err = resumeEval(f.out, es); err != nil {
 			return err
+		}
+	}
+	st := es.State
+	if st == nil {
+		pos := src.SelectShard(f.frames, sh)
+		bar := progress.New(cmd.ErrOrStderr(), int64(len(pos)), "eval")
+		st, err = pipeline.Accumulate(cmd.Context(), src, &pipeline.Options{Graph: &gopt, Methods: ms, Workers: f.workers, Frames: pos,
+			Progress: func() { bar.Add(1) }})
+		bar.Finish()
+		if err != nil {
+			return err
+		}
+		if f.out != "" {
+			es.State = st
+			if err := pipeline.WriteEvalShard(f.out, es); err != nil {
+				return err
+			}
 		}
 	}
 	ev := st.Evaluation()
@@ -174,6 +188,19 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 		}
 	}
 	return writeEvalOutput(cmd.OutOrStdout(), f.json, args, infos, ev)
+}
+
+// resumeEval returns the state stored at path if it is shard es.Shard of
+// the run es describes, nil if there is no file.
+func resumeEval(path string, es *pipeline.EvalShard) (*pipeline.EvalState, error) {
+	got, err := pipeline.HoldsEvalShard(path, es)
+	if err != nil {
+		return nil, fmt.Errorf("eval: --resume: %w", err)
+	}
+	if got == nil {
+		return nil, nil
+	}
+	return got.State, nil
 }
 
 // drawStability draws the seed stability bar chart.

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/model"
@@ -223,6 +225,57 @@ func TestShardErrors(t *testing.T) {
 			}
 			if _, err := os.Stat(out); !os.IsNotExist(err) {
 				t.Fatalf("output written despite the error")
+			}
+		})
+	}
+}
+
+// TestResume: --resume keeps an output that holds this run's shard (as a
+// requeued array task finds it), and refuses one of another run or shard.
+func TestResume(t *testing.T) {
+	dir := t.TempDir()
+	d := tinyDataset(t, dir, 4, 15)
+	cases := []struct {
+		name        string
+		run         func(...string) (string, error)
+		args, other []string
+	}{
+		{"simulate", simulate, []string{"--protons-per-frame", "10", "--frames", "5", "--shard", "1/2"}, []string{"--seed", "8"}},
+		{"track", trackCmd, []string{d, "--method", "truth", "--shard", "1/2"}, []string{"--frames", "3"}},
+		{"eval", evalCmd, []string{d, "--method", "truth", "--shard", "1/2"}, []string{"--tracker-cone", "0.3"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".out")
+			args := append(tc.args, "--out", out, "--resume")
+			first, err := tc.run(args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.ReadFile(out)
+			old := time.Now().Add(-time.Hour)
+			os.Chtimes(out, old, old)
+			again, err := tc.run(args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _ := os.Stat(out)
+			after, _ := os.ReadFile(out)
+			if !st.ModTime().Equal(old) || !bytes.Equal(before, after) {
+				t.Errorf("--resume rewrote %s", out)
+			}
+			if tc.name == "eval" && beforeTimings(again) != beforeTimings(first) {
+				t.Errorf("resumed eval prints\n%s\nwant\n%s", again, first)
+			} else if tc.name != "eval" && !strings.HasPrefix(again, "kept "+out) {
+				t.Errorf("resumed run prints %q", again)
+			}
+			if _, err := tc.run(append(args, tc.other...)...); err == nil || !strings.Contains(err.Error(), "--resume:") || !strings.Contains(err.Error(), "holds another run") {
+				t.Errorf("another run: %v", err)
+			}
+			other := slices.Clone(args)
+			other[slices.Index(other, "1/2")] = "0/2"
+			if _, err := tc.run(other...); err == nil || !strings.Contains(err.Error(), "holds shard") {
+				t.Errorf("another shard: %v", err)
 			}
 		})
 	}

@@ -50,6 +50,7 @@ func newTrackCmd() *cobra.Command {
 	fl.IntVar(&f.frames, "frames", 0, "track only the first N frames (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	fl.StringVar(&f.shard, "shard", "", "track only shard k/K of the frames (or slurm, slurm/K, k8s/K)")
+	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task); another run there is an error")
 	f.graph.add(fl)
 	fl.BoolVar(&f.wepl, "wepl", false, "also measure each track's WEPL and exit (the columns of pcttrack wepl)")
 	f.est.add(cmd)
@@ -87,18 +88,30 @@ func runTrack(cmd *cobra.Command, in string, f *trackFlags) error {
 	defer r.Close()
 	src := pipeline.Concat{r}
 	pos := src.SelectShard(f.frames, sh)
-	bar := progress.New(cmd.ErrOrStderr(), int64(len(pos)), "track")
-	meta := dataset.TracksMeta{Source: in, Dataset: r.Meta(), Options: opts, Frames: int64(src.Counts(f.frames)[0]), Shard: sh.String()}
-	opt := &pipeline.Options{Graph: &gopt, Methods: []pipeline.Method{m}, Workers: f.workers, Frames: pos, Progress: func() { bar.Add(1) }}
+	meta := dataset.TracksMeta{Method: m.Name, Config: m.Config, Source: in, Dataset: r.Meta(), Options: opts,
+		Frames: int64(src.Counts(f.frames)[0]), Shard: sh.String()}
+	var edit func(*dataset.FrameTracks, *pipeline.Output) error
 	if f.wepl {
 		est, err := f.est.estimator(r.Meta())
 		if err != nil {
-			bar.Finish()
 			return err
 		}
 		meta.WEPL = est.String()
-		opt.EditTracks = wepl.EditTracks(est)
+		edit = wepl.EditTracks(est)
 	}
+	if f.resume {
+		done, err := dataset.HoldsTracks(f.out, meta)
+		if err != nil {
+			return fmt.Errorf("track: --resume: %w", err)
+		}
+		if done {
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "kept %s: shard %s of this run is complete\n", f.out, sh)
+			return err
+		}
+	}
+	bar := progress.New(cmd.ErrOrStderr(), int64(len(pos)), "track")
+	opt := &pipeline.Options{Graph: &gopt, Methods: []pipeline.Method{m}, Workers: f.workers, Frames: pos, Progress: func() { bar.Add(1) },
+		EditTracks: edit}
 	sum, rep, err := pipeline.WriteTracks(cmd.Context(), r, f.out, meta, opt)
 	bar.Finish()
 	if err != nil {
