@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -28,7 +30,7 @@ func newMergeCmd() *cobra.Command {
 		Long: "Joins the K outputs of a sharded run into what one process would have made. The inputs must be\n" +
 			"the shards 0/K … K-1/K of one run, each exactly once; a missing or repeated shard, shards of\n" +
 			"different runs (seed, config, method, options, input) or of different K are an error naming the\n" +
-			"shard, and nothing is written.\n\n" +
+			"shard, and nothing is written. A directory stands for the .parquet and .json files in it.\n\n" +
 			"  datasets (simulate --shard):  --out OUT.parquet, byte-identical to the one-process dataset\n" +
 			"  tracks files (track --shard): --out OUT.parquet, byte-identical to the one-process tracks file\n" +
 			"  eval shards (eval --shard --out X.json): prints the tables (or with --json the document) that one\n" +
@@ -79,7 +81,39 @@ func inputKind(path string) (string, error) {
 	return kindTracks, nil
 }
 
+// expandDirs replaces each directory among args by the .parquet and .json
+// files in it (hidden ones, such as unfinished temporary files, excepted).
+func expandDirs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil || !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		es, err := os.ReadDir(a)
+		if err != nil {
+			return nil, fmt.Errorf("merge: %w", err)
+		}
+		n := len(out)
+		for _, e := range es {
+			name := e.Name()
+			if ext := filepath.Ext(name); !e.IsDir() && !strings.HasPrefix(name, ".") && (ext == ".parquet" || ext == ".json") {
+				out = append(out, filepath.Join(a, name))
+			}
+		}
+		if len(out) == n {
+			return nil, fmt.Errorf("merge: no .parquet or .json shards in directory %q", a)
+		}
+	}
+	return out, nil
+}
+
 func runMerge(cmd *cobra.Command, args []string, f *mergeFlags) error {
+	args, err := expandDirs(args)
+	if err != nil {
+		return err
+	}
 	kind, err := inputKind(args[0])
 	if err != nil {
 		return err

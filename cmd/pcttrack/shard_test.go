@@ -280,3 +280,27 @@ func TestResume(t *testing.T) {
 		})
 	}
 }
+
+func TestMergeDirectory(t *testing.T) {
+	dir := t.TempDir()
+	parts := filepath.Join(dir, "parts")
+	os.Mkdir(parts, 0o755)
+	for k := range 2 {
+		if _, err := simulate("--frames", "4", "--protons-per-frame", "5", "--shard", fmt.Sprintf("%d/2", k), "--out", filepath.Join(parts, fmt.Sprintf("p%d.parquet", k))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(parts, ".p2.parquet.tmp-123"), []byte("unfinished"), 0o644)
+	out := filepath.Join(dir, "all.parquet")
+	if got, err := merge(parts, "--out", out); err != nil || !strings.Contains(got, "4 frames") || !strings.Contains(got, "from 2 shards") {
+		t.Fatalf("merge of a directory: %q, %v", got, err)
+	}
+	if _, err := merge(dir+"/nothing", "--out", out); err == nil {
+		t.Error("merge of a missing path succeeded")
+	}
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
+	if _, err := merge(empty, "--out", out); err == nil || !strings.Contains(err.Error(), "no .parquet or .json shards") {
+		t.Errorf("merge of an empty directory: %v", err)
+	}
+}
