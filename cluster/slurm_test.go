@@ -159,14 +159,23 @@ func (s *slurm) taskState(job string, task int) string {
 	return ""
 }
 
-// requeue runs array task job_task again, alone, and now (a requeued job
-// otherwise waits about two minutes before it is eligible).
+// requeue runs array task job_task again, alone.
 func (s *slurm) requeue(t *testing.T, job string, task int) {
 	t.Helper()
 	id := fmt.Sprintf("%s_%d", job, task)
 	if out, err := s.cmd(s.dir, "scontrol", "requeue", id); err != nil {
 		t.Fatalf("requeue %s: %v %s", id, err, out)
 	}
+	s.startNow(t, id)
+}
+
+// startNow makes a requeued job eligible now instead of in two minutes
+// (Slurm's delay after a requeue). It waits a second first: slurmd
+// refuses a job whose credential was made in the second its earlier run
+// was revoked ("Job credential revoked").
+func (s *slurm) startNow(t *testing.T, id string) {
+	t.Helper()
+	time.Sleep(1100 * time.Millisecond)
 	if out, err := s.cmd(s.dir, "scontrol", "update", "JobId="+id, "StartTime=now"); err != nil {
 		t.Fatalf("update %s: %v %s", id, err, out)
 	}
@@ -316,9 +325,59 @@ func TestSlurmCluster(t *testing.T) {
 	sameFiles(t, merged, oneBig)
 	t.Logf("failing and killed tasks, re-run alone: %.1f s", time.Since(t0).Seconds())
 
+	// Requeue that resumes: the signal train.sbatch gets before the time
+	// limit (--signal=B:USR1@...) makes the task save, requeue itself and
+	// continue from last.ckpt; the result equals an uninterrupted run.
+	t0 = time.Now()
+	cfg := tinyTrainConfig(t, dir, 250)
+	ref := make(chan error, 1)
+	go func() {
+		_, err := run(dir, []string{"GOMAXPROCS=1"}, bin, "train", "--config", cfg, "--out", filepath.Join(dir, "ref"))
+		ref <- err
+	}()
+	trainAbs, _ := filepath.Abs("slurm/train.sbatch")
+	id, err := s.cmd(dir, "sbatch", "--parsable", "--array=0", "--cpus-per-task=1", trainAbs, filepath.Join(dir, "runs"), "0", "--config", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = strings.TrimSpace(id)
+	metrics := filepath.Join(dir, "runs", "seed-0", "metrics.jsonl")
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if b, _ := os.ReadFile(metrics); strings.Count(string(b), `"kind":"step"`) >= 30 {
+			break
+		}
+		if time.Now().After(deadline) || s.taskState(id, 0) == "" {
+			t.Fatal("training did not get going")
+		}
+	}
+	if out, err := s.cmd(dir, "scancel", "--batch", "--signal=USR1", id+"_0"); err != nil {
+		t.Fatalf("USR1: %v %s", err, out)
+	}
+	for deadline := time.Now().Add(time.Minute); s.taskState(id, 0) != "PENDING"; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the train task did not requeue itself")
+		}
+	}
+	s.startNow(t, id+"_0")
+	rc := s.wait(t, id)
+	log, _ = os.ReadFile(filepath.Join(dir, fmt.Sprintf("pcttrack-train-%s_0.out", id)))
+	if rc != 0 {
+		t.Fatalf("requeued train task: exit code %d:\n%s", rc, log)
+	}
+	if err := <-ref; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(log), "saving and requeueing") || !strings.Contains(string(log), "resumed at") {
+		t.Errorf("train task log lacks the requeue and the resume:\n%s", log)
+	}
+	for _, f := range []string{"last.ckpt", "best.ckpt"} {
+		sameFiles(t, filepath.Join(dir, "runs", "seed-0", f), filepath.Join(dir, "ref", "seed-0", f))
+	}
+	t.Logf("train requeued at the time-limit signal and resumed: %.1f s", time.Since(t0).Seconds())
+
 	// A stepped array: every task refuses it with one error line.
 	abs, _ := filepath.Abs("slurm/simulate.sbatch")
-	id, err := s.cmd(dir, "sbatch", "--parsable", "--array=0-6:2", abs, filepath.Join(dir, "out3"), "--frames", "4")
+	id, err = s.cmd(dir, "sbatch", "--parsable", "--array=0-6:2", abs, filepath.Join(dir, "out3"), "--frames", "4")
 	if err != nil {
 		t.Fatal(err)
 	}

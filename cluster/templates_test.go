@@ -130,8 +130,9 @@ func TestSbatchHeaders(t *testing.T) {
 				if _, ok := o["--array"]; ok || requeue {
 					t.Error("the merge job is not an array")
 				}
-			} else if !regexp.MustCompile(`^0-\d+$`).MatchString(o["--array"]) || !requeue {
-				t.Errorf("array %q, requeue %v: want a contiguous array from 0 and --requeue", o["--array"], requeue)
+			} else if !regexp.MustCompile(`^0-\d+$`).MatchString(o["--array"]) || !requeue || o["--open-mode"] != "append" {
+				t.Errorf("array %q, requeue %v, open mode %q: want a contiguous array from 0, --requeue and the logs of requeued runs appended",
+					o["--array"], requeue, o["--open-mode"])
 			}
 			if name == "train" && !regexp.MustCompile(`^B:USR1@\d+$`).MatchString(o["--signal"]) {
 				t.Errorf("train: --signal %q, want B:USR1@SECONDS (requeue before the time limit)", o["--signal"])
@@ -253,7 +254,7 @@ func TestSbatchTemplatesRun(t *testing.T) {
 	}
 	// train: task 1 of a 2-task array trains the second seed only.
 	runs := filepath.Join(dir, "runs")
-	cfg := tinyTrainConfig(t, dir)
+	cfg := tinyTrainConfig(t, dir, 3)
 	if _, err := run(dir, arrayEnv(1, 2, bin), "bash", filepath.Join(abs, "train.sbatch"), runs, "3..4", "--config", cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -265,12 +266,12 @@ func TestSbatchTemplatesRun(t *testing.T) {
 	}
 }
 
-// tinyTrainConfig writes a training config that trains in a second or two:
-// 8 frames of 20 protons, a few steps.
-func tinyTrainConfig(t *testing.T, dir string) string {
+// tinyTrainConfig writes a training config of steps steps on 8 frames of
+// 20 protons (about 30 steps a second on one core).
+func tinyTrainConfig(t *testing.T, dir string, steps int) string {
 	t.Helper()
-	p := filepath.Join(dir, "tiny-ptt.yaml")
-	cfg := "method: ptt\nmodel:\n  kind: linegraph\nbatch: 2\nsteps: 3\nval_every: 1\nseed: 0\n" +
+	p := filepath.Join(dir, fmt.Sprintf("tiny-ptt-%d.yaml", steps))
+	cfg := fmt.Sprintf("method: ptt\nmodel:\n  kind: linegraph\nbatch: 2\nsteps: %d\nval_every: 50\nseed: 0\n", steps) +
 		"data:\n  simulate:\n    phantoms: [water:100]\n    protons_per_frame: 20\n    frames: 8\n    val_frames: 2\n    seed: 1\n"
 	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
