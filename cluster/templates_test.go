@@ -18,6 +18,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/pcttrack/pcttrack/pipeline"
 )
 
 var (
@@ -151,26 +153,16 @@ func arrayEnv(k, n int, bin string) []string {
 		"PCTTRACK=" + bin}
 }
 
-// evalWithoutTimings decodes an `eval --json` document without what
-// depends on the machine and the split (times, rates, workers).
-func evalWithoutTimings(t *testing.T, doc []byte) map[string]any {
+// evalWithoutTimings decodes an `eval --json` document and clears what
+// depends on the machine and the split (pipeline.Report.ClearTimings).
+func evalWithoutTimings(t *testing.T, doc []byte) *pipeline.Evaluation {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(doc, &m); err != nil {
+	var d struct{ Evaluation *pipeline.Evaluation }
+	if err := json.Unmarshal(doc, &d); err != nil || d.Evaluation == nil || d.Evaluation.Report == nil {
 		t.Fatalf("%v in %q", err, doc)
 	}
-	ev, ok := m["evaluation"].(map[string]any)
-	if !ok {
-		t.Fatalf("no evaluation in %s", doc)
-	}
-	rep := ev["report"].(map[string]any)
-	delete(rep, "wall_ns")
-	delete(rep, "workers")
-	for _, s := range rep["stages"].([]any) {
-		delete(s.(map[string]any), "time_ns")
-		delete(s.(map[string]any), "frames_per_s")
-	}
-	return m
+	d.Evaluation.Report.ClearTimings()
+	return d.Evaluation
 }
 
 func sameFiles(t *testing.T, got, want string) {

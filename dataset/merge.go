@@ -15,6 +15,99 @@ type MergeReport struct {
 	Hits   int64 // hits (Merge) or track hits (MergeTracks) written
 }
 
+// shardFile is what merging needs of an opened shard: its frames' indexes
+// in file order.
+type shardFile interface {
+	NumFrames() int
+	frameIndex(pos int) int64
+	Close() error
+}
+
+func (r *Reader) frameIndex(pos int) int64       { return r.metas[pos].Frame }
+func (r *TracksReader) frameIndex(pos int) int64 { return r.table.Frame[pos] }
+
+// openShards opens the inputs of a merge and checks that they are the
+// shards 0/K … K−1/K of one run: same(first, other) compares the runs'
+// metadata, shardOf reads a file's "k/K". On error it closes what it
+// opened.
+func openShards[R shardFile, M any](what string, inputs []string, open func(string) (R, error), meta func(R) M,
+	shardOf func(M) string, same func(a, b M) error) ([]R, []shard.Part, error) {
+	if len(inputs) == 0 {
+		return nil, nil, fmt.Errorf("dataset: %s: no input files", what)
+	}
+	var rs []R
+	fail := func(err error) ([]R, []shard.Part, error) {
+		closeAll(rs)
+		return nil, nil, err
+	}
+	parts := make([]shard.Part, len(inputs))
+	for i, p := range inputs {
+		r, err := open(p)
+		if err != nil {
+			return fail(err) // names the file
+		}
+		rs = append(rs, r)
+		s, err := shard.ParseFixed(shardOf(meta(r)))
+		if err != nil {
+			return fail(fmt.Errorf("dataset: %s: %q: %w", what, p, err))
+		}
+		parts[i] = shard.Part{Shard: s, Name: fmt.Sprintf("%q", p)}
+		if i > 0 {
+			if err := same(meta(rs[0]), meta(r)); err != nil {
+				return fail(fmt.Errorf("dataset: %s: %s (shard %s) is not of the run of %s (shard %s): %w", what, parts[i].Name, s, parts[0].Name, parts[0].Shard, err))
+			}
+		}
+	}
+	if _, err := shard.Complete(parts); err != nil {
+		return fail(fmt.Errorf("dataset: %s: %w", what, err))
+	}
+	return rs, parts, nil
+}
+
+// mergeFrames copies the frames of the shards in increasing frame index:
+// copyFrame(k, pos) copies frame pos of shard k and returns its hits. A
+// frame in two shards is an error. It counts into rep and calls progress.
+func mergeFrames[R shardFile](ctx context.Context, what string, rs []R, parts []shard.Part, rep *MergeReport, progress func(),
+	copyFrame func(k, pos int) (int, error)) error {
+	pos := make([]int, len(rs))
+	last := int64(-1)
+	for {
+		k := -1 // the shard whose next frame has the smallest index
+		for i, r := range rs {
+			if pos[i] < r.NumFrames() && (k < 0 || r.frameIndex(pos[i]) < rs[k].frameIndex(pos[k])) {
+				k = i
+			}
+		}
+		if k < 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("dataset: %s: %w", what, err)
+		}
+		idx := rs[k].frameIndex(pos[k])
+		if idx == last {
+			return fmt.Errorf("dataset: %s: frame %d is in more than one input (again in %s, shard %s)", what, idx, parts[k].Name, parts[k].Shard)
+		}
+		n, err := copyFrame(k, pos[k])
+		if err != nil {
+			return err
+		}
+		rep.Frames++
+		rep.Hits += int64(n)
+		if progress != nil {
+			progress()
+		}
+		pos[k]++
+		last = idx
+	}
+}
+
+func closeAll[R shardFile](rs []R) {
+	for _, r := range rs {
+		r.Close()
+	}
+}
+
 // Merge combines the datasets written by the K shards of one run (Meta.Shard
 // "k/K", empty for 0/1) into one dataset at out, ordered by frame index. The
 // inputs must be the shards 0/K … K−1/K, each exactly once
@@ -27,99 +120,48 @@ type MergeReport struct {
 // progress, if not nil, is called after each frame written. Cancelling ctx
 // stops the merge and discards the output.
 func Merge(ctx context.Context, out string, inputs []string, progress func()) (MergeReport, error) {
+	const what = "merge"
 	var rep MergeReport
-	if len(inputs) == 0 {
-		return rep, errors.New("dataset: merge: no input files")
+	rs, parts, err := openShards(what, inputs, Open, (*Reader).Meta, func(m Meta) string { return m.Shard }, sameRun)
+	if err != nil {
+		return rep, err
 	}
-	readers := make([]*Reader, 0, len(inputs))
-	defer func() {
-		for _, r := range readers {
-			r.Close()
-		}
-	}()
-	parts := make([]shard.Part, len(inputs))
-	for i, p := range inputs {
-		r, err := Open(p)
-		if err != nil {
-			return rep, fmt.Errorf("dataset: merge: %w", err)
-		}
-		readers = append(readers, r)
-		s, err := shard.ParseFixed(r.Meta().Shard)
-		if err != nil {
-			return rep, fmt.Errorf("dataset: merge: %q: %w", p, err)
-		}
-		parts[i] = shard.Part{Shard: s, Name: fmt.Sprintf("%q", p)}
-	}
-	meta := readers[0].Meta()
-	for i, r := range readers[1:] {
-		if err := sameRun(meta, r.Meta()); err != nil {
-			return rep, fmt.Errorf("dataset: merge: %s (shard %s) is not of the run of %s (shard %s): %w",
-				parts[i+1].Name, parts[i+1].Shard, parts[0].Name, parts[0].Shard, err)
-		}
-	}
-	if _, err := shard.Complete(parts); err != nil {
-		return rep, fmt.Errorf("dataset: merge: %w", err)
-	}
-	for i, r := range readers {
+	defer closeAll(rs)
+	for i, r := range rs {
 		s := parts[i].Shard
 		for j := range r.NumFrames() {
-			if idx := r.metas[j].Frame; !s.Owns(int(idx)) {
-				return rep, fmt.Errorf("dataset: merge: %s (shard %s) holds frame %d of shard %d/%d",
-					parts[i].Name, s, idx, idx%int64(s.Count), s.Count)
+			if idx := r.frameIndex(j); !s.Owns(int(idx)) {
+				return rep, fmt.Errorf("dataset: merge: %s (shard %s) holds frame %d of shard %d/%d", parts[i].Name, s, idx, idx%int64(s.Count), s.Count)
 			}
 		}
 	}
+	meta := rs[0].Meta()
 	meta.Shard = ""
 	w, err := Create(out, meta)
 	if err != nil {
 		return rep, err
 	}
 	defer w.Abort()
-	pos := make([]int, len(readers))
 	var f Frame
-	last := int64(-1)
-	for {
-		k := -1 // the reader whose next frame has the smallest index
-		for i, r := range readers {
-			if pos[i] < r.NumFrames() && (k < 0 || r.metas[pos[i]].Frame < readers[k].metas[pos[k]].Frame) {
-				k = i
-			}
-		}
-		if k < 0 {
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			return rep, fmt.Errorf("dataset: merge: %w", err)
-		}
-		r := readers[k]
-		idx := r.metas[pos[k]].Frame
-		if idx == last {
-			return rep, fmt.Errorf("dataset: merge: frame %d is in more than one input (again in %s)", idx, parts[k].Name)
-		}
-		if meta.Frames > 0 {
+	err = mergeFrames(ctx, what, rs, parts, &rep, progress, func(k, pos int) (int, error) {
+		if idx := rs[k].frameIndex(pos); meta.Frames > 0 {
 			if idx >= meta.Frames {
-				return rep, fmt.Errorf("dataset: merge: %s (shard %s): frame %d beyond the run's %d frames", parts[k].Name, parts[k].Shard, idx, meta.Frames)
+				return 0, fmt.Errorf("dataset: merge: %s (shard %s): frame %d beyond the run's %d frames", parts[k].Name, parts[k].Shard, idx, meta.Frames)
 			}
-			if idx != last+1 {
-				return rep, missingFrame(last+1, parts)
+			if idx != int64(rep.Frames) {
+				return 0, missingFrame(int64(rep.Frames), parts)
 			}
 		}
-		if err := r.ReadFrameInto(&f, pos[k]); err != nil {
-			return rep, err
+		if err := rs[k].ReadFrameInto(&f, pos); err != nil {
+			return 0, err
 		}
-		if err := w.Write(&f); err != nil {
-			return rep, err
-		}
-		rep.Frames++
-		rep.Hits += int64(len(f.Hits))
-		pos[k]++
-		last = idx
-		if progress != nil {
-			progress()
-		}
+		return len(f.Hits), w.Write(&f)
+	})
+	if err != nil {
+		return rep, err
 	}
-	if meta.Frames > 0 && last+1 < meta.Frames {
-		return rep, missingFrame(last+1, parts)
+	if meta.Frames > 0 && int64(rep.Frames) < meta.Frames {
+		return rep, missingFrame(int64(rep.Frames), parts)
 	}
 	rep.Inputs = len(inputs)
 	return rep, w.Close()
@@ -163,40 +205,15 @@ func sameRun(a, b Meta) error {
 // Shard, so it is byte-identical to the file one process writes. progress,
 // if not nil, is called after each frame written.
 func MergeTracks(ctx context.Context, out string, inputs []string, progress func()) (MergeReport, error) {
+	const what = "merge tracks"
 	var rep MergeReport
-	if len(inputs) == 0 {
-		return rep, errors.New("dataset: merge tracks: no input files")
+	rs, parts, err := openShards(what, inputs, OpenTracks, (*TracksReader).Meta, func(m TracksMeta) string { return m.Shard }, sameTracksRun)
+	if err != nil {
+		return rep, err
 	}
-	readers := make([]*TracksReader, 0, len(inputs))
-	defer func() {
-		for _, r := range readers {
-			r.Close()
-		}
-	}()
-	parts := make([]shard.Part, len(inputs))
-	for i, p := range inputs {
-		r, err := OpenTracks(p)
-		if err != nil {
-			return rep, fmt.Errorf("dataset: merge tracks: %w", err)
-		}
-		readers = append(readers, r)
-		s, err := shard.ParseFixed(r.Meta().Shard)
-		if err != nil {
-			return rep, fmt.Errorf("dataset: merge tracks: %q: %w", p, err)
-		}
-		parts[i] = shard.Part{Shard: s, Name: fmt.Sprintf("%q", p)}
-	}
-	meta := readers[0].Meta()
-	for i, r := range readers[1:] {
-		if err := sameTracksRun(meta, r.Meta()); err != nil {
-			return rep, fmt.Errorf("dataset: merge tracks: %s (shard %s) is not of the run of %s (shard %s): %w",
-				parts[i+1].Name, parts[i+1].Shard, parts[0].Name, parts[0].Shard, err)
-		}
-	}
-	if _, err := shard.Complete(parts); err != nil {
-		return rep, fmt.Errorf("dataset: merge tracks: %w", err)
-	}
-	for i, r := range readers {
+	defer closeAll(rs)
+	meta := rs[0].Meta()
+	for i, r := range rs {
 		if want := parts[i].Shard.Len(int(meta.Frames)); r.NumFrames() != want {
 			return rep, fmt.Errorf("dataset: merge tracks: %s (shard %s) holds %d frames, want %d of the run's %d",
 				parts[i].Name, parts[i].Shard, r.NumFrames(), want, meta.Frames)
@@ -208,39 +225,15 @@ func MergeTracks(ctx context.Context, out string, inputs []string, progress func
 		return rep, err
 	}
 	defer w.Abort()
-	pos := make([]int, len(readers))
 	var f FrameTracks
-	last := int64(-1)
-	for {
-		k := -1
-		for i, r := range readers {
-			if pos[i] < r.NumFrames() && (k < 0 || r.table.Frame[pos[i]] < readers[k].table.Frame[pos[k]]) {
-				k = i
-			}
+	err = mergeFrames(ctx, what, rs, parts, &rep, progress, func(k, pos int) (int, error) {
+		if err := rs[k].ReadFrameInto(&f, pos); err != nil {
+			return 0, err
 		}
-		if k < 0 {
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			return rep, fmt.Errorf("dataset: merge tracks: %w", err)
-		}
-		r := readers[k]
-		if idx := r.table.Frame[pos[k]]; idx == last {
-			return rep, fmt.Errorf("dataset: merge tracks: frame %d is in more than one input (again in %s, shard %s)", idx, parts[k].Name, parts[k].Shard)
-		}
-		if err := r.ReadFrameInto(&f, pos[k]); err != nil {
-			return rep, err
-		}
-		if err := w.Write(&f); err != nil {
-			return rep, err
-		}
-		rep.Frames++
-		rep.Hits += int64(len(f.Hits))
-		pos[k]++
-		last = f.Frame
-		if progress != nil {
-			progress()
-		}
+		return len(f.Hits), w.Write(&f)
+	})
+	if err != nil {
+		return rep, err
 	}
 	rep.Inputs = len(inputs)
 	return rep, w.Close()

@@ -149,6 +149,16 @@ func (r *Report) Merge(b *Report) {
 	}
 }
 
+// ClearTimings zeroes what depends on the machine and on the split of the
+// frames: wall time, workers, stage times and rates. Two reports of the
+// same frames, by one process or merged from shards, are then equal.
+func (r *Report) ClearTimings() {
+	r.Wall, r.Workers = 0, 0
+	for i := range r.Stages {
+		r.Stages[i].Time, r.Stages[i].Rate = 0, 0
+	}
+}
+
 // EvalShardFormat identifies an evaluation shard file.
 const EvalShardFormat = "pcttrack eval shard 1"
 

@@ -17,22 +17,16 @@ import (
 	"github.com/pcttrack/pcttrack/model"
 )
 
-// withoutTimings decodes an `eval --json` document and drops what depends
-// on the machine and the split: wall and stage times, rates, workers.
-func withoutTimings(t *testing.T, doc string) map[string]any {
+// withoutTimings decodes an `eval --json` document and clears what
+// depends on the machine and the split (pipeline.Report.ClearTimings).
+func withoutTimings(t *testing.T, doc string) evalOutput {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(doc), &m); err != nil {
+	var d evalOutput
+	if err := json.Unmarshal([]byte(doc), &d); err != nil || d.Evaluation == nil || d.Evaluation.Report == nil {
 		t.Fatalf("%v in %q", err, doc)
 	}
-	rep := m["evaluation"].(map[string]any)["report"].(map[string]any)
-	delete(rep, "wall_ns")
-	delete(rep, "workers")
-	for _, s := range rep["stages"].([]any) {
-		delete(s.(map[string]any), "time_ns")
-		delete(s.(map[string]any), "frames_per_s")
-	}
-	return m
+	d.Evaluation.Report.ClearTimings()
+	return d
 }
 
 // shardArgs runs one command per shard k/K, with "@" in args replaced by
@@ -104,7 +98,7 @@ func TestShardsMatchOneProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantEval := withoutTimings(t, evalOne)
-	if ev := wantEval["evaluation"].(map[string]any); len(ev["stability"].([]any)) != 1 || len(ev["report"].(map[string]any)["skipped"].([]any)) != 2 {
+	if ev := wantEval.Evaluation; len(ev.Stability) != 1 || len(ev.Report.Skipped) != 2 {
 		t.Fatalf("the evaluation lacks stability or skips: %s", evalOne)
 	}
 	wantSim, _ := os.ReadFile(one)
