@@ -128,6 +128,16 @@ func Merge(ctx context.Context, out string, inputs []string, progress func()) (M
 	}
 	defer closeAll(rs)
 	for i, r := range rs {
+		// carry the Monte-Carlo truth over, which ReadFrameInto skips by default
+		if r.HasTruth() != rs[0].HasTruth() {
+			return rep, fmt.Errorf("dataset: merge: %s (shard %s) and %s (shard %s): only one has the Monte-Carlo truth columns",
+				parts[i].Name, parts[i].Shard, parts[0].Name, parts[0].Shard)
+		}
+		if r.HasTruth() {
+			if err := r.SetTruth(true); err != nil {
+				return rep, err
+			}
+		}
 		s := parts[i].Shard
 		for j := range r.NumFrames() {
 			if idx := r.frameIndex(j); !s.Owns(int(idx)) {
@@ -248,6 +258,8 @@ func sameTracksRun(a, b TracksMeta) error {
 		return fmt.Errorf("method configs differ (%q, %q)", a.Config, b.Config)
 	case a.Options != b.Options:
 		return fmt.Errorf("options differ (%s, %s)", a.Options, b.Options)
+	case a.WEPL != b.WEPL:
+		return fmt.Errorf("WEPL measurements differ (%q, %q)", a.WEPL, b.WEPL)
 	case a.Source != b.Source:
 		return fmt.Errorf("input datasets differ (%q, %q)", a.Source, b.Source)
 	case a.Frames != b.Frames:

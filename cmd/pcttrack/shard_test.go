@@ -88,7 +88,7 @@ func TestShardsMatchOneProcess(t *testing.T) {
 		ckpts = append(ckpts, "--model", "pat="+p)
 	}
 	tracks := filepath.Join(dir, "one-tracks.parquet")
-	trackArgs := []string{one, "--method", "physics", "--frames", "15", "--workers", "2"}
+	trackArgs := []string{one, "--method", "physics", "--frames", "15", "--workers", "2", "--wepl"}
 	if _, err := trackCmd(append(trackArgs, "--out", tracks)...); err != nil {
 		t.Fatal(err)
 	}
