@@ -11,6 +11,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 // TracksFormatVersion is the version of the tracks-file layout written by
@@ -91,6 +92,16 @@ type TracksMeta struct {
 	// WEPL describes how the WEPL columns were measured (package wepl:
 	// estimator, signal, calibration); empty when they were not.
 	WEPL string `json:"wepl,omitempty"`
+	// Options describes the graph and tracker options (free text, e.g.
+	// JSON); may be empty. MergeTracks refuses shards whose options differ.
+	Options string `json:"options,omitempty"`
+	// Frames is the number of input frames of the whole tracking run, over
+	// all shards (tracked and skipped); 0 means unknown.
+	Frames int64 `json:"frames,omitempty"`
+	// Shard is "k/K" when the file holds only shard k of K of a run (the
+	// input frames at positions i with i mod K = k), and empty for a
+	// complete file. CreateTracks stores "0/1" as empty.
+	Shard string `json:"shard,omitempty"`
 	// Version is the TracksFormatVersion of a file that was read;
 	// CreateTracks ignores it.
 	Version int `json:"-"`
@@ -184,6 +195,19 @@ type TracksWriter struct {
 // temporary file cannot be created.
 func CreateTracks(path string, meta TracksMeta) (*TracksWriter, error) {
 	meta.Version = TracksFormatVersion
+	if meta.Shard != "" {
+		s, err := shard.ParseFixed(meta.Shard)
+		if err != nil {
+			return nil, fmt.Errorf("dataset: create tracks %q: %w", path, err)
+		}
+		meta.Shard = s.String()
+		if s.All() {
+			meta.Shard = ""
+		}
+	}
+	if meta.Frames < 0 {
+		return nil, fmt.Errorf("dataset: create tracks %q: negative number of frames %d", path, meta.Frames)
+	}
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: create tracks %q: %w", path, err)

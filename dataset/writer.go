@@ -10,7 +10,7 @@ import (
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 // hitRow is one Parquet row. The tags are the column names of SCHEMA.md.
@@ -82,7 +82,7 @@ type Writer struct {
 // temporary file cannot be created.
 func Create(path string, meta Meta) (*Writer, error) {
 	if meta.Shard != "" {
-		s, err := shard.Parse(meta.Shard)
+		s, err := shard.ParseFixed(meta.Shard)
 		if err != nil {
 			return nil, fmt.Errorf("dataset: create %q: %w", path, err)
 		}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 func TestParsePhantom(t *testing.T) {

@@ -6,9 +6,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
 	"github.com/pcttrack/pcttrack/internal/progress"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/sim"
 )
 
@@ -18,6 +19,7 @@ type simulateFlags struct {
 	energy, spotSigma, divergence         float64
 	protonsPerFrame, frames, workers      int
 	seed                                  uint64
+	resume                                bool
 }
 
 func newSimulateCmd() *cobra.Command {
@@ -47,6 +49,7 @@ func newSimulateCmd() *cobra.Command {
 	fl.Float64Var(&f.spotSigma, "spot-sigma", sim.DefaultSpotSigma, "beam spot size (rms per axis) at the source, mm; 0 = point beam")
 	fl.Float64Var(&f.divergence, "divergence", 1e3*sim.DefaultDivergence, "beam divergence (rms per axis), mrad; 0 = parallel")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task); another run there is an error")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -140,8 +143,19 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
-	if _, err := sim.MarshalConfig(c); err != nil { // validates before the progress bar
+	meta, err := sim.Meta(c) // validates before the progress bar
+	if err != nil {
 		return err
+	}
+	if f.resume {
+		done, err := dataset.Holds(f.out, meta)
+		if err != nil {
+			return fmt.Errorf("simulate: --resume: %w", err)
+		}
+		if done {
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "kept %s: shard %s of this run is complete\n", f.out, c.Shard)
+			return err
+		}
 	}
 	bar := progress.New(cmd.ErrOrStderr(), int64(c.Owned()), "simulate")
 	st, err := sim.Write(cmd.Context(), c, f.out, func() { bar.Add(1) })
