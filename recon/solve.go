@@ -208,9 +208,11 @@ func newSolver(sys *System, o *Options, im *Image) *solver {
 	s.crossed = make([]bool, n)
 	var per [bands]int64
 	for c := range sys.chunks {
-		for _, j := range sys.chunks[c].idx {
+		ch := &sys.chunks[c]
+		for e := range ch.entries() {
+			j := ch.pixel(int32(e))
 			s.crossed[j] = true
-			per[bandOf(int(j)/g.NX, g.NZ)]++
+			per[bandOf(j/g.NX, g.NZ)]++
 		}
 	}
 	// split the bands into contiguous groups of about equal work, one per
@@ -252,21 +254,25 @@ func (s *solver) block(b int) {
 	nb := s.o.Blocks
 	sart := s.o.Method == SART
 	chunks := s.sys.chunks
+	unit := s.sys.unit
 	first := func(ch *chunk) int { return ((b-ch.first)%nb + nb) % nb }
 	s.run(len(chunks), func(c int) {
 		ch := &chunks[c]
-		x := s.x
 		for r := first(ch); r < len(ch.b); r += nb {
 			e0, e1 := ch.off[r], ch.off[r+1]
-			idx, a := ch.idx[e0:e1], ch.len[e0:e1]
 			var ax float64
-			for e, j := range idx {
-				ax += float64(a[e]) * x[j]
-			}
-			if sart {
-				s.res[ch.first+r] = (float64(ch.b[r]) - ax) / float64(ch.sum[r])
+			if ch.idx16 != nil {
+				ax = forward(ch.idx16[e0:e1], ch.len[e0:e1], s.x)
 			} else {
-				s.res[ch.first+r] = (float64(ch.b[r]) - ax) / float64(ch.norm[r])
+				ax = forward(ch.idx32[e0:e1], ch.len[e0:e1], s.x)
+			}
+			ax *= unit
+			// the residual, times unit so that back-projection multiplies by
+			// the stored length
+			if sart {
+				s.res[ch.first+r] = unit * (float64(ch.b[r]) - ax) / float64(ch.sum[r])
+			} else {
+				s.res[ch.first+r] = unit * (float64(ch.b[r]) - ax) / float64(ch.norm[r])
 			}
 		}
 	})
@@ -274,6 +280,10 @@ func (s *solver) block(b int) {
 	s.run(len(s.groups)-1, func(t int) {
 		q0, q1 := s.groups[t], s.groups[t+1]
 		d, w := s.d, s.w
+		wunit := 1.0 // DROP counts rows
+		if sart {
+			wunit = unit // SART sums lengths
+		}
 		for c := range chunks {
 			ch := &chunks[c]
 			for r := first(ch); r < len(ch.b); r += nb {
@@ -283,15 +293,10 @@ func (s *solver) block(b int) {
 					lo += int32(ch.bend[r*bands+q0-1])
 				}
 				res := s.res[ch.first+r]
-				for e := lo; e < hi; e++ {
-					j := ch.idx[e]
-					a := float64(ch.len[e])
-					d[j] += a * res
-					if sart {
-						w[j] += a
-					} else {
-						w[j]++
-					}
+				if ch.idx16 != nil {
+					backward(ch.idx16[lo:hi], ch.len[lo:hi], res, d, w, sart, wunit)
+				} else {
+					backward(ch.idx32[lo:hi], ch.len[lo:hi], res, d, w, sart, wunit)
 				}
 			}
 		}
@@ -302,6 +307,34 @@ func (s *solver) block(b int) {
 			}
 		}
 	})
+}
+
+// forward returns Σ a_e x[idx_e] in length units.
+func forward[I uint16 | int32](idx []I, a []uint16, x []float64) float64 {
+	var ax float64
+	a = a[:len(idx)]
+	for e, j := range idx {
+		ax += float64(a[e]) * x[j]
+	}
+	return ax
+}
+
+// backward adds a_e·res to d and the weight (1, or a_e·wunit for SART)
+// to w.
+func backward[I uint16 | int32](idx []I, a []uint16, res float64, d, w []float64, sart bool, wunit float64) {
+	a = a[:len(idx)]
+	if sart {
+		for e, j := range idx {
+			ae := float64(a[e])
+			d[j] += ae * res
+			w[j] += ae * wunit
+		}
+		return
+	}
+	for e, j := range idx {
+		d[j] += float64(a[e]) * res
+		w[j]++
+	}
 }
 
 // run calls f(0..n-1) on s.workers goroutines.

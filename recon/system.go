@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
+	"sort"
 	"sync"
 
 	"github.com/pcttrack/pcttrack/dataset"
@@ -21,6 +23,7 @@ type System struct {
 	grid   Grid
 	chunks []chunk
 	rows   int
+	unit   float64 // mm per unit of chunk.len
 	// Skipped counts the protons dropped: outside the slice, or with a
 	// path that misses the grid.
 	Skipped int
@@ -34,18 +37,34 @@ const bands = 16
 // bandOf returns the band of image row k of nz.
 func bandOf(k, nz int) int { return k * bands / nz }
 
+// A chunk stores its entries compactly: the pixel index as a uint16 when
+// the grid has at most 65536 pixels (idx16, else idx32), and the length as
+// a uint16 in units of System.unit (4 pixels / 65535: rounding moves a
+// chord by at most 3·10⁻⁵ pixel), 4 bytes per entry on a 256 × 256 grid.
 type chunk struct {
 	first int     // index of its first row in the System
-	off   []int32 // row r is idx/len[off[r]:off[r+1]]
+	off   []int32 // row r is entries off[r] to off[r+1]−1
 	// bend[r·bands + q] is the end of band q's entries in row r, relative
 	// to off[r]; band q starts where band q−1 ends (band 0 at 0)
-	bend []uint16
-	idx  []int32
-	len  []float32
-	b    []float32 // WEPL
-	norm []float32 // Σ_j a_ij²
-	sum  []float32 // Σ_j a_ij
+	bend  []uint16
+	idx16 []uint16
+	idx32 []int32
+	len   []uint16  // a_ij / unit
+	b     []float32 // WEPL
+	norm  []float32 // Σ_j a_ij², mm²
+	sum   []float32 // Σ_j a_ij, mm
 }
+
+// pixel returns the pixel index of entry e.
+func (c *chunk) pixel(e int32) int {
+	if c.idx16 != nil {
+		return int(c.idx16[e])
+	}
+	return int(c.idx32[e])
+}
+
+// entries returns the number of entries.
+func (c *chunk) entries() int { return len(c.len) }
 
 // Rows returns the number of rows.
 func (s *System) Rows() int { return s.rows }
@@ -54,7 +73,7 @@ func (s *System) Rows() int { return s.rows }
 func (s *System) Entries() int64 {
 	var n int64
 	for c := range s.chunks {
-		n += int64(len(s.chunks[c].idx))
+		n += int64(s.chunks[c].entries())
 	}
 	return n
 }
@@ -68,10 +87,11 @@ func (s *System) Row(i int, f func(j int, a float64)) (b float64) {
 	if i < 0 || i >= s.rows {
 		panic("recon: System.Row index out of range")
 	}
-	c := &s.chunks[i/chunkRows]
+	q := sort.Search(len(s.chunks), func(q int) bool { return s.chunks[q].first > i }) - 1
+	c := &s.chunks[q]
 	r := i - c.first
 	for e := c.off[r]; e < c.off[r+1]; e++ {
-		f(int(c.idx[e]), float64(c.len[e]))
+		f(c.pixel(e), float64(c.len[e])*s.unit)
 	}
 	return float64(c.b[r])
 }
@@ -100,15 +120,15 @@ func NewSystem(ctx context.Context, protons []dataset.Proton, g Grid, opt *PathO
 	n := (len(protons) + chunkRows - 1) / chunkRows
 	built := make([]chunk, n)
 	skipped := make([]int, n)
+	s := &System{grid: g, unit: 4 * g.Pixel / math.MaxUint16}
 	err = parallel(ctx, n, workers, func(c int) {
 		lo := c * chunkRows
 		hi := min(lo+chunkRows, len(protons))
-		built[c], skipped[c] = buildChunk(protons[lo:hi], &g, paths)
+		built[c], skipped[c] = s.buildChunk(protons[lo:hi], paths)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s := &System{grid: g}
 	for c := range built {
 		s.Skipped += skipped[c]
 		if len(built[c].b) == 0 {
@@ -118,60 +138,14 @@ func NewSystem(ctx context.Context, protons []dataset.Proton, g Grid, opt *PathO
 		s.rows += len(built[c].b)
 		s.chunks = append(s.chunks, built[c])
 	}
-	// Row addresses chunks by i/chunkRows: repack if a chunk lost rows.
-	s.repack()
 	return s, nil
 }
 
-// repack moves rows so that every chunk but the last holds exactly
-// chunkRows rows (protons skipped in a chunk leave it short).
-func (s *System) repack() {
-	full := true
-	for c := range s.chunks[:max(0, len(s.chunks)-1)] {
-		if len(s.chunks[c].b) != chunkRows {
-			full = false
-			break
-		}
-	}
-	if full {
-		return
-	}
-	var out []chunk
-	var cur chunk
-	flush := func() {
-		if len(cur.b) > 0 {
-			cur.first = len(out) * chunkRows
-			out = append(out, cur)
-		}
-		cur = chunk{}
-	}
-	for c := range s.chunks {
-		ch := &s.chunks[c]
-		for r := range ch.b {
-			if cur.off == nil {
-				cur.off = append(cur.off, 0)
-			}
-			e0, e1 := ch.off[r], ch.off[r+1]
-			cur.bend = append(cur.bend, ch.bend[r*bands:(r+1)*bands]...)
-			cur.idx = append(cur.idx, ch.idx[e0:e1]...)
-			cur.len = append(cur.len, ch.len[e0:e1]...)
-			cur.off = append(cur.off, int32(len(cur.idx)))
-			cur.b = append(cur.b, ch.b[r])
-			cur.norm = append(cur.norm, ch.norm[r])
-			cur.sum = append(cur.sum, ch.sum[r])
-			if len(cur.b) == chunkRows {
-				flush()
-			}
-		}
-		s.chunks[c] = chunk{} // free as we go
-	}
-	flush()
-	s.chunks = out
-}
-
 // buildChunk builds the rows of protons.
-func buildChunk(protons []dataset.Proton, g *Grid, paths *Paths) (chunk, int) {
+func (s *System) buildChunk(protons []dataset.Proton, paths *Paths) (chunk, int) {
+	g := &s.grid
 	var c chunk
+	wide := g.Len() > math.MaxUint16+1
 	c.off = append(c.off, 0)
 	var pts []Point
 	tr := newTracer(g)
@@ -186,25 +160,46 @@ func buildChunk(protons []dataset.Proton, g *Grid, paths *Paths) (chunk, int) {
 		}
 		pts = paths.Path(pts, pr)
 		tr.reset(pr.Angle)
-		for k := 1; k < len(pts); k++ {
-			tr.segment(pts[k-1], pts[k])
-		}
+		tr.polyline(pts)
 		if len(tr.idx) == 0 || len(tr.idx) > math.MaxUint16 {
 			skipped++
 			continue
 		}
 		tr.sortBands(&c.bend)
 		var n2, s1 float64
-		for _, a := range tr.len {
-			n2 += float64(a) * float64(a)
-			s1 += float64(a)
+		for e, l := range tr.len {
+			q := min(math.MaxUint16, math.Round(float64(l)/s.unit))
+			c.len = append(c.len, uint16(q))
+			a := q * s.unit
+			n2 += a * a
+			s1 += a
+			if wide {
+				c.idx32 = append(c.idx32, tr.idx[e])
+			} else {
+				c.idx16 = append(c.idx16, uint16(tr.idx[e]))
+			}
 		}
-		c.idx = append(c.idx, tr.idx...)
-		c.len = append(c.len, tr.len...)
-		c.off = append(c.off, int32(len(c.idx)))
+		c.off = append(c.off, int32(len(c.len)))
 		c.b = append(c.b, float32(pr.WEPL))
 		c.norm = append(c.norm, float32(n2))
 		c.sum = append(c.sum, float32(s1))
+		if len(c.b) == 32 && len(protons) > 64 {
+			// size the chunk from its first rows: growing by append
+			// would copy it and make garbage for the collector
+			est := len(c.len)*len(protons)/32*9/8 - len(c.len)
+			c.len = slices.Grow(c.len, est)
+			if wide {
+				c.idx32 = slices.Grow(c.idx32, est)
+			} else {
+				c.idx16 = slices.Grow(c.idx16, est)
+			}
+			n := len(protons) - 32
+			c.b = slices.Grow(c.b, n)
+			c.norm = slices.Grow(c.norm, n)
+			c.sum = slices.Grow(c.sum, n)
+			c.off = slices.Grow(c.off, n)
+			c.bend = slices.Grow(c.bend, n*bands)
+		}
 	}
 	return c, skipped
 }
@@ -221,6 +216,7 @@ type tracer struct {
 	len    []float32
 	sidx   []int32 // scratch of sortBands
 	slen   []float32
+	uv     []Point // scratch of polyline: points in grid units
 }
 
 func newTracer(g *Grid) *tracer {
@@ -233,14 +229,32 @@ func newTracer(g *Grid) *tracer {
 func (t *tracer) sortBands(bend *[]uint16) {
 	var cnt [bands + 1]int
 	nx, nz := t.g.NX, t.g.NZ
-	for _, j := range t.idx {
-		cnt[bandOf(int(j)/nx, nz)+1]++
+	up, down := true, true
+	last := -1
+	for e, j := range t.idx {
+		q := bandOf(int(j)/nx, nz)
+		cnt[q+1]++
+		if e > 0 {
+			up = up && q >= last
+			down = down && q <= last
+		}
+		last = q
 	}
 	for q := 1; q <= bands; q++ {
 		cnt[q] += cnt[q-1]
 	}
 	for q := 1; q <= bands; q++ {
 		*bend = append(*bend, uint16(cnt[q]))
+	}
+	// a path crosses the bands in order, one way or the other, unless it
+	// runs along them
+	if up {
+		return
+	}
+	if down {
+		slices.Reverse(t.idx)
+		slices.Reverse(t.len)
+		return
 	}
 	t.sidx = append(t.sidx[:0], t.idx...)
 	t.slen = append(t.slen[:0], t.len...)
@@ -270,35 +284,62 @@ func (t *tracer) add(j int32, l float64) {
 	t.len = append(t.len, float32(l))
 }
 
-// segment adds the beam-frame segment a→b.
-func (t *tracer) segment(a, b Point) {
-	// to object frame (dataset.BeamToObject), then to grid units
+// polyline adds the beam-frame polyline pts.
+func (t *tracer) polyline(pts []Point) {
 	p := t.g.Pixel
-	ua := (a.X*t.cos - a.Z*t.sin - t.x0) / p
-	va := (a.X*t.sin + a.Z*t.cos - t.z0) / p
-	ub := (b.X*t.cos - b.Z*t.sin - t.x0) / p
-	vb := (b.X*t.sin + b.Z*t.cos - t.z0) / p
+	t.uv = t.uv[:0]
+	for _, q := range pts {
+		// to object frame (dataset.BeamToObject), then to grid units
+		t.uv = append(t.uv, Point{(q.X*t.cos - q.Z*t.sin - t.x0) / p, (q.X*t.sin + q.Z*t.cos - t.z0) / p})
+	}
+	for k := 1; k < len(t.uv); k++ {
+		t.segment(t.uv[k-1], t.uv[k])
+	}
+}
+
+// segment adds the segment a→b given in grid units.
+func (t *tracer) segment(a, b Point) {
+	ua, va, ub, vb := a.X, a.Z, b.X, b.Z
 	du, dv := ub-ua, vb-va
-	length := math.Hypot(du, dv) * p
+	length := math.Sqrt(du*du+dv*dv) * t.g.Pixel
 	if length == 0 {
 		return
 	}
+	nx, nz := t.g.NX, t.g.NZ
+	fx, fz := float64(nx), float64(nz)
+	// fast path: both ends in the same pixel of the grid
+	if ua >= 0 && va >= 0 && ua < fx && va < fz {
+		i, k := int(ua), int(va)
+		if ub >= 0 && vb >= 0 && int(ub) == i && int(vb) == k {
+			t.add(int32(k*nx+i), length)
+			return
+		}
+	}
 	// clip to [0, NX] × [0, NZ] (Liang–Barsky)
 	t0, t1 := 0.0, 1.0
-	clip := func(q, d, lo, hi float64) bool {
-		if d == 0 {
-			return q >= lo && q <= hi
+	if du == 0 {
+		if ua < 0 || ua > fx {
+			return
 		}
-		ta, tb := (lo-q)/d, (hi-q)/d
+	} else {
+		ta, tb := -ua/du, (fx-ua)/du
 		if ta > tb {
 			ta, tb = tb, ta
 		}
-		t0 = max(t0, ta)
-		t1 = min(t1, tb)
-		return t0 < t1
+		t0, t1 = max(t0, ta), min(t1, tb)
 	}
-	nx, nz := t.g.NX, t.g.NZ
-	if !clip(ua, du, 0, float64(nx)) || !clip(va, dv, 0, float64(nz)) {
+	if dv == 0 {
+		if va < 0 || va > fz {
+			return
+		}
+	} else {
+		ta, tb := -va/dv, (fz-va)/dv
+		if ta > tb {
+			ta, tb = tb, ta
+		}
+		t0, t1 = max(t0, ta), min(t1, tb)
+	}
+	if !(t0 < t1) {
 		return
 	}
 	// the pixel at the clipped start, nudged along the direction so that
