@@ -78,9 +78,19 @@ type frameTable struct {
 	ProtonsPerFrame  []int     `json:"protons_per_frame"`
 	Seed             []uint64  `json:"seed"`
 	Geometry         []string  `json:"geometry"`
+	// Angle is the projection angle of each frame (degrees), present only
+	// when some frame has a non-zero angle (a scan), so that other
+	// datasets keep their bytes; absent means 0 for every frame.
+	Angle []float64 `json:"angle,omitempty"`
 }
 
 func (t *frameTable) add(m *FrameMeta, firstRow, n int64) {
+	if t.Angle == nil && m.Angle != 0 {
+		t.Angle = make([]float64, len(t.Frame), len(t.Frame)+1)
+	}
+	if t.Angle != nil {
+		t.Angle = append(t.Angle, m.Angle)
+	}
 	t.Frame = append(t.Frame, m.Frame)
 	t.FirstRow = append(t.FirstRow, firstRow)
 	t.NumHits = append(t.NumHits, n)
@@ -97,6 +107,9 @@ func (t *frameTable) add(m *FrameMeta, firstRow, n int64) {
 // len returns the number of frames, or -1 if the columns disagree.
 func (t *frameTable) len() int {
 	n := len(t.Frame)
+	if t.Angle != nil && len(t.Angle) != n {
+		return -1
+	}
 	for _, m := range []int{len(t.FirstRow), len(t.NumHits), len(t.SpotX), len(t.SpotY),
 		len(t.Phantom), len(t.PhantomThickness), len(t.BeamEnergy), len(t.ProtonsPerFrame),
 		len(t.Seed), len(t.Geometry)} {
@@ -118,7 +131,15 @@ func (t *frameTable) meta(i int) FrameMeta {
 		ProtonsPerFrame:  t.ProtonsPerFrame[i],
 		Seed:             t.Seed[i],
 		Geometry:         t.Geometry[i],
+		Angle:            t.angle(i),
 	}
+}
+
+func (t *frameTable) angle(i int) float64 {
+	if t.Angle == nil {
+		return 0
+	}
+	return t.Angle[i]
 }
 
 // marshal encodes the table; empty columns are written as [] (not null).
@@ -138,7 +159,7 @@ func checkFrameMeta(m *FrameMeta) error {
 	for _, v := range []struct {
 		name string
 		x    float64
-	}{{"spot x", m.SpotX}, {"spot y", m.SpotY}, {"phantom thickness", m.PhantomThickness}, {"beam energy", m.BeamEnergy}} {
+	}{{"spot x", m.SpotX}, {"spot y", m.SpotY}, {"phantom thickness", m.PhantomThickness}, {"beam energy", m.BeamEnergy}, {"angle", m.Angle}} {
 		if math.IsNaN(v.x) || math.IsInf(v.x, 0) {
 			return fmt.Errorf("%s is %v", v.name, v.x)
 		}

@@ -51,18 +51,32 @@ func (p *Proton) Check() error {
 	return nil
 }
 
-// BeamToObject returns the object-frame coordinates (X, Z) of the beam-frame
-// point (x, z) of a projection at angle deg: the object, rotated by deg about
-// +y (right-handed, so +z turns towards +x), maps its point (X, Z) to
-// x = X cos + Z sin, z = −X sin + Z cos. The y coordinate is the same in
-// both frames. The rotation axis is x = z = 0.
-func BeamToObject(deg, x, z float64) (X, Z float64) {
+// Rotation is the rotation of a projection at one angle (the object
+// rotated by the angle about +y, right-handed, so +z turns towards +x):
+// the object point (X, Z) appears at x = X cos + Z sin, z = −X sin + Z cos
+// in the beam frame. The y coordinate is the same in both frames and the
+// rotation axis is x = z = 0.
+type Rotation struct{ Sin, Cos float64 }
+
+// NewRotation returns the rotation of a projection at deg degrees.
+func NewRotation(deg float64) Rotation {
 	s, c := math.Sincos(deg * math.Pi / 180)
-	return x*c - z*s, x*s + z*c
+	return Rotation{s, c}
 }
 
-// ObjectToBeam is the inverse of BeamToObject.
-func ObjectToBeam(deg, X, Z float64) (x, z float64) {
-	s, c := math.Sincos(deg * math.Pi / 180)
-	return X*c + Z*s, -X*s + Z*c
+// ToObject returns the object coordinates of the beam-frame point (x, z).
+func (r Rotation) ToObject(x, z float64) (X, Z float64) {
+	return x*r.Cos - z*r.Sin, x*r.Sin + z*r.Cos
 }
+
+// ToBeam returns the beam-frame coordinates of the object point (X, Z).
+func (r Rotation) ToBeam(X, Z float64) (x, z float64) {
+	return X*r.Cos + Z*r.Sin, -X*r.Sin + Z*r.Cos
+}
+
+// BeamToObject returns the object coordinates (X, Z) of the beam-frame
+// point (x, z) of a projection at angle deg (see Rotation).
+func BeamToObject(deg, x, z float64) (X, Z float64) { return NewRotation(deg).ToObject(x, z) }
+
+// ObjectToBeam is the inverse of BeamToObject.
+func ObjectToBeam(deg, X, Z float64) (x, z float64) { return NewRotation(deg).ToBeam(X, Z) }

@@ -210,8 +210,7 @@ func (s *System) buildChunk(protons []dataset.Proton, paths *Paths) (chunk, int)
 type tracer struct {
 	g      *Grid
 	x0, z0 float64 // object coordinates of the grid's lower corner
-	sin    float64
-	cos    float64
+	rot    dataset.Rotation
 	idx    []int32
 	len    []float32
 	sidx   []int32 // scratch of sortBands
@@ -267,7 +266,7 @@ func (t *tracer) sortBands(bend *[]uint16) {
 }
 
 func (t *tracer) reset(angle float64) {
-	t.sin, t.cos = math.Sincos(angle * math.Pi / 180)
+	t.rot = dataset.NewRotation(angle)
 	t.idx = t.idx[:0]
 	t.len = t.len[:0]
 }
@@ -289,8 +288,8 @@ func (t *tracer) polyline(pts []Point) {
 	p := t.g.Pixel
 	t.uv = t.uv[:0]
 	for _, q := range pts {
-		// to object frame (dataset.BeamToObject), then to grid units
-		t.uv = append(t.uv, Point{(q.X*t.cos - q.Z*t.sin - t.x0) / p, (q.X*t.sin + q.Z*t.cos - t.z0) / p})
+		X, Z := t.rot.ToObject(q.X, q.Z)
+		t.uv = append(t.uv, Point{(X - t.x0) / p, (Z - t.z0) / p})
 	}
 	for k := 1; k < len(t.uv); k++ {
 		t.segment(t.uv[k-1], t.uv[k])

@@ -280,6 +280,14 @@ type Config struct {
 	// grid (pixel edges at multiples of the pitch); off by default, as the
 	// paper's features use continuous positions.
 	Digitize bool `yaml:"digitize,omitempty"`
+	// Object is a phantom with structure (a built-in solid by name in
+	// YAML: ctp404, head) centred on the isocentre z = 0 and rotated per
+	// frame by Angles; nil means none. It excludes Phantom.
+	Object *Solid `yaml:"object,omitempty"`
+	// Angles are the projection angles of a scan, degrees: frame i is at
+	// Angles[(i / len(Beam.Spots)) mod len(Angles)], so the spots run
+	// fastest. Empty means angle 0.
+	Angles []float64 `yaml:"angles,omitempty"`
 }
 
 // resolved returns a copy with defaults filled in, after validation.
@@ -338,6 +346,9 @@ func (c Config) resolved() (Config, error) {
 	}
 	if lim := math.Pi * c.Beam.SpotSigma * c.Beam.Divergence * 1e3; c.Beam.Emittance > lim*(1+1e-12) && c.Beam.SpotSigma > 0 && c.Beam.Divergence > 0 {
 		return c, fmt.Errorf("sim: beam emittance %g mm·mrad exceeds π·σx·σθ = %.4g mm·mrad", c.Beam.Emittance, lim)
+	}
+	if err := c.checkObject(); err != nil {
+		return c, err
 	}
 	p := c.Physics
 	if math.IsNaN(p.SecondaryYield) || p.SecondaryYield > 1.5 {

@@ -55,6 +55,7 @@ type plan struct {
 	halfAX     float64
 	halfAY     float64
 	truth      truthPlan
+	object     *objectPlan // Config.Object (objectstep.go)
 }
 
 func newPlan(c *Config) (*plan, error) {
@@ -94,12 +95,18 @@ func newPlan(c *Config) (*plan, error) {
 		}
 		z = z1
 	}
+	if c.Object != nil {
+		if z, err = p.addObject(c, z, front); err != nil {
+			return nil, err
+		}
+	}
 	if z > front {
 		return nil, fmt.Errorf("sim: source at z = %g mm is inside or behind the detector (front at %g mm)", z, front)
 	}
 	p.addAir(air, z, front)
 	p.addDetector(st, c.Physics.DeltaCut)
 	p.truth = newTruthPlan(p.segs, c.Phantom)
+	p.objectTruth()
 	return p, nil
 }
 

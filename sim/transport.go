@@ -48,6 +48,7 @@ type worker struct {
 	eventID int64
 	visible bool
 	truth   dataset.PrimaryTruth // of the primary in flight (truth.go)
+	obj     objectState          // scratch of Config.Object's steps (objectstep.go)
 	wepl    float64              // its WEPL so far in the phantom
 }
 
@@ -67,6 +68,7 @@ func (w *worker) frame(i int, f *dataset.Frame) error {
 		Phantom: w.p.phantom, PhantomThickness: w.p.phantomWET,
 		BeamEnergy: c.Beam.Energy, ProtonsPerFrame: n, Seed: c.Seed, Geometry: c.Geometry.Name,
 	}
+	w.setFrame(i, &f.Meta)
 	f.Hits = f.Hits[:0]
 	f.Primaries = f.Primaries[:0]
 	w.f = f
@@ -152,6 +154,9 @@ func (w *worker) transport(p *particle) {
 			scale = 1 - p.frac
 		} else if p.id == 1 {
 			w.observe(p, s, i)
+		}
+		if s.kind == kindObject {
+			s = w.objectStep(p, i, scale)
 		}
 		l := (s.z1 - s.z0) * scale
 		if s.kind == kindSensor {

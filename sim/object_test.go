@@ -1,0 +1,142 @@
+package sim
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/physics"
+)
+
+func TestSolidTrace(t *testing.T) {
+	s, err := SolidByName("ctp404")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// along Z at X = 0: epoxy, Delrin (270°, Z = −58.5), epoxy, LDPE (90°), epoxy
+	cr, _ := s.Trace(nil, nil, Vec3{0, 0, -100}, Vec3{0, 0, 100})
+	want := []struct {
+		name string
+		len  float64
+	}{{"air", 25}, {"catphan_epoxy", 75 - 58.5 - 6.1}, {"delrin", 12.2}, {"catphan_epoxy", 2 * (58.5 - 6.1)},
+		{"polyethylene", 12.2}, {"catphan_epoxy", 75 - 58.5 - 6.1}, {"air", 25}}
+	if len(cr) != len(want) {
+		t.Fatalf("%d crossings %v, want %d", len(cr), cr, len(want))
+	}
+	var sum float64
+	for k, c := range cr {
+		sum += c.Frac
+		if c.Material.Name != want[k].name || math.Abs(c.Frac*200-want[k].len) > 1e-9 {
+			t.Errorf("crossing %d: %s %.6f mm, want %s %.6f mm", k, c.Material, c.Frac*200, want[k].name, want[k].len)
+		}
+	}
+	if math.Abs(sum-1) > 1e-12 {
+		t.Errorf("fractions sum to %v", sum)
+	}
+	// above the cylinder: air only
+	cr, _ = s.Trace(nil, nil, Vec3{0, 20, -100}, Vec3{0, 20, 100})
+	if len(cr) != 1 || cr[0].Material.Name != "air" {
+		t.Errorf("above the phantom: %v", cr)
+	}
+	// through the top cap: epoxy then air
+	cr, _ = s.Trace(nil, nil, Vec3{0, 0, 0}, Vec3{0, 25, 0})
+	if len(cr) != 2 || math.Abs(cr[0].Frac-0.5) > 1e-12 {
+		t.Errorf("through the cap: %v", cr)
+	}
+}
+
+// TestObjectWEPL checks the truth WEPL of protons through the CTP404 along
+// the diameter that crosses the LDPE and Delrin inserts, against the
+// chord lengths times the stopping-power ratios.
+func TestObjectWEPL(t *testing.T) {
+	s, _ := SolidByName("ctp404")
+	c := Config{Object: s, Frames: 2, ProtonsPerFrame: 200, Seed: 1,
+		Beam:    Beam{SpotSigma: -1, Divergence: -1, Emittance: -1},
+		Physics: Physics{NoScattering: true, NoStraggling: true, NoNuclear: true}}
+	frames, err := Collect(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := physics.Water.EnergyAfter(230, 86) // about the energy inside
+	want := 125.6*physics.MustMaterial("catphan_epoxy").RSP(e) + 12.2*physics.MustMaterial("polyethylene").RSP(e) +
+		12.2*physics.MustMaterial("delrin").RSP(e)
+	n := 0
+	for _, f := range frames {
+		if f.Meta.Phantom != "ctp404" {
+			t.Errorf("frame phantom %q", f.Meta.Phantom)
+		}
+		for _, p := range f.Primaries {
+			n++
+			if math.Abs(float64(p.WEPL)-want) > 0.01*want || !p.Exit.Reached() {
+				t.Fatalf("event %d: WEPL %g, want %.2f within 1 %% (exit %+v)", p.EventID, p.WEPL, want, p.Exit)
+			}
+		}
+	}
+	if n != 400 {
+		t.Errorf("%d primaries with truth, want 400", n)
+	}
+}
+
+// TestObjectMatchesSlab checks the per-step physics through a solid
+// against the slab phantom it equals near the axis: a water cylinder of
+// R 100 mm hit at its centre by a narrow beam and 200 mm of water.
+func TestObjectMatchesSlab(t *testing.T) {
+	cyl := &Solid{Name: "water-cylinder", Parts: []Part{{"water", Cylinder{R: 100, Y0: -50, Y1: 50}, physics.Water}}}
+	beam := Beam{SpotSigma: 0.5, Divergence: -1, Emittance: -1}
+	stats := func(c Config) (e, x, wepl float64) {
+		c.Frames, c.ProtonsPerFrame, c.Seed, c.Beam = 20, 100, 3, beam
+		frames, err := Collect(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n, se, sx, sw float64
+		for _, f := range frames {
+			for _, p := range f.Primaries {
+				if !p.Layer0.Reached() {
+					continue
+				}
+				n++
+				se += float64(p.Layer0.E)
+				sx += float64(p.Layer0.X * p.Layer0.X)
+				sw += float64(p.WEPL)
+			}
+		}
+		return se / n, math.Sqrt(sx / n), sw / n
+	}
+	e1, x1, w1 := stats(Config{Phantom: Phantom{Material: "water", Thickness: 200}})
+	e2, x2, w2 := stats(Config{Object: cyl})
+	t.Logf("slab: E %.2f MeV, σx %.2f mm, WEPL %.2f mm; cylinder: E %.2f MeV, σx %.2f mm, WEPL %.2f mm", e1, x1, w1, e2, x2, w2)
+	if math.Abs(e1-e2) > 0.5 || math.Abs(x2/x1-1) > 0.06 || math.Abs(w1-w2) > 0.5 {
+		t.Errorf("slab and cylinder differ: E %.2f vs %.2f MeV, σx %.2f vs %.2f mm, WEPL %.2f vs %.2f mm", e1, e2, x1, x2, w1, w2)
+	}
+}
+
+// BenchmarkRunObject simulates 10 frames of 100 primaries through each
+// built-in solid (centre spot, angle 30°) beside the slab of the same
+// water-equivalent thickness, and reports primaries per second.
+func BenchmarkRunObject(b *testing.B) {
+	for _, name := range []string{"ctp404", "head", "water:170"} {
+		b.Run(name, func(b *testing.B) {
+			cfg := Config{Frames: 10, ProtonsPerFrame: 100, Seed: 1, Angles: []float64{30}}
+			if s, err := SolidByName(name); err == nil {
+				cfg.Object = s
+			} else {
+				cfg.Phantom, _ = ParsePhantom(name)
+				cfg.Angles = nil
+			}
+			if err := Run(context.Background(), cfg, func(*dataset.Frame) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				cfg.Seed = uint64(i)
+				if err := Run(context.Background(), cfg, func(f *dataset.Frame) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*cfg.Frames*cfg.ProtonsPerFrame)/b.Elapsed().Seconds(), "primaries/s")
+		})
+	}
+}
