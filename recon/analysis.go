@@ -95,7 +95,8 @@ type MTF struct {
 // EdgeMTF measures the MTF from the circular edge of radius r centred at
 // (X, Z) (an insert or the phantom's outer boundary): the pixels within
 // ±width of the edge are binned by their distance from the centre in
-// bins of a tenth of a pixel (the oversampled edge-spread function), the
+// bins of a tenth of a pixel, or wider for a small circle so that a bin
+// holds about eight pixels (the oversampled edge-spread function), the
 // derivative gives the line-spread function, which is Hann-windowed, and
 // the modulus of its Fourier transform, normalised at 0, is the MTF. It is
 // an error if a bin is empty (the edge is not on the grid, or too short).
@@ -104,7 +105,7 @@ func EdgeMTF(im *Image, X, Z, r, width float64) (*MTF, error) {
 	if !(r > 0) || !(width > 0) || width >= r {
 		return nil, fmt.Errorf("recon: edge radius %g mm and half-width %g mm (want 0 < width < radius)", r, width)
 	}
-	bin := g.Pixel / 10
+	bin := max(g.Pixel/10, 8*g.Pixel*g.Pixel/(2*math.Pi*r))
 	nb := int(math.Ceil(2 * width / bin))
 	sum := make([]float64, nb)
 	cnt := make([]float64, nb)

@@ -141,6 +141,27 @@ func NewPaths(g Grid, opt *PathOptions) (*Paths, error) {
 // Options returns the options with defaults filled in.
 func (p *Paths) Options() PathOptions { return p.opt }
 
+// clipCircle returns the parameters [t0, t1] ⊂ [0, 1] of the part of the
+// segment a→b inside the circle of radius r about the origin, and whether
+// there is one.
+func clipCircle(a, b Point, r float64) (t0, t1 float64, ok bool) {
+	dx, dz := b.X-a.X, b.Z-a.Z
+	qa := dx*dx + dz*dz
+	qb := a.X*dx + a.Z*dz
+	qc := a.X*a.X + a.Z*a.Z - r*r
+	if qa == 0 {
+		return 0, 1, qc < 0
+	}
+	disc := qb*qb - qa*qc
+	if disc <= 0 {
+		return 0, 0, false
+	}
+	s := math.Sqrt(disc)
+	t0 = max(0, (-qb-s)/qa)
+	t1 = min(1, (-qb+s)/qa)
+	return t0, t1, t0 < t1
+}
+
 // hullCrossing returns the depths at which the line of s meets the hull
 // circle x² + z² = R², and whether it does.
 func hullCrossing(x, z, tx, r float64) (z0, z1 float64, ok bool) {
@@ -173,11 +194,12 @@ func (p *Paths) span(pr *dataset.Proton) (u0, u2 float64, ok bool) {
 	return u0, u2, true
 }
 
-// Path appends to dst[:0] the path of pr inside the hull, in the beam
-// frame's x–z plane, as a polyline from the hull entry to the hull exit,
-// and returns it. It returns an empty path if the entry or the exit line
-// misses the hull: such a proton crossed no object (and outside the hull
-// the image is air, RSP 0).
+// Path appends to dst[:0] the path of pr in the beam frame's x–z plane as
+// a polyline between the depths at which its entry line and its exit line
+// meet the hull, and returns it. It returns an empty path if the entry or
+// the exit line misses the hull: such a proton crossed no object. The
+// polyline may leave the hull where the entry is uncertain; System uses
+// only its parts inside (outside the hull the image is air, RSP 0).
 func (p *Paths) Path(dst []Point, pr *dataset.Proton) []Point {
 	dst = dst[:0]
 	u0, u2, ok := p.span(pr)
@@ -186,22 +208,24 @@ func (p *Paths) Path(dst []Point, pr *dataset.Proton) []Point {
 	}
 	in := pr.In.At(u0)
 	out := pr.Out.At(u2)
-	dst = append(dst, Point{in.X, u0})
 	l := u2 - u0
 	n := max(1, int(math.Ceil(l/p.opt.Step-1e-9)))
 	switch p.opt.Kind {
 	case Straight:
-		// just the two hull points
+		dst = append(dst, Point{in.X, u0})
 	case Spline:
+		dst = append(dst, Point{in.X, u0})
 		sp := p.spline(pr, in, out)
 		for j := 1; j < n; j++ {
 			x, z := sp.at(float64(j) / float64(n))
 			dst = append(dst, Point{x, z})
 		}
 	case MLP:
+		// from u = 0: with an uncertain entry (Prior) the path does not
+		// start at the nominal entry but where the exit says it did
 		var m mlpAxis
 		p.initAxis(&m, pr, u0, u2, in.X, in.TX, out.X, out.TX)
-		for j := 1; j < n; j++ {
+		for j := 0; j < n; j++ {
 			u := l * float64(j) / float64(n)
 			x, _, _ := m.eval(p.tab, u)
 			dst = append(dst, Point{x, u0 + u})

@@ -49,7 +49,7 @@ func TestTracerLengths(t *testing.T) {
 		}
 		deg := 360 * r.Float64()
 		tr.reset(deg)
-		tr.polyline([]Point{a, b})
+		tr.polyline([]Point{a, b}, 0)
 		var sum float64
 		for k, l := range tr.len {
 			sum += float64(l)

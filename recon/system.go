@@ -160,7 +160,7 @@ func (s *System) buildChunk(protons []dataset.Proton, paths *Paths) (chunk, int)
 		}
 		pts = paths.Path(pts, pr)
 		tr.reset(pr.Angle)
-		tr.polyline(pts)
+		tr.polyline(pts, paths.opt.Hull)
 		if len(tr.idx) == 0 || len(tr.idx) > math.MaxUint16 {
 			skipped++
 			continue
@@ -283,8 +283,9 @@ func (t *tracer) add(j int32, l float64) {
 	t.len = append(t.len, float32(l))
 }
 
-// polyline adds the beam-frame polyline pts.
-func (t *tracer) polyline(pts []Point) {
+// polyline adds the parts inside the circle of radius hull of the
+// beam-frame polyline pts (hull 0: all of it).
+func (t *tracer) polyline(pts []Point, hull float64) {
 	p := t.g.Pixel
 	t.uv = t.uv[:0]
 	for _, q := range pts {
@@ -292,7 +293,18 @@ func (t *tracer) polyline(pts []Point) {
 		t.uv = append(t.uv, Point{(X - t.x0) / p, (Z - t.z0) / p})
 	}
 	for k := 1; k < len(t.uv); k++ {
-		t.segment(t.uv[k-1], t.uv[k])
+		a, b := t.uv[k-1], t.uv[k]
+		if hull > 0 {
+			// the hull is a circle about the axis in either frame
+			t0, t1, ok := clipCircle(pts[k-1], pts[k], hull)
+			if !ok {
+				continue
+			}
+			if t0 > 0 || t1 < 1 {
+				a, b = Point{a.X + t0*(b.X-a.X), a.Z + t0*(b.Z-a.Z)}, Point{a.X + t1*(b.X-a.X), a.Z + t1*(b.Z-a.Z)}
+			}
+		}
+		t.segment(a, b)
 	}
 }
 

@@ -284,9 +284,11 @@ type Config struct {
 	// YAML: ctp404, head) centred on the isocentre z = 0 and rotated per
 	// frame by Angles; nil means none. It excludes Phantom.
 	Object *Solid `yaml:"object,omitempty"`
-	// Angles are the projection angles of a scan, degrees: frame i is at
-	// Angles[(i / len(Beam.Spots)) mod len(Angles)], so the spots run
-	// fastest. Empty means angle 0.
+	// Angles are the projection angles of a scan, degrees. Frames must be
+	// a multiple of their number: frame i is at Angles[i / (Frames /
+	// len(Angles))], so each angle has a block of consecutive frames (and
+	// frame i uses spot i mod len(Beam.Spots) as always). Empty means
+	// angle 0; see Scan.
 	Angles []float64 `yaml:"angles,omitempty"`
 }
 

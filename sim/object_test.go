@@ -2,7 +2,11 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
@@ -138,5 +142,94 @@ func BenchmarkRunObject(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*cfg.Frames*cfg.ProtonsPerFrame)/b.Elapsed().Seconds(), "primaries/s")
 		})
+	}
+}
+
+func TestScanApply(t *testing.T) {
+	s := Scan{Object: CTP404(), Projections: 4, Protons: 1000, Pitch: 10}
+	c := Config{Beam: BergenBeam}
+	if err := s.Apply(&c); err != nil {
+		t.Fatal(err)
+	}
+	// ±90 mm at 10 mm: 19 spots; 1000 protons over 4 × 19 spots: one frame of 50 each
+	if len(c.Beam.Spots) != 19 || c.Frames != 76 || c.ProtonsPerFrame != 50 || len(c.Angles) != 4 || c.Angles[3] != 270 {
+		t.Fatalf("spots %d, frames %d, protons/frame %d, angles %v", len(c.Beam.Spots), c.Frames, c.ProtonsPerFrame, c.Angles)
+	}
+	for i, want := range map[int]float64{0: 0, 18: 0, 19: 90, 75: 270} {
+		if got := c.Angles[c.frameAngle(i)]; got != want {
+			t.Errorf("frame %d at angle %g, want %g", i, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		s    Scan
+		want string
+	}{
+		{"no object", Scan{Projections: 1, Protons: 1}, "without an object"},
+		{"no angles", Scan{Object: CTP404(), Protons: 1}, "projection angles"},
+		{"narrow field", Scan{Object: CTP404(), Projections: 1, Protons: 1, X0: -50, X1: 50}, "does not cover"},
+		{"field beside", Scan{Object: CTP404(), Projections: 1, Protons: 1, Y0: 20, Y1: 30}, "misses"},
+		{"no protons", Scan{Object: CTP404(), Projections: 1}, "positive"},
+		{"arc", Scan{Object: CTP404(), Projections: 1, Protons: 1, Arc: 400}, "arc"},
+		{"NaN", Scan{Object: CTP404(), Projections: 1, Protons: 1, Pitch: math.NaN()}, "finite"},
+	} {
+		if err := tc.s.Apply(&Config{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// Angles that do not divide the frames, and both phantoms
+	if _, err := (Config{Object: CTP404(), Angles: []float64{0, 90}, Frames: 3}).resolved(); err == nil {
+		t.Error("3 frames over 2 angles accepted")
+	}
+	if _, err := (Config{Object: CTP404(), Phantom: Phantom{Material: "water", Thickness: 10}, Frames: 1}).resolved(); err == nil {
+		t.Error("slab and object accepted together")
+	}
+}
+
+// TestScanDeterministic checks that a scan's frames do not depend on the
+// workers, and that the per-angle files hold exactly the one-file frames.
+func TestScanDeterministic(t *testing.T) {
+	s := Scan{Object: Head(), Projections: 3, Protons: 300, Pitch: 40, ProtonsPerFrame: 20}
+	c := Config{Beam: BergenBeam, Seed: 9}
+	if err := s.Apply(&c); err != nil {
+		t.Fatal(err)
+	}
+	c.Workers = 1
+	a, err := Collect(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Workers = 3
+	b, err := Collect(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := WritePerAngle(context.Background(), c, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	var files []dataset.Frame
+	for k := range 3 {
+		_, fr, err := dataset.ReadAll(filepath.Join(dir, fmt.Sprintf("angle_%03d.parquet", k)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fr {
+			if f.Meta.Angle != c.Angles[k] {
+				t.Fatalf("file %d holds frame %d at angle %g", k, f.Meta.Frame, f.Meta.Angle)
+			}
+		}
+		files = append(files, fr...)
+	}
+	if len(a) != len(b) || len(a) != len(files) {
+		t.Fatalf("%d, %d and %d frames", len(a), len(b), len(files))
+	}
+	for i := range a {
+		if !slices.Equal(a[i].Hits, b[i].Hits) || fmt.Sprint(a[i].Primaries) != fmt.Sprint(b[i].Primaries) { // NaN-safe
+			t.Fatalf("frame %d differs between 1 and 3 workers", i)
+		}
+		if !slices.Equal(a[i].Hits, files[i].Hits) {
+			t.Fatalf("frame %d differs in the per-angle file", i)
+		}
 	}
 }

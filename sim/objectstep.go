@@ -81,6 +81,7 @@ func (p *plan) addObject(c *Config, z, front float64) (float64, error) {
 	}
 	op.last = len(p.segs) - 1
 	p.object = op
+	p.phantom = s.Name
 	return z1, nil
 }
 
@@ -112,12 +113,12 @@ type objectState struct {
 	logX  float64 // Highland's ln(x/X0) of the current primary's path
 }
 
-// setFrame sets the projection angle of frame i (Config.Angles: the spots
-// run fastest) and records it in the frame's metadata.
+// setFrame sets the projection angle of frame i (Config.Angles) and
+// records it in the frame's metadata.
 func (w *worker) setFrame(i int, m *dataset.FrameMeta) {
 	c := w.c
 	if len(c.Angles) > 0 {
-		m.Angle = c.Angles[(i/len(c.Beam.Spots))%len(c.Angles)]
+		m.Angle = c.Angles[c.frameAngle(i)]
 	}
 	if w.p.object != nil {
 		w.obj.rot = dataset.NewRotation(m.Angle)
@@ -201,6 +202,9 @@ func (c *Config) checkObject() error {
 		if !finite(a) {
 			return fmt.Errorf("sim: projection angle %d is %v", k, a)
 		}
+	}
+	if len(c.Angles) > 0 && c.Frames%len(c.Angles) != 0 {
+		return fmt.Errorf("sim: %d frames do not divide into %d projection angles", c.Frames, len(c.Angles))
 	}
 	if c.Object == nil {
 		if len(c.Angles) > 1 {

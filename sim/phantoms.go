@@ -86,3 +86,25 @@ func (s *Solid) TruthEnergy(e float64) float64 {
 	wet := r * s.Parts[0].Material.RSP(e)
 	return physics.Water.EnergyAfter(e, wet)
 }
+
+// Edge returns a circular edge of the solid's central slice to measure
+// an MTF on (centre X, Z and radius, mm), and false if it has none: the
+// CTP404's Teflon insert, the highest contrast to its surroundings.
+func (s *Solid) Edge() (x, z, r float64, ok bool) {
+	for _, p := range s.Parts {
+		if c, isCyl := p.Shape.(Cylinder); isCyl && p.Material.Name == "teflon" {
+			return c.X, c.Z, c.R, true
+		}
+	}
+	return 0, 0, 0, false
+}
+
+// TruthAt returns the ground-truth RSP at object point p for energy e MeV
+// (0 outside the parts; see TruthEnergy). Check must have been called.
+func (s *Solid) TruthAt(p Vec3, e float64) float64 {
+	m := s.MaterialAt(p)
+	if m == s.medium() && s.Medium == nil {
+		return 0
+	}
+	return m.RSP(e)
+}

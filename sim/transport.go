@@ -77,7 +77,7 @@ func (w *worker) frame(i int, f *dataset.Frame) error {
 	for tries := 0; done < n; tries++ {
 		if tries >= maxTries {
 			return fmt.Errorf("sim: frame %d: only %d of %d primaries reached the detector in %d tries (phantom %s too thick for %g MeV?)",
-				i, done, n, tries, c.Phantom, c.Beam.Energy)
+				i, done, n, tries, w.p.phantom, c.Beam.Energy)
 		}
 		w.eventID = int64(i)*int64(n) + int64(done)
 		w.primary(spot)
@@ -89,21 +89,8 @@ func (w *worker) frame(i int, f *dataset.Frame) error {
 }
 
 // beamCorr returns the position–angle correlation coefficient of the beam
-// and √(1 − ρ²) (GATE PencilBeam: covariance ±√(σx²σθ² − ε²), ε the
-// ellipse area over π).
-func (w *worker) beamCorr() (rho, rest float64) {
-	b := &w.c.Beam
-	if b.Emittance <= 0 || b.SpotSigma <= 0 || b.Divergence <= 0 {
-		return 0, 1
-	}
-	eps := b.Emittance * 1e-3 / math.Pi // mm·rad
-	s := b.SpotSigma * b.Divergence
-	rho = math.Sqrt(max(0, 1-eps*eps/(s*s)))
-	if b.Converging {
-		rho = -rho
-	}
-	return rho, math.Sqrt(1 - rho*rho)
-}
+// and √(1 − ρ²) (Beam.correlation).
+func (w *worker) beamCorr() (rho, rest float64) { return w.c.Beam.correlation() }
 
 // primary simulates one primary and its secondaries.
 func (w *worker) primary(spot Spot) {
