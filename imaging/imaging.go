@@ -263,6 +263,13 @@ func readScan(ctx context.Context, o Options, res *Result) ([]dataset.Proton, si
 			if !r.HasTruth() {
 				return fmt.Errorf("imaging: %s has no Monte-Carlo truth per primary (missing %s)", path, strings.Join(r.Missing(), ", "))
 			}
+			// the WEPL branch (issue 18) decodes the truth only on request;
+			// call r.SetTruth(true) directly once it is on main
+			if st, ok := any(r).(interface{ SetTruth(bool) error }); ok {
+				if err := st.SetTruth(true); err != nil {
+					return err
+				}
+			}
 			beam := recon.BeamOf(cfg.Beam)
 			logf(o.Progress, "recon: reading %s (%d frames)", path, r.NumFrames())
 			for i := range r.NumFrames() {
