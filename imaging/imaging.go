@@ -48,10 +48,10 @@ type ROIResult struct {
 	Name     string  `json:"name"`
 	Material string  `json:"material"`
 	Truth    float64 `json:"truth_rsp"`
-	Mean     float64 `json:"mean_rsp"`
-	Std      float64 `json:"std_rsp"`
+	Mean     Number  `json:"mean_rsp"`
+	Std      Number  `json:"std_rsp"`
 	Pixels   int     `json:"pixels"`
-	Diff     float64 `json:"diff"`
+	Diff     Number  `json:"diff"`
 	RelErr   Number  `json:"rel_err"` // NaN (null) for air; see Diff
 }
 
@@ -106,7 +106,7 @@ type solveJSON struct {
 	TVStep        float64 `json:"tv_step"`
 	InitialRSP    float64 `json:"initial_rsp"`
 	Workers       int     `json:"workers"`
-	ProtonsPerSec float64 `json:"rows_per_second"`
+	ProtonsPerSec Number  `json:"rows_per_second"`
 }
 
 // Reconstruct reads the scan, reconstructs the slice and writes the
@@ -203,7 +203,7 @@ func Reconstruct(ctx context.Context, o Options) (*Result, error) {
 		Relaxation: cmp.Or(so.Relaxation, recon.DefaultRelaxation), TVPerturb: so.TV.Perturbations,
 		TVKernel: cmp.Or(so.TV.Kernel, recon.DefaultTVKernel), TVStep: cmp.Or(so.TV.Step, recon.DefaultTVStep),
 		InitialRSP: so.Initial, Workers: cmp.Or(o.Workers, runtime.GOMAXPROCS(0))}
-	res.Solve.ProtonsPerSec = float64(res.Rows*res.Solve.Iterations) / res.Seconds["solve"]
+	res.Solve.ProtonsPerSec = Number(float64(res.Rows*res.Solve.Iterations) / res.Seconds["solve"])
 
 	// score
 	truth := solid.TruthRSP(res.TruthEnergy)
@@ -216,8 +216,8 @@ func Reconstruct(ctx context.Context, o Options) (*Result, error) {
 		if st.Truth < 0.1 {
 			rel = math.NaN() // air is scored by |ΔRSP|
 		}
-		res.ROIs = append(res.ROIs, ROIResult{Name: st.Name, Material: solid.ROIs[k].Material.Name, Truth: st.Truth, Mean: st.Mean,
-			Std: st.Std, Pixels: st.N, Diff: st.Diff, RelErr: Number(rel)})
+		res.ROIs = append(res.ROIs, ROIResult{Name: st.Name, Material: solid.ROIs[k].Material.Name, Truth: st.Truth, Mean: Number(st.Mean),
+			Std: Number(st.Std), Pixels: st.N, Diff: Number(st.Diff), RelErr: Number(rel)})
 	}
 	res.MTF10 = Number(math.NaN())
 	if x, z, r, ok := solid.Edge(); ok {

@@ -35,7 +35,7 @@ func (p diskPhantom) rois(shrink float64) []ROI {
 	return out
 }
 
-var testGrid = Grid{NX: 96, NZ: 96, Pixel: 1.5}
+var testGrid = Grid{NX: 72, NZ: 72, Pixel: 2}
 
 func TestTracerLengths(t *testing.T) {
 	g, _ := Grid{NX: 10, NZ: 8, Pixel: 2}.resolved()
@@ -115,7 +115,7 @@ func TestMLPOfAStraightLineIsStraight(t *testing.T) {
 
 func TestReconstructAnalyticPhantom(t *testing.T) {
 	ph := testPhantom()
-	pr := straightProtons(ph, 60000, 90, 70, 0.005, 1)
+	pr := straightProtons(ph, 30000, 60, 70, 0.005, 1)
 	for _, tc := range []struct {
 		name string
 		path PathKind
@@ -127,6 +127,7 @@ func TestReconstructAnalyticPhantom(t *testing.T) {
 		{"spline SART", Spline, Options{Method: SART, Relaxation: 1}, 0.01},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			sys, err := NewSystem(context.Background(), pr, testGrid, &PathOptions{Kind: tc.path, Hull: 65}, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -135,8 +136,9 @@ func TestReconstructAnalyticPhantom(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, s := range Measure(im, ph.rois(3)) {
-				if math.Abs(s.Diff) > tc.tol {
+			// the target: 1 % (|ΔRSP| ≤ 0.01 for air)
+			for _, s := range Measure(im, ph.rois(4.5)) {
+				if math.Abs(s.Diff) > tc.tol*max(1, s.Truth) {
 					t.Errorf("ROI at (%g, %g): RSP %.4f ± %.4f, truth %.4f", s.X, s.Z, s.Mean, s.Std, s.Truth)
 				}
 			}
@@ -197,7 +199,7 @@ var tvStep, tvKernel float64
 
 func TestSuperiorizationReducesNoise(t *testing.T) {
 	ph := testPhantom()
-	pr := straightProtons(ph, 60000, 90, 70, 0.005, 4)
+	pr := straightProtons(ph, 30000, 60, 70, 0.005, 4)
 	r := rand.New(rand.NewPCG(4, 4))
 	for i := range pr {
 		pr[i].WEPL += 3.9 * r.NormFloat64() // the DTC's range spread per proton
@@ -414,6 +416,9 @@ func TestRowSumsAreHullChords(t *testing.T) {
 				continue
 			}
 			want := (z1 - z0) * math.Hypot(1, pr[i].Out.TX)
+			if want < minRowPixels*g.Pixel {
+				continue // skims the hull: no row
+			}
 			var sum float64
 			sys.Row(row, func(j int, a float64) { sum += a })
 			row++
@@ -422,6 +427,36 @@ func TestRowSumsAreHullChords(t *testing.T) {
 			if math.Abs(sum-want) > 3e-5*want {
 				t.Fatalf("%d × %d grid, proton %d: row sums to %.5f mm, chord %.5f mm", g.NX, g.NZ, i, sum, want)
 			}
+		}
+	}
+}
+
+// TestSkimmingProtons checks that protons grazing the hull (chords of
+// µm) leave the image finite: they make no rows.
+func TestSkimmingProtons(t *testing.T) {
+	pr := straightProtons(testPhantom(), 2000, 20, 60, 0, 1)
+	for i := range pr {
+		x := 65 - math.Pow(10, -float64(3+i%12)) // chords of 0.5 mm down to 0.2 µm
+		if i%2 == 0 {
+			x = -x
+		}
+		pr[i].In.X, pr[i].Out.X, pr[i].WEPL = x, x, 5
+	}
+	good := straightProtons(testPhantom(), 2000, 20, 60, 0, 2)
+	sys, err := NewSystem(context.Background(), append(pr, good...), testGrid, &PathOptions{Hull: 65}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sys.Skipped < len(pr) {
+		t.Errorf("%d protons skipped, want the %d skimming ones", sys.Skipped, len(pr))
+	}
+	im, err := Solve(context.Background(), sys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, v := range im.RSP {
+		if !(v < 3) {
+			t.Fatalf("pixel %d is %v", j, v)
 		}
 	}
 }

@@ -12,6 +12,12 @@ import (
 	"github.com/pcttrack/pcttrack/dataset"
 )
 
+// minRowPixels is the shortest path inside the hull, in pixels, that
+// makes a row: a proton that only skims the hull carries almost no
+// information, and its ART correction b/‖a‖² would be huge (the Loma
+// Linda code drops paths shorter than 30 voxels for the same reason).
+const minRowPixels = 5
+
 // chunkRows is the number of protons per work unit when building a
 // System; chunks are built in parallel and kept in input order.
 const chunkRows = 4096
@@ -98,7 +104,7 @@ func (s *System) Row(i int, f func(j int, a float64)) (b float64) {
 
 // NewSystem estimates the path of every proton (opt) and builds the system
 // matrix on grid g. Protons outside the slice (Grid.Thickness) or whose
-// path misses the grid are skipped. A proton with a non-finite field is an
+// path crosses less than 5 pixels of the hull on the grid are skipped. A proton with a non-finite field is an
 // error naming it (a slightly negative WEPL, as a noisy estimate may give,
 // is not). Work is spread over workers
 // goroutines (0 means one per chunk up to GOMAXPROCS); the result does not
@@ -163,6 +169,14 @@ func (s *System) buildChunk(protons []dataset.Proton, paths *Paths) (chunk, int)
 		tr.polyline(pts, paths.opt.Hull)
 		if len(tr.idx) == 0 || len(tr.idx) > math.MaxUint16 {
 			skipped++
+			continue
+		}
+		var total float64
+		for _, l := range tr.len {
+			total += float64(l)
+		}
+		if total < minRowPixels*g.Pixel {
+			skipped++ // skims the hull: too little path to learn from, too much weight per mm
 			continue
 		}
 		tr.sortBands(&c.bend)

@@ -104,7 +104,7 @@ func runRecon(cmd *cobra.Command, args []string, f *reconFlags) error {
 		if !math.IsNaN(float64(r.RelErr)) {
 			rel = fmt.Sprintf("%+.2f", 100*r.RelErr)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\t%.4f\t%+.4f\t%s\t%d\t\n", r.Name, r.Material, r.Truth, r.Mean, r.Std, r.Diff, rel, r.Pixels)
+		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\t%.4f\t%+.4f\t%s\t%d\t\n", r.Name, r.Material, r.Truth, float64(r.Mean), float64(r.Std), float64(r.Diff), rel, r.Pixels)
 	}
 	tw.Flush()
 	_, err = fmt.Fprintf(w, "MTF10 %.2f lp/cm (Teflon insert edge); truth RSP at %.0f MeV\n", res.MTF10, res.TruthEnergy)
