@@ -341,29 +341,8 @@ func (t *tracer) segment(a, b Point) {
 		}
 	}
 	// clip to [0, NX] × [0, NZ] (Liang–Barsky)
-	t0, t1 := 0.0, 1.0
-	if du == 0 {
-		if ua < 0 || ua > fx {
-			return
-		}
-	} else {
-		ta, tb := -ua/du, (fx-ua)/du
-		if ta > tb {
-			ta, tb = tb, ta
-		}
-		t0, t1 = max(t0, ta), min(t1, tb)
-	}
-	if dv == 0 {
-		if va < 0 || va > fz {
-			return
-		}
-	} else {
-		ta, tb := -va/dv, (fz-va)/dv
-		if ta > tb {
-			ta, tb = tb, ta
-		}
-		t0, t1 = max(t0, ta), min(t1, tb)
-	}
+	t0, t1 := clipSlab(0, 1, ua, du, fx)
+	t0, t1 = clipSlab(t0, t1, va, dv, fz)
 	if !(t0 < t1) {
 		return
 	}
@@ -408,6 +387,22 @@ func (t *tracer) segment(a, b Point) {
 			break
 		}
 	}
+}
+
+// clipSlab narrows [t0, t1] to the parameters at which q + t·d lies in
+// [0, hi]; the result is empty (t0 ≥ t1) if none does.
+func clipSlab(t0, t1, q, d, hi float64) (float64, float64) {
+	if d == 0 {
+		if q < 0 || q > hi {
+			return 1, 0
+		}
+		return t0, t1
+	}
+	ta, tb := -q/d, (hi-q)/d
+	if ta > tb {
+		ta, tb = tb, ta
+	}
+	return max(t0, ta), min(t1, tb)
 }
 
 func sign(x float64) float64 {

@@ -67,12 +67,7 @@ func Write(ctx context.Context, c Config, path string, progress func()) (WriteSt
 		if err := w.Write(fr); err != nil {
 			return err
 		}
-		st.Frames++
-		st.Primaries += fr.Meta.ProtonsPerFrame
-		st.Hits += len(fr.Hits)
-		if progress != nil {
-			progress()
-		}
+		st.add(fr, progress)
 		return nil
 	})
 	if err != nil {

@@ -229,12 +229,7 @@ func WritePerAngle(ctx context.Context, c Config, dir string, progress func()) (
 		if err := w.Write(fr); err != nil {
 			return err
 		}
-		st.Frames++
-		st.Primaries += fr.Meta.ProtonsPerFrame
-		st.Hits += len(fr.Hits)
-		if progress != nil {
-			progress()
-		}
+		st.add(fr, progress)
 		return nil
 	})
 	if err != nil {
@@ -252,4 +247,14 @@ func WritePerAngle(ctx context.Context, c Config, dir string, progress func()) (
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
+}
+
+// add counts a written frame and reports progress.
+func (st *WriteStats) add(fr *dataset.Frame, progress func()) {
+	st.Frames++
+	st.Primaries += fr.Meta.ProtonsPerFrame
+	st.Hits += len(fr.Hits)
+	if progress != nil {
+		progress()
+	}
 }

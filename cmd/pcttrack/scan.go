@@ -19,7 +19,7 @@ type scanFlags struct {
 	workers                       int
 	arc, pitch                    float64
 	xField, yField                []float64
-	energy                        float64
+	energy, spotSigma, divergence float64
 	seed                          uint64
 	perAngle                      bool
 }
@@ -50,6 +50,8 @@ func newScanCmd() *cobra.Command {
 	fl.Float64SliceVar(&f.xField, "x", nil, "spot field along x, mm: X0,X1 (default: the phantom's diameter plus a pitch)")
 	fl.Float64SliceVar(&f.yField, "y", nil, "spot field along y, mm: Y0,Y1 (default: one row at y = 0, a 2-D slice)")
 	fl.Float64Var(&f.energy, "energy", sim.BergenBeam.Energy, "beam energy, MeV")
+	fl.Float64Var(&f.spotSigma, "spot-sigma", sim.BergenBeam.SpotSigma, "spot size (rms per axis) at the source, mm; 0 = point beam (an exactly known entry)")
+	fl.Float64Var(&f.divergence, "divergence", 1e3*sim.BergenBeam.Divergence, "beam divergence (rms per axis), mrad; 0 = parallel")
 	fl.Uint64Var(&f.seed, "seed", 1, "run seed")
 	fl.StringVar(&f.shard, "shard", "", "simulate only shard k/K of the frames")
 	fl.StringVar(&f.geometry, "geometry", detector.PresetDTC, "geometry preset ("+joinNames(detector.PresetNames())+") or YAML file")
@@ -84,6 +86,8 @@ func runScan(cmd *cobra.Command, f *scanFlags) error {
 	}
 	c := sim.Config{Geometry: geom, Beam: sim.BergenBeam, Seed: f.seed, Workers: f.workers}
 	c.Beam.Energy = f.energy
+	c.Beam.SpotSigma = noneIfZero(f.spotSigma)
+	c.Beam.Divergence = noneIfZero(f.divergence * 1e-3)
 	if err := s.Apply(&c); err != nil {
 		return err
 	}
