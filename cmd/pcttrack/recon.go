@@ -107,7 +107,11 @@ func runRecon(cmd *cobra.Command, args []string, f *reconFlags) error {
 		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\t%.4f\t%+.4f\t%s\t%d\t\n", r.Name, r.Material, r.Truth, float64(r.Mean), float64(r.Std), float64(r.Diff), rel, r.Pixels)
 	}
 	tw.Flush()
-	_, err = fmt.Fprintf(w, "MTF10 %.2f lp/cm (Teflon insert edge); truth RSP at %.0f MeV\n", res.MTF10, res.TruthEnergy)
+	mtf := "– (no circular insert edge, or the MTF stays above 10 %)"
+	if m := float64(res.MTF10); !math.IsNaN(m) {
+		mtf = fmt.Sprintf("%.2f lp/cm (Teflon insert edge)", m)
+	}
+	_, err = fmt.Fprintf(w, "MTF10 %s; truth RSP at %.0f MeV\n", mtf, res.TruthEnergy)
 	return err
 }
 
