@@ -17,6 +17,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,8 +32,13 @@ import (
 // Options configure Reconstruct. Zero values mean the documented defaults
 // of each part; the hull defaults to the phantom's radius plus 2 mm.
 type Options struct {
-	Inputs  []string // scan datasets (all of one run or of its shards)
-	Out     string   // output prefix: Out.mhd/.raw/.json, Out.png, Out-profile.png
+	Inputs []string // scan datasets (all of one run or of its shards)
+	// Tracks, if not empty, are the tracks files (with the WEPL columns of
+	// package wepl) made from Inputs, one per input in the same order:
+	// the protons are then the measured tracks (any tracker, fitted
+	// WEPL) instead of truth pairing with the Monte-Carlo WEPL.
+	Tracks  []string
+	Out     string // output prefix: Out.mhd/.raw/.json, Out.png, Out-profile.png
 	Grid    recon.Grid
 	Path    recon.PathOptions
 	Cut     recon.CutOptions
@@ -84,7 +90,9 @@ type Result struct {
 	} `json:"path"`
 	Cut       recon.CutOptions `json:"cut"`
 	Solve     solveJSON        `json:"solve"`
+	Source    string           `json:"source"` // "truth pairing, Monte-Carlo WEPL" or "tracks: …"
 	Truth     recon.TruthStats `json:"truth_pairing"`
+	TrackSt   TrackStats       `json:"tracks"`
 	CutStats  recon.CutStats   `json:"cut_stats"`
 	Rows      int              `json:"rows"`
 	Skipped   int              `json:"skipped"`
@@ -119,6 +127,9 @@ func Reconstruct(ctx context.Context, o Options) (*Result, error) {
 	}
 	if o.Out == "" {
 		return nil, fmt.Errorf("imaging: no output prefix")
+	}
+	if len(o.Tracks) > 0 && len(o.Tracks) != len(o.Inputs) {
+		return nil, fmt.Errorf("imaging: %d tracks files for %d scan datasets; give one per dataset", len(o.Tracks), len(o.Inputs))
 	}
 	res := &Result{Commit: recon.Commit(), Inputs: o.Inputs, Seconds: map[string]float64{}}
 	t0 := time.Now()
@@ -239,7 +250,10 @@ func readScan(ctx context.Context, o Options, res *Result) ([]dataset.Proton, si
 	var cfg sim.Config
 	var cfgText string
 	var f dataset.Frame
-	for _, path := range o.Inputs {
+	for k, path := range o.Inputs {
+		if slices.Index(o.Inputs, path) != k {
+			return nil, cfg, fmt.Errorf("imaging: %s given twice", path)
+		}
 		r, err := dataset.Open(path)
 		if err != nil {
 			return nil, cfg, err
@@ -260,17 +274,22 @@ func readScan(ctx context.Context, o Options, res *Result) ([]dataset.Proton, si
 			} else if m.Config != cfgText {
 				return fmt.Errorf("imaging: %s was simulated with another configuration than %s", path, o.Inputs[0])
 			}
+			beam := recon.BeamOf(cfg.Beam)
+			if len(o.Tracks) > 0 {
+				tp := o.Tracks[slices.Index(o.Inputs, path)]
+				res.Source = "tracks, fitted WEPL"
+				logf(o.Progress, "recon: reading %s (tracks of %s)", tp, path)
+				var err error
+				protons, err = readTracks(ctx, tp, r, beam, protons, &res.TrackSt)
+				return err
+			}
+			res.Source = "truth pairing, Monte-Carlo WEPL"
 			if !r.HasTruth() {
 				return fmt.Errorf("imaging: %s has no Monte-Carlo truth per primary (missing %s)", path, strings.Join(r.Missing(), ", "))
 			}
-			// the WEPL branch (issue 18) decodes the truth only on request;
-			// call r.SetTruth(true) directly once it is on main
-			if st, ok := any(r).(interface{ SetTruth(bool) error }); ok {
-				if err := st.SetTruth(true); err != nil {
-					return err
-				}
+			if err := r.SetTruth(true); err != nil {
+				return err
 			}
-			beam := recon.BeamOf(cfg.Beam)
 			logf(o.Progress, "recon: reading %s (%d frames)", path, r.NumFrames())
 			for i := range r.NumFrames() {
 				if i%256 == 0 {
@@ -292,7 +311,7 @@ func readScan(ctx context.Context, o Options, res *Result) ([]dataset.Proton, si
 		}
 	}
 	if len(protons) == 0 {
-		return nil, cfg, fmt.Errorf("imaging: no protons with truth in %s", strings.Join(o.Inputs, ", "))
+		return nil, cfg, fmt.Errorf("imaging: no usable protons in %s", strings.Join(append(o.Inputs, o.Tracks...), ", "))
 	}
 	return protons, cfg, nil
 }

@@ -14,6 +14,7 @@ import (
 // reconFlags are the flags of `pcttrack recon`.
 type reconFlags struct {
 	out, path, method, pairs   string
+	tracks                     []string
 	grid                       int
 	pixel, sliceY, thickness   float64
 	hull, relax, cutSigma, bin float64
@@ -26,13 +27,14 @@ func newReconCmd() *cobra.Command {
 	var f reconFlags
 	cmd := &cobra.Command{
 		Use:   "recon SCAN.parquet... --out PREFIX",
-		Short: "Reconstruct an RSP slice from a proton CT scan (truth pairing, Monte-Carlo WEPL)",
+		Short: "Reconstruct an RSP slice from a proton CT scan (truth pairing and Monte-Carlo WEPL, or tracks with fitted WEPL)",
 		Long: "Reads the scan datasets of `pcttrack scan` (one run, or its shards or per-angle files), takes each\n" +
 			"primary's exit state from its own hits in the two tracker layers and its WEPL from the Monte-Carlo\n" +
 			"truth, the entry from its spot, cuts at 3σ in exit angle and WEPL per bin, estimates the paths\n" +
 			"(the single-sided MLP by default) and reconstructs the slice by DROP or SART. Writes PREFIX.mhd and\n" +
 			"PREFIX.raw (MetaImage, for ITK, 3D Slicer, RTK), PREFIX.json (commit, inputs, parameters, ROI\n" +
-			"table), PREFIX.png and PREFIX-profile.png, and prints the per-insert table and MTF10.",
+			"table), PREFIX.png and PREFIX-profile.png, and prints the per-insert table and MTF10. With --tracks\n" +
+			"the protons are the tracks of any tracker with the WEPL package wepl fitted (pcttrack track --wepl).",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runRecon(cmd, args, &f) },
 	}
@@ -52,6 +54,7 @@ func newReconCmd() *cobra.Command {
 	fl.Float64Var(&f.cutSigma, "cut-sigmas", 3, "k of the kσ cuts on exit angle and WEPL (negative = no cuts)")
 	fl.Float64Var(&f.bin, "cut-bin", 1, "lateral bin of the cuts, mm")
 	fl.BoolVar(&f.robust, "robust", false, "cuts around the median and MAD instead of mean and standard deviation")
+	fl.StringSliceVar(&f.tracks, "tracks", nil, "tracks files with WEPL columns (pcttrack track --wepl), one per scan dataset: reconstruct from them instead of truth pairing and Monte-Carlo WEPL")
 	fl.StringVar(&f.pairs, "pairs", "", "also export the protons in RTK-PCT's pairs format into this directory")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	cmd.MarkFlagRequired("out")
@@ -81,7 +84,7 @@ func runRecon(cmd *cobra.Command, args []string, f *reconFlags) error {
 	if f.cutSigma == 0 {
 		return fmt.Errorf("recon: --cut-sigmas 0 would cut everything; give a negative value for no cuts")
 	}
-	o := imaging.Options{Inputs: args, Out: f.out, Pairs: f.pairs, Workers: f.workers, Progress: cmd.ErrOrStderr(),
+	o := imaging.Options{Inputs: args, Tracks: f.tracks, Out: f.out, Pairs: f.pairs, Workers: f.workers, Progress: cmd.ErrOrStderr(),
 		Grid:  recon.Grid{NX: f.grid, NZ: f.grid, Pixel: f.pixel, Y: f.sliceY, Thickness: f.thickness},
 		Path:  recon.PathOptions{Kind: kind, Hull: f.hull},
 		Cut:   recon.CutOptions{Sigmas: f.cutSigma, Bin: f.bin, Robust: f.robust},
@@ -92,8 +95,8 @@ func runRecon(cmd *cobra.Command, args []string, f *reconFlags) error {
 		return err
 	}
 	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "wrote %s.{mhd,raw,json,png} and %s-profile.png: %s, %d protons read, %d after cuts, %d rows (%d entries)\n",
-		f.out, f.out, res.Phantom, res.Truth.Kept, res.CutStats.Kept, res.Rows, res.Entries)
+	fmt.Fprintf(w, "wrote %s.{mhd,raw,json,png} and %s-profile.png: %s, %s, %d protons read, %d after cuts, %d rows (%d entries)\n",
+		f.out, f.out, res.Phantom, res.Source, res.CutStats.In, res.CutStats.Kept, res.Rows, res.Entries)
 	fmt.Fprintf(w, "time: read %.1f s, system %.1f s, solve %.1f s (%d × %s, %d blocks), total %.1f s; heap %.0f MB\n",
 		res.Seconds["read"], res.Seconds["system"], res.Seconds["solve"], res.Solve.Iterations, res.Solve.Method, res.Solve.Blocks,
 		res.Seconds["total"], res.PeakHeap)

@@ -59,6 +59,39 @@ func TestScanAndRecon(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(pairs, "pairs0011.mhd")); err != nil {
 		t.Error(err)
 	}
+	// from tracks with fitted WEPL (truth tracker), and the errors of that input
+	tracks := filepath.Join(dir, "t.parquet")
+	if _, err := execute(newTrackCmd(), scan, "--method", "truth", "--wepl", "--out", tracks); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err = execute(newReconCmd(), scan, "--tracks", tracks, "--out", filepath.Join(dir, "fit"), "--grid", "96", "--pixel", "2", "--iterations", "3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout, "tracks, fitted WEPL") {
+		t.Errorf("recon --tracks output:\n%s", stdout)
+	}
+	plain := filepath.Join(dir, "plain.parquet")
+	if _, err := execute(newTrackCmd(), scan, "--method", "truth", "--out", plain); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{scan, "--tracks", plain}, "no WEPL measured"},
+		{[]string{scan, "--tracks", tracks + "," + tracks}, "one per dataset"},
+		{[]string{filepath.Join(dir, "a.parquet"), "--tracks", tracks}, "not made from"},
+	} {
+		_, err := execute(newReconCmd(), append(tc.args, "--out", filepath.Join(dir, "bad"))...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want %q", tc.args, err, tc.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "bad.mhd")); err == nil {
+			t.Fatal("output written on error")
+		}
+	}
+
 	var meta struct {
 		Commit string
 		Inputs []string
