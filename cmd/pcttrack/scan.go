@@ -8,7 +8,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/detector"
 	"github.com/pcttrack/pcttrack/internal/progress"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/sim"
 )
 
