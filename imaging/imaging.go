@@ -113,6 +113,7 @@ type solveJSON struct {
 	TVKernel      float64 `json:"tv_kernel"`
 	TVStep        float64 `json:"tv_step"`
 	InitialRSP    float64 `json:"initial_rsp"`
+	Negative      bool    `json:"negative"`
 	Workers       int     `json:"workers"`
 	ProtonsPerSec Number  `json:"rows_per_second"`
 }
@@ -213,7 +214,7 @@ func Reconstruct(ctx context.Context, o Options) (*Result, error) {
 	res.Solve = solveJSON{Method: so.Method.String(), Iterations: cmp.Or(so.Iterations, 10), Blocks: cmp.Or(so.Blocks, recon.DefaultBlocks),
 		Relaxation: cmp.Or(so.Relaxation, recon.DefaultRelaxation), TVPerturb: so.TV.Perturbations,
 		TVKernel: cmp.Or(so.TV.Kernel, recon.DefaultTVKernel), TVStep: cmp.Or(so.TV.Step, recon.DefaultTVStep),
-		InitialRSP: so.Initial, Workers: cmp.Or(o.Workers, runtime.GOMAXPROCS(0))}
+		InitialRSP: so.Initial, Negative: so.Negative, Workers: cmp.Or(o.Workers, runtime.GOMAXPROCS(0))}
 	res.Solve.ProtonsPerSec = Number(float64(res.Rows*res.Solve.Iterations) / res.Seconds["solve"])
 
 	// score

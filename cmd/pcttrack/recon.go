@@ -20,7 +20,7 @@ type reconFlags struct {
 	hull, relax, cutSigma, bin float64
 	iterations, blocks, tv     int
 	workers                    int
-	robust                     bool
+	robust, negative           bool
 }
 
 func newReconCmd() *cobra.Command {
@@ -53,6 +53,7 @@ func newReconCmd() *cobra.Command {
 	fl.Float64Var(&f.hull, "hull", 0, "hull radius, mm (0 = the phantom's radius + 2 mm)")
 	fl.Float64Var(&f.cutSigma, "cut-sigmas", 3, "k of the kσ cuts on exit angle and WEPL (negative = no cuts)")
 	fl.Float64Var(&f.bin, "cut-bin", 1, "lateral bin of the cuts, mm")
+	fl.BoolVar(&f.negative, "negative", false, "let pixels go below RSP 0 (unbiased air in a noisy image; default: clamp at 0)")
 	fl.BoolVar(&f.robust, "robust", false, "cuts around the median and MAD instead of mean and standard deviation")
 	fl.StringSliceVar(&f.tracks, "tracks", nil, "tracks files with WEPL columns (pcttrack track --wepl), one per scan dataset: reconstruct from them instead of truth pairing and Monte-Carlo WEPL")
 	fl.StringVar(&f.pairs, "pairs", "", "also export the protons in RTK-PCT's pairs format into this directory")
@@ -88,7 +89,7 @@ func runRecon(cmd *cobra.Command, args []string, f *reconFlags) error {
 		Grid:  recon.Grid{NX: f.grid, NZ: f.grid, Pixel: f.pixel, Y: f.sliceY, Thickness: f.thickness},
 		Path:  recon.PathOptions{Kind: kind, Hull: f.hull},
 		Cut:   recon.CutOptions{Sigmas: f.cutSigma, Bin: f.bin, Robust: f.robust},
-		Solve: recon.Options{Method: method, Iterations: f.iterations, Blocks: f.blocks, Relaxation: f.relax, TV: recon.TVOptions{Perturbations: f.tv}},
+		Solve: recon.Options{Method: method, Iterations: f.iterations, Blocks: f.blocks, Relaxation: f.relax, TV: recon.TVOptions{Perturbations: f.tv}, Negative: f.negative},
 	}
 	res, err := imaging.Reconstruct(cmd.Context(), o)
 	if err != nil {
