@@ -90,7 +90,7 @@ func TestConfigErrors(t *testing.T) {
 		want string
 	}{
 		{"phantom in detector", func(c *Config) { c.Phantom.Thickness = 600 }, "inside the detector"},
-		{"source behind phantom", func(c *Config) { c.Beam.SourceZ = -10 }, "upstream of the source"},
+		{"source behind phantom", func(c *Config) { c.Beam.SourceZ = Float(-10) }, "upstream of the source"},
 	} {
 		c := base()
 		tc.mod(&c)

@@ -127,7 +127,7 @@ func simulateGATE(t *testing.T, frames int) (gateFigures, float64) {
 	g, _ := detector.Preset(detector.PresetGATE3mm)
 	cfg := Config{
 		Geometry: g, Phantom: Phantom{"water", 250, -125},
-		Beam:    Beam{Energy: 250, SourceZ: -255, SpotSigma: -1, Divergence: -1},
+		Beam:    Beam{Energy: 250, SourceZ: Float(-255), SpotSigma: -1, Divergence: -1},
 		Physics: Physics{DeltaCut: -1},
 		Frames:  frames, ProtonsPerFrame: 100, Seed: 2018, CountGenerated: true,
 	}

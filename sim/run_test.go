@@ -170,7 +170,7 @@ func TestRunErrors(t *testing.T) {
 	cfg = smallConfig()
 	cfg.Phantom = Phantom{}
 	cfg.Geometry = waterStack(400, 1)
-	cfg.Beam.SourceZ = -1
+	cfg.Beam.SourceZ = Float(-1)
 	err = Run(context.Background(), cfg, func(*dataset.Frame) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "reached the detector") {
 		t.Errorf("unreachable detector: %v", err)
