@@ -135,13 +135,27 @@ func (m *Material) elasticSigmas(e float64) (pp, nuc, cbrtA float64) {
 // absorbing disc of radius R is ∝ J1(x)/x with x = kRθ, so the density of
 // x over the plane of deflections is ∝ J1(x)²/x: a forward peak of rms
 // √2/(kR) per projected plane and a tail P(> θ) ∝ 1/θ beyond the first
-// minimum (x = 3.83), which the Gaussian of DiffractionAngle lacks.
+// minimum (x = 3.83), which the Gaussian of DiffractionAngle lacks; a
+// diffuse edge (DiskEdge) cuts the tail off at large x.
 
-// DiskRadius is the black-disk radius in fm per A^(1/3): the strong-
-// absorption radius of light nuclei, 1.3–1.4 A^(1/3) fm; 1.4 reproduces the
-// GATE reference file's tail of primaries beyond 100 mrad behind 250 mm of
-// water (package sim tests).
-const DiskRadius = 1.4
+// Black-disk parameters, fitted (with DiskElasticFraction) to the lateral
+// distribution of the GATE reference file's primaries behind 250 mm of
+// water and in the DTC layers (package sim, VALIDATION.md).
+const (
+	// DiskRadius is the disc radius in fm per A^(1/3): the strong-
+	// absorption radius of light nuclei is 1.3–1.4 A^(1/3) fm.
+	DiskRadius = 1.4
+	// DiskEdge is the width of the disc's diffuse edge in units of its
+	// radius: the profile is the disc smeared by a Gaussian of σ =
+	// DiskEdge·R (0.5–0.6 fm for O and Al, the Woods–Saxon diffuseness),
+	// which multiplies the cross section by exp(−(q·σ)²) and tames the
+	// 1/θ tail at large momentum transfer q.
+	DiskEdge = 0.15
+	// DiskElasticFraction is NuclearElasticFraction for black-disk
+	// diffraction: σ_el(p–A) = 0.35 σ_inel.
+	DiskElasticFraction = 0.35
+)
+
 const (
 	diskXMax = 400.0 // largest x tabulated
 	diskN    = 8192
@@ -156,7 +170,7 @@ var diskCDF = func() []float64 {
 			return 0
 		}
 		j := math.J1(x)
-		return j * j / x
+		return j * j / x * math.Exp(-x*x*DiskEdge*DiskEdge)
 	}
 	for i := 1; i <= diskN; i++ {
 		a := float64(i-1) * h

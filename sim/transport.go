@@ -50,14 +50,19 @@ type worker struct {
 	nextID  int32
 	eventID int64
 	visible bool
-	wentzel bool // Physics.Scattering is ScatterWentzel
-	disk    bool // Physics.Diffraction is DiffractionDisk
+	wentzel bool    // Physics.Scattering is ScatterWentzel
+	disk    bool    // Physics.Diffraction is DiffractionDisk
+	elScale float64 // p–nucleus elastic cross section relative to the tables'
 }
 
 func newWorker(c *Config, p *plan) *worker {
 	pcg := rand.NewPCG(c.Seed, 0)
-	return &worker{c: c, p: p, pcg: pcg, r: rand.New(pcg), wentzel: c.Physics.Scattering == ScatterWentzel,
-		disk: c.Physics.Diffraction == DiffractionDisk}
+	w := &worker{c: c, p: p, pcg: pcg, r: rand.New(pcg), wentzel: c.Physics.Scattering == ScatterWentzel,
+		disk: c.Physics.Diffraction == DiffractionDisk, elScale: 1}
+	if w.disk {
+		w.elScale = physics.DiskElasticFraction / physics.NuclearElasticFraction
+	}
+	return w
 }
 
 // frame simulates frame i into f (reusing f.Hits).
@@ -206,6 +211,7 @@ func (w *worker) transport(p *particle) {
 			if ph.NoElastic {
 				pp, na = 0, 0
 			}
+			na *= w.elScale
 			if d := (in + pp + na) * path; d >= p.budget {
 				f := p.budget / d
 				g := (done + f*sb.t) / tot // fraction of the remaining segment
