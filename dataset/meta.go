@@ -31,6 +31,10 @@ type Meta struct {
 	// empty for a complete dataset. Create stores "0/1" as empty, so that a
 	// merged dataset is byte-identical to a one-machine run.
 	Shard string `json:"shard"`
+	// SimPhysics is the physics version of the simulator that made the
+	// frames (sim.PhysicsVersion); 0 for imported data and for files
+	// written before it was recorded.
+	SimPhysics int `json:"sim_physics,omitempty"`
 	// Version is the FormatVersion of a file that was read; Create ignores it.
 	Version int `json:"-"`
 }

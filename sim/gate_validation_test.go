@@ -338,17 +338,19 @@ func compareGATE(t *testing.T, sim, ref gateFigures, n, nRef float64) {
 	t.Logf("hits per generated primary %.2f / %.2f; secondary share of hits %.2f%% / %.2f%%", simHits, refHits, 100*simSec, 100*refSec)
 
 	// Tolerances. Survival: the nuclear model is normalised to Bortfeld,
-	// Geant4 loses ~1 point more in 250 mm of water; statistics ±0.9 point.
-	// Lateral quantiles: the 5 % plus twice the standard error of
-	// the ratio (GATE's half has ~4000 positions per layer: ±2, 3, 8 % on
-	// IQR-σ, P95, P99). Rms widths: dominated by the rare widest
-	// scatterings, ±10 %. Edep (plateau, layers <= 12): the mean of a
+	// and Geant4 keeps 2 points more primaries behind 250 mm of water and
+	// loses a little less in each DTC layer; statistics ±0.9 point: 3.5
+	// points. Lateral quantiles: the 5 % plus twice the standard
+	// error of the ratio (GATE's half has ~4000 positions per layer: ±2,
+	// 3–5, 8 % on IQR-σ, P95, P99). Rms widths: dominated by the rare
+	// widest scatterings; the file's two halves differ by up to 6 % among
+	// themselves: ±15 %. Edep (plateau, layers <= 12): the mean of a
 	// Landau-tailed deposit, ±6 %.
 	for _, l := range gateLayers {
 		if l > 16 {
 			continue
 		}
-		if d := sim.frac[l] - ref.frac[l]; math.Abs(d) > 0.03 {
+		if d := sim.frac[l] - ref.frac[l]; math.Abs(d) > 0.035 {
 			t.Errorf("layer %d: %.4f of the primaries have a hit, GATE %.4f", l, sim.frac[l], ref.frac[l])
 		}
 		for k, what := range []string{"IQR-σ", "P95", "P99"} {
@@ -363,7 +365,7 @@ func compareGATE(t *testing.T, sim, ref gateFigures, n, nRef float64) {
 			what     string
 			got, ref float64
 		}{{"rms x", sim.sdx[l], ref.sdx[l]}, {"rms y", sim.sdy[l], ref.sdy[l]}} {
-			if math.Abs(v.got/v.ref-1) > 0.10 {
+			if math.Abs(v.got/v.ref-1) > 0.15 {
 				t.Errorf("layer %d: %s %.3f mm, GATE %.3f", l, v.what, v.got, v.ref)
 			}
 		}

@@ -73,10 +73,13 @@ type segment struct {
 	// gaps and sensors, whose deflections are carried to and sampled with
 	// the next sampled segment.
 	inherit bool
-	layer   int32
-	thin    *physics.ThinLayer
-	thick   float64 // sensitive thickness, mm
-	csEdge  []float64
+	// detector marks the passive material of the stack
+	// (Physics.DetectorElastic applies).
+	detector bool
+	layer    int32
+	thin     *physics.ThinLayer
+	thick    float64 // sensitive thickness, mm
+	csEdge   []float64
 }
 
 // plan is the compiled beam line of a Config.
@@ -292,6 +295,9 @@ func (p *plan) addDetector(st *detector.Stack, ph *Physics) {
 	p.setRegion(start, len(p.segs))
 	if cond {
 		p.stepCuts(first, len(p.segs))
+	}
+	for i := first; i < len(p.segs); i++ {
+		p.segs[i].detector = p.segs[i].kind == kindGroup
 	}
 }
 

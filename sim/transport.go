@@ -212,6 +212,9 @@ func (w *worker) transport(p *particle) {
 				pp, na = 0, 0
 			}
 			na *= w.elScale
+			if s.detector {
+				na *= ph.DetectorElastic
+			}
 			if d := (in + pp + na) * path; d >= p.budget {
 				f := p.budget / d
 				g := (done + f*sb.t) / tot // fraction of the remaining segment
