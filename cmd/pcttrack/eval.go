@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -26,6 +27,7 @@ type evalFlags struct {
 	paper         bool
 	frames        int
 	workers       int
+	kinkCut       float64
 	stabilityPlot string
 	graph         graphOptFlags
 }
@@ -71,6 +73,7 @@ func newEvalCmd() *cobra.Command {
 	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality, no unmatched hits)")
 	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each dataset (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	fl.Float64Var(&f.kinkCut, "kink-cut", 0, fmt.Sprintf("drop tracks that turn by this many rad or more between two segments before counting, as the RL tracker's metric (%g); 0 = none, the paper's", metrics.RLTrackerKinkCut))
 	f.graph.add(fl)
 	fl.StringVar(&f.stabilityPlot, "stability-plot", "", "draw the seed stability (share of candidate segments assigned differently by two seeds) to this .png or .svg")
 	return cmd
@@ -128,7 +131,11 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	defer closeAll(rs)
 	pos := src.FirstN(f.frames)
 	bar := progress.New(cmd.ErrOrStderr(), int64(len(pos)), "eval")
+	if !(f.kinkCut >= 0) || math.IsInf(f.kinkCut, 0) {
+		return fmt.Errorf("eval: --kink-cut must be a non-negative angle in rad, not %v", f.kinkCut)
+	}
 	ev, err := pipeline.Evaluate(cmd.Context(), src, &pipeline.Options{Graph: &gopt, Methods: ms, Workers: f.workers, Frames: pos,
+		Metrics:  metrics.Options{MaxKinkAngle: f.kinkCut},
 		Progress: func() { bar.Add(1) }})
 	bar.Finish()
 	if err != nil {
