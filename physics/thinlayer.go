@@ -55,8 +55,8 @@ type ThinOptions struct {
 	// over ln(T_max/E0), Δp = ξ'(ln(ξ'/E0) + 0.2), truncated so the mean is
 	// exact), the rest to excitations of two atomic levels E1, E2 (E2 =
 	// 10 eV·Z², ln E1 = (ln I − f2 ln E2)/f1, f2 = 2/Z) with Poisson
-	// numbers. In thin silicon this gives a wider peak and a lighter tail
-	// than Landau, as Bichsel's straggling functions (and GATE) show.
+	// numbers. In thin silicon this moves the peak up and thins the upper
+	// tail against Landau, as the GATE reference file's deposits show.
 	Excitation bool
 }
 
