@@ -92,39 +92,44 @@ func (m *Material) screeningLog(e float64) float64 {
 func (m *Material) coulombTables(t *Table) {
 	n := len(t.rng)
 	t.coul = m.coulomb()
-	t.softA = make([]float64, n)
-	t.softB = make([]float64, n)
+	t.soft = make([]softPar, n)
 	for i := range n {
 		e := math.Max(float64(i)*tabDE, 0.05)
 		la := m.screeningLog(e)
-		t.softA[i] = -math.Log(Beta2(e)) - la - 1
-		t.softB[i] = math.Log(2*ElectronMass*TMax(e)) - la - 1
+		pb := BetaCP(e)
+		t.soft[i] = softPar{a: -math.Log(Beta2(e)) - la - 1, b: math.Log(2*ElectronMass*TMax(e)) - la - 1, ipb2: 1 / (pb * pb)}
 	}
 }
+
+// softPar are the per-energy parts of SoftScatter, side by side for one
+// cache line per lookup.
+type softPar struct{ a, b, ipb2 float64 }
 
 // Coulomb is Material.Coulomb.
 func (t *Table) Coulomb() Coulomb { return t.coul }
 
 // SoftScatter returns, for a path of `path` mm entered at energy ein and
-// left at eout (MeV), χc² (rad²) and the variance (rad², per projected
-// plane) of the deflections below the cut angle θc, where θc² =
-// exp(lnCutK)/(pβ)² (so lnCutK = ln(κ² K·t) for a cut at κ times the χc
-// of a reference thickness t). Electron scattering is cut at its
-// kinematic limit when that lies below θc. Table lookups, no allocation.
+// left at eout (MeV), χc² (rad², with 1/(pβ)² at the mean energy) and the
+// variance (rad², per projected plane) of the deflections below the cut
+// angle θc, where θc² = exp(lnCutK)/(pβ)² (so lnCutK = ln(κ² K·t) for a
+// cut at κ times the χc of a reference thickness t). Electron scattering
+// is cut at its kinematic limit when that lies below θc. One table
+// lookup, no allocation.
 func (t *Table) SoftScatter(ein, eout, path, lnCutK float64) (chi2, soft float64) {
 	if !(path > 0) || !(eout > 0) {
 		return 0, 0
 	}
-	chi2 = t.coul.K * path / (BetaCP(ein) * BetaCP(eout))
 	x := 0.5 * (ein + eout) * t.invDE
 	i := int(x)
-	if i >= len(t.softA)-1 {
-		i = len(t.softA) - 2
+	if i >= len(t.soft)-1 {
+		i = len(t.soft) - 2
 		x = float64(i + 1)
 	}
 	f := x - float64(i)
-	a := t.softA[i] + f*(t.softA[i+1]-t.softA[i])
-	b := t.softB[i] + f*(t.softB[i+1]-t.softB[i])
+	p0, p1 := &t.soft[i], &t.soft[i+1]
+	chi2 = t.coul.K * path * (p0.ipb2 + f*(p1.ipb2-p0.ipb2))
+	a := p0.a + f*(p1.a-p0.a)
+	b := p0.b + f*(p1.b-p0.b)
 	cut := lnCutK + a // ln(θc²/χa²) − 1
 	el := min(b, cut)
 	fn := t.coul.Nuclear

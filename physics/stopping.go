@@ -85,8 +85,8 @@ type Table struct {
 	invDU float64
 	en    []float64 // energy at √R = j/invDU
 
-	coul         Coulomb   // elastic Coulomb scattering constants
-	softA, softB []float64 // energy-dependent logs of the soft Coulomb variance (SoftScatter)
+	coul Coulomb   // elastic Coulomb scattering constants
+	soft []softPar // energy-dependent parts of the soft Coulomb variance (SoftScatter)
 }
 
 func (m *Material) tables() *Table {
