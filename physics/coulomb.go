@@ -108,6 +108,69 @@ type softPar struct{ a, b, ipb2 float64 }
 // Coulomb is Material.Coulomb.
 func (t *Table) Coulomb() Coulomb { return t.coul }
 
+// CoulombMix describes the materials of a composite layer for
+// SoftScatterMix: Σ K·t (MeV²), the nuclear share of it, and the
+// K-weighted offsets of the other materials' energy-dependent logs from
+// those of the table it is used with (at 150 MeV; they vary little with
+// energy).
+type CoulombMix struct {
+	KT, Nuclear, DA, DB float64
+}
+
+// Mix returns the CoulombMix of layers of the given materials and
+// thicknesses (mm) for use with t.SoftScatterMix.
+func (t *Table) Mix(ms []*Material, thick []float64) CoulombMix {
+	var c CoulombMix
+	i0 := int(150 * t.invDE)
+	var kn float64
+	for k, m := range ms {
+		mt := m.Table()
+		kt := mt.coul.K * thick[k]
+		c.KT += kt
+		kn += kt * mt.coul.Nuclear
+		c.DA += kt * (mt.soft[i0].a - t.soft[i0].a)
+		c.DB += kt * (mt.soft[i0].b - t.soft[i0].b)
+	}
+	if c.KT > 0 {
+		c.Nuclear = kn / c.KT
+		c.DA /= c.KT
+		c.DB /= c.KT
+	}
+	return c
+}
+
+// SoftScatterMix is SoftScatter for a composite layer (Table.Mix) crossed
+// with path scale ps (path over thickness), entered at ein and left at
+// eout: one lookup for all its materials.
+func (t *Table) SoftScatterMix(ein, eout float64, c *CoulombMix, ps, lnCutK float64) (chi2, soft float64) {
+	if !(ps > 0) || !(eout > 0) {
+		return 0, 0
+	}
+	p0, p1, f := t.softAt(0.5 * (ein + eout))
+	chi2 = c.KT * ps * (p0.ipb2 + f*(p1.ipb2-p0.ipb2))
+	a := p0.a + f*(p1.a-p0.a) + c.DA
+	b := p0.b + f*(p1.b-p0.b) + c.DB
+	return chi2, softVar(chi2, a, b, lnCutK, c.Nuclear)
+}
+
+func (t *Table) softAt(e float64) (p0, p1 *softPar, f float64) {
+	x := e * t.invDE
+	i := int(x)
+	if i >= len(t.soft)-1 {
+		i = len(t.soft) - 2
+		x = float64(i + 1)
+	}
+	return &t.soft[i], &t.soft[i+1], x - float64(i)
+}
+
+// softVar is the projected variance below the cut: χc²/2 · [fN (ln(θc²/χa²)
+// − 1) + (1 − fN)(ln(min(θe, θc)²/χa²) − 1)].
+func softVar(chi2, a, b, lnCutK, fn float64) float64 {
+	cut := lnCutK + a // ln(θc²/χa²) − 1
+	el := min(b, cut)
+	return 0.5 * chi2 * (fn*max(cut, 0) + (1-fn)*max(el, 0))
+}
+
 // SoftScatter returns, for a path of `path` mm entered at energy ein and
 // left at eout (MeV), χc² (rad², with 1/(pβ)² at the mean energy) and the
 // variance (rad², per projected plane) of the deflections below the cut
@@ -119,22 +182,11 @@ func (t *Table) SoftScatter(ein, eout, path, lnCutK float64) (chi2, soft float64
 	if !(path > 0) || !(eout > 0) {
 		return 0, 0
 	}
-	x := 0.5 * (ein + eout) * t.invDE
-	i := int(x)
-	if i >= len(t.soft)-1 {
-		i = len(t.soft) - 2
-		x = float64(i + 1)
-	}
-	f := x - float64(i)
-	p0, p1 := &t.soft[i], &t.soft[i+1]
+	p0, p1, f := t.softAt(0.5 * (ein + eout))
 	chi2 = t.coul.K * path * (p0.ipb2 + f*(p1.ipb2-p0.ipb2))
 	a := p0.a + f*(p1.a-p0.a)
 	b := p0.b + f*(p1.b-p0.b)
-	cut := lnCutK + a // ln(θc²/χa²) − 1
-	el := min(b, cut)
-	fn := t.coul.Nuclear
-	soft = 0.5 * chi2 * (fn*max(cut, 0) + (1-fn)*max(el, 0))
-	return chi2, soft
+	return chi2, softVar(chi2, a, b, lnCutK, t.coul.Nuclear)
 }
 
 // SampleRutherford draws one deflection above the cut angle thetaC (rad)

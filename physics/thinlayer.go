@@ -64,6 +64,8 @@ type ThinOptions struct {
 const (
 	UrbanRate = 0.56 // share of the mean loss that goes to ionisation
 	UrbanE0   = 1e-5 // MeV: lower end of the ionisation spectrum
+
+	urbanMaxPoisson = 16.0 // mean number above which excitations are drawn as a Gaussian
 )
 
 type thinPar struct {
@@ -74,6 +76,8 @@ type thinPar struct {
 	// the first level (many: Gaussian), a2 the mean number of the second
 	// (few: Poisson, ThinLayer.e2 each).
 	exc1, sig1, a2 float64
+	a1             float64 // mean number of first-level excitations
+	ea2            float64 // exp(−a2)
 }
 
 const (
@@ -115,7 +119,7 @@ func NewThinLayerWith(m *Material, thickness float64, o ThinOptions) *ThinLayer 
 		if o.Excitation {
 			e1, a1, e2, a2 := excitation(m, e, p.mean, UrbanRate)
 			t.e2 = e2 * 1e-6
-			p.exc1, p.sig1, p.a2 = a1*e1*1e-6, math.Sqrt(a1)*e1*1e-6, a2
+			p.exc1, p.sig1, p.a1, p.a2, p.ea2 = a1*e1*1e-6, math.Sqrt(a1)*e1*1e-6, a1, a2, math.Exp(-a2)
 			ion = p.mean - p.exc1 - a2*t.e2
 			tc := TMax(e)
 			if t.Delta.Cut > 0 {
@@ -131,7 +135,7 @@ func NewThinLayerWith(m *Material, thickness float64, o ThinOptions) *ThinLayer 
 		j := searchFloat(lt.tm, target)
 		if j <= 0 || lt.tl[j] < thinLMin {
 			p.sigma = math.Sqrt(LandauXi(e, thickness, m) * TMax(e) * (1 - Beta2(e)/2))
-			p.exc1, p.sig1, p.a2 = 0, 0, 0
+			p.exc1, p.sig1, p.a1, p.a2 = 0, 0, 0, 0
 			continue
 		}
 		if j >= len(lt.tl) {
@@ -190,9 +194,18 @@ func (t *ThinLayer) SampleScaled(r *rand.Rand, e, scale float64) float64 {
 		cdf := p0.cdf + f*(p1.cdf-p0.cdf)
 		d = mp + xi*(SampleLandau(r, cdf)-LandauMode)
 		if ex := p0.exc1 + f*(p1.exc1-p0.exc1); ex > 0 {
-			d += ex*scale + (p0.sig1+f*(p1.sig1-p0.sig1))*math.Sqrt(scale)*r.NormFloat64()
-			if a2 := (p0.a2 + f*(p1.a2-p0.a2)) * scale; a2 > 0 {
-				d += float64(poissonSmall(r, a2)) * t.e2
+			// as Geant4: Poisson numbers, Gaussian above 16 on average
+			if a1 := (p0.a1 + f*(p1.a1-p0.a1)) * scale; a1 > urbanMaxPoisson {
+				d += ex*scale + (p0.sig1+f*(p1.sig1-p0.sig1))*math.Sqrt(scale)*r.NormFloat64()
+			} else {
+				d += float64(poissonSmall(r, a1)) * ex * scale / a1
+			}
+			if a2 := p0.a2 + f*(p1.a2-p0.a2); a2 > 0 {
+				// e^(−a2·scale) from the tabulated e^(−a2): the path scale
+				// is within a few % of 1 and a2 < 1 (error < 1e-4)
+				x := a2 * (scale - 1)
+				ep := (p0.ea2 + f*(p1.ea2-p0.ea2)) * (1 - x + x*x/2 - x*x*x/6)
+				d += float64(poissonExp(r, a2*scale, ep)) * t.e2
 			}
 		}
 	}
@@ -270,8 +283,10 @@ func excitation(m *Material, e, meanLoss, rate float64) (e1, a1, e2, a2 float64)
 
 // poissonSmall draws a Poisson variate of small mean (inversion; one
 // uniform draw).
-func poissonSmall(r *rand.Rand, mu float64) int {
-	p := math.Exp(-mu)
+func poissonSmall(r *rand.Rand, mu float64) int { return poissonExp(r, mu, math.Exp(-mu)) }
+
+// poissonExp is poissonSmall with e^(−mu) given.
+func poissonExp(r *rand.Rand, mu, p float64) int {
 	u := r.Float64()
 	k := 0
 	for u > p && k < 1000 {

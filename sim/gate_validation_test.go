@@ -373,9 +373,10 @@ func compareGATE(t *testing.T, sim, ref gateFigures, n, nRef float64) {
 			t.Errorf("layer %d: mean edep %.2f keV, GATE %.2f", l, sim.edep[l], ref.edep[l])
 		}
 	}
-	// the crowding trackers meet in layers 0-1 (±3 % statistics)
+	// the crowding trackers meet in layers 0-1: the file's two halves
+	// differ by up to 7 % between themselves (frames of 100 events)
 	for _, l := range []int{0, 1} {
-		if math.Abs(sim.nn[l]/ref.nn[l]-1) > 0.08 {
+		if math.Abs(sim.nn[l]/ref.nn[l]-1) > 0.10 {
 			t.Errorf("layer %d: median nearest-hit distance %.3f mm, GATE %.3f", l, sim.nn[l], ref.nn[l])
 		}
 	}

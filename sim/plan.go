@@ -24,7 +24,7 @@ const minScatterX = 1e-3
 // one by one, 1/hardCut² of them per region on average. Above about 0.5
 // the soft part is Gaussian to well under 1 % (physics.SoftScatter); 1
 // keeps the tail draws cheap.
-const hardCut = 1.0
+const hardCut = 1.5
 
 // thickSlab is the thickness in mm from which a detector slab is a
 // condensed-history step of its own (Physics.MSCStep > 0): thinner
@@ -35,12 +35,18 @@ const thickSlab = 1.0
 // the scattering thickness.
 type sub struct {
 	tab *physics.Table
+	m   *physics.Material
 	t   float64 // mm along z
 }
 
 // coulomb is what the Wentzel model needs of a segment (see hardCut).
 type coulomb struct {
 	kt, ktN float64 // Σ K·t of the segment and its nuclear part, MeV²
+	mix     physics.CoulombMix
+	mixTab  *physics.Table // the table mix is relative to (the largest K·t)
+	// negligible: the segment adds under 0.1 % of its region's variance
+	// (air gaps in the detector): its Gaussian part is not computed
+	negligible bool
 	r2N     float64 // ktN-weighted mean square nuclear radius, fm²
 	lnCutK  float64 // ln(κ² Σ K·t) over the region: the cut of the hard tail
 	cutK    float64 // κ √(Σ K·t over the region) = θc·pβ, MeV
@@ -76,6 +82,11 @@ type segment struct {
 	// detector marks the passive material of the stack
 	// (Physics.DetectorElastic applies).
 	detector bool
+	afterGas bool // the group begins behind a gas gap
+	// coulExtra are the slabs whose scattering (not energy loss) this
+	// segment takes on: the sensor in front of it, which is then folded.
+	coulExtra []sub
+	folded    bool
 	layer    int32
 	thin     *physics.ThinLayer
 	thick    float64 // sensitive thickness, mm
@@ -150,6 +161,13 @@ func newPlan(c *Config) (*plan, error) {
 	}
 	p.addAir(air, z, front, cond)
 	p.addDetector(st, &c.Physics)
+	for i := range p.segs {
+		s := &p.segs[i]
+		s.setMix()
+		// the region's Σ K·t is exp(lnCutK)/κ²
+		s.coul.negligible = s.detector && !s.sample && s.coul.lnCutK != 0 &&
+			s.coul.kt < 1e-2*math.Exp(s.coul.lnCutK)/(hardCut*hardCut)
+	}
 	for i := len(p.segs) - 1; i >= 0; i-- {
 		s := &p.segs[i]
 		if !s.inherit {
@@ -170,6 +188,23 @@ func newPlan(c *Config) (*plan, error) {
 	return p, nil
 }
 
+// setMix fills s.coul.mix from its subs (after the last add).
+func (s *segment) setMix() {
+	var ms []*physics.Material
+	var ts []float64
+	var best float64
+	for _, sb := range append(s.subs[:len(s.subs):len(s.subs)], s.coulExtra...) {
+		ms = append(ms, sb.m)
+		ts = append(ts, sb.t)
+		if k := sb.tab.Coulomb().K * sb.t; k > best || s.coul.mixTab == nil {
+			best, s.coul.mixTab = k, sb.tab
+		}
+	}
+	if s.coul.mixTab != nil {
+		s.coul.mix = s.coul.mixTab.Mix(ms, ts)
+	}
+}
+
 func (s *segment) add(m *physics.Material, t float64) {
 	s.xX0 += t / m.RadiationLength()
 	s.bohr += physics.BohrConstant(t, m)
@@ -187,7 +222,7 @@ func (s *segment) add(m *physics.Material, t float64) {
 			return
 		}
 	}
-	s.subs = append(s.subs, sub{tab: tab, t: t})
+	s.subs = append(s.subs, sub{tab: tab, m: m, t: t})
 }
 
 // addAir adds an air gap as one segment and scattering region; its
@@ -238,12 +273,12 @@ func (p *plan) addDetector(st *detector.Stack, ph *Physics) {
 	first := len(p.segs)
 	cond := mscStep > 0
 	var cur *segment
-	var curGas bool
+	var curGas, curThick bool
 	flush := func() {
 		if cur != nil {
 			cur.sample = !curGas && cur.xX0 >= minScatterX
 			p.segs = append(p.segs, *cur)
-			cur = nil
+			cur, curThick = nil, false
 		}
 	}
 	for _, sl := range st.Slabs() {
@@ -260,28 +295,60 @@ func (p *plan) addDetector(st *detector.Stack, ph *Physics) {
 		gas := isGas(sl.Material)
 		t := sl.Thickness()
 		if cond && !gas && t >= thickSlab {
+			// thin slabs that lie on the thick one behind a gas gap (a
+			// flex cable on its absorber) share its first step; those
+			// right behind a sensor (its chip module) keep their own
+			var lead *segment
+			if cur != nil && !curGas && cur.afterGas {
+				lead, cur = cur, nil
+			}
 			flush()
 			n := max(1, int(math.Ceil(t/mscStep-1e-9)))
 			h := t / float64(n)
 			for k := range n {
-				cur = &segment{kind: kindGroup, z0: sl.Z0 + float64(k)*h, z1: sl.Z0 + float64(k+1)*h, angleOnly: true}
+				if k == 0 && lead != nil {
+					cur = lead
+				} else {
+					cur = &segment{kind: kindGroup, z0: sl.Z0 + float64(k)*h, angleOnly: true}
+				}
+				cur.z1 = sl.Z0 + float64(k+1)*h
 				cur.add(sl.Material, h)
 				curGas = false
-				flush()
+				if k < n-1 {
+					flush()
+				}
 			}
+			// thin solid slabs behind it (glue, a chip's back) join its
+			// last step
+			curThick = true
 			continue
 		}
-		if cur != nil && (gas != curGas || cond && cur.z1-cur.z0+t > thickSlab) {
+		if cur != nil && (gas != curGas || cond && !curThick && cur.z1-cur.z0+t > thickSlab) {
 			flush()
 		}
 		if cur == nil {
-			cur = &segment{kind: kindGroup, z0: sl.Z0, angleOnly: cond}
+			n := len(p.segs)
+			cur = &segment{kind: kindGroup, z0: sl.Z0, angleOnly: cond,
+				afterGas: n > 0 && p.segs[n-1].kind == kindGroup && isGas(p.segs[n-1].subs[0].m)}
 			curGas = gas
 		}
 		cur.z1 = sl.Z1
 		cur.add(sl.Material, t)
 	}
 	flush()
+	// a sensor's own scattering is added to the next segment's (to which
+	// it would be carried anyway), saving a lookup per crossing
+	for i := first; i+1 < len(p.segs); i++ {
+		if s, n := &p.segs[i], &p.segs[i+1]; s.kind == kindSensor && n.kind == kindGroup {
+			n.coulExtra = append(n.coulExtra, s.subs...)
+			n.coul.kt += s.coul.kt
+			if n.coul.ktN+s.coul.ktN > 0 {
+				n.coul.r2N = (n.coul.r2N*n.coul.ktN + s.coul.r2N*s.coul.ktN) / (n.coul.ktN + s.coul.ktN)
+			}
+			n.coul.ktN += s.coul.ktN
+			s.folded = true
+		}
+	}
 	// every stretch between two sensor planes is one scattering region; a
 	// sensor scatters in the region that follows it (its deflection is
 	// carried to the next sampled group)

@@ -179,8 +179,8 @@ func (w *worker) transport(p *particle) {
 			}
 			p.x, p.y = x+p.tx*half, y+p.ty*half
 			p.pending += s.xX0 * pf
-			if w.wentzel && p.e > 0 {
-				_, v := s.subs[0].tab.SoftScatter(ein, p.e, s.thick*pf*scale, s.coul.lnSoftK)
+			if w.wentzel && p.e > 0 && !s.folded {
+				_, v := s.coul.mixTab.SoftScatterMix(ein, p.e, &s.coul.mix, pf*scale, s.coul.lnSoftK)
 				p.pendVar += v
 				p.pendNu += s.coul.nuHard * pf * scale
 			}
@@ -206,7 +206,6 @@ func (w *worker) transport(p *particle) {
 		for k := range s.subs {
 			sb := &s.subs[k]
 			path := sb.t * ps
-			e0 := p.e
 			in, pp, na := sb.tab.Sigmas(p.e)
 			if ph.NoElastic {
 				pp, na = 0, 0
@@ -223,8 +222,8 @@ func (w *worker) transport(p *particle) {
 				p.seg, p.frac = i, 1-scale+scale*g
 				p.pending += s.xX0 * ps * g
 				if wz {
-					_, v := sb.tab.SoftScatter(e0, p.e, f*path, s.coul.lnSoftK)
-					p.pendVar += soft + v
+					_, v := s.coul.mixTab.SoftScatterMix(ein, p.e, &s.coul.mix, ps*g, s.coul.lnSoftK)
+					p.pendVar += v
 					p.pendNu += s.coul.nuHard * ps * g
 				}
 				u := r.Float64() * (in + pp + na)
@@ -260,11 +259,10 @@ func (w *worker) transport(p *particle) {
 				return // stops in this segment
 			}
 			p.e = sb.tab.EnergyFromRange(rng - path)
-			if wz {
-				_, v := sb.tab.SoftScatter(e0, p.e, path, s.coul.lnSoftK)
-				soft += v
-			}
 			done += sb.t
+		}
+		if wz && !s.coul.negligible {
+			_, soft = s.coul.mixTab.SoftScatterMix(ein, p.e, &s.coul.mix, ps, s.coul.lnSoftK)
 		}
 		if ph.NoScattering {
 			p.x += p.tx * l
