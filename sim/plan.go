@@ -47,10 +47,10 @@ type coulomb struct {
 	// negligible: the segment adds under 0.1 % of its region's variance
 	// (air gaps in the detector): its Gaussian part is not computed
 	negligible bool
-	r2N     float64 // ktN-weighted mean square nuclear radius, fm²
-	lnCutK  float64 // ln(κ² Σ K·t) over the region: the cut of the hard tail
-	cutK    float64 // κ √(Σ K·t over the region) = θc·pβ, MeV
-	nuHard  float64 // expected hard deflections per unit path scale
+	r2N        float64 // ktN-weighted mean square nuclear radius, fm²
+	lnCutK     float64 // ln(κ² Σ K·t) over the region: the cut of the hard tail
+	cutK       float64 // κ √(Σ K·t over the region) = θc·pβ, MeV
+	nuHard     float64 // expected hard deflections per unit path scale
 	// lnSoftK is the cut of the Gaussian part (physics.Table.SoftScatter):
 	// lnCutK, or with condensed-history steps ln(κ² Σ K·t) of the step, so
 	// that a step's Gaussian is as wide as its own thickness makes it and
@@ -87,10 +87,10 @@ type segment struct {
 	// segment takes on: the sensor in front of it, which is then folded.
 	coulExtra []sub
 	folded    bool
-	layer    int32
-	thin     *physics.ThinLayer
-	thick    float64 // sensitive thickness, mm
-	csEdge   []float64
+	layer     int32
+	thin      *physics.ThinLayer
+	thick     float64 // sensitive thickness, mm
+	csEdge    []float64
 }
 
 // plan is the compiled beam line of a Config.
