@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -55,18 +56,10 @@ func (o *FollowerOptions) resolve() (FollowerOptions, error) {
 	if math.IsNaN(r.MaxScore) || r.MaxScore < 0 || math.IsNaN(r.AlwaysAllow) || r.MaxNodes < 0 {
 		return r, fmt.Errorf("baseline: follower options %+v: negative or NaN", *o)
 	}
-	if r.MaxScore == 0 {
-		r.MaxScore = DefaultMaxScore
-	}
-	if r.AlwaysAllow == 0 {
-		r.AlwaysAllow = DefaultAlwaysAllow
-	}
-	if r.ReachLayer == 0 {
-		r.ReachLayer = DefaultReachLayer
-	}
-	if r.MaxNodes == 0 {
-		r.MaxNodes = DefaultMaxNodes
-	}
+	r.MaxScore = cmp.Or(r.MaxScore, DefaultMaxScore)
+	r.AlwaysAllow = cmp.Or(r.AlwaysAllow, DefaultAlwaysAllow)
+	r.ReachLayer = cmp.Or(r.ReachLayer, DefaultReachLayer)
+	r.MaxNodes = cmp.Or(r.MaxNodes, DefaultMaxNodes)
 	return r, nil
 }
 

@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -108,12 +109,8 @@ func NewPhysics(geom *detector.Geometry, opt *PhysicsOptions) (*Physics, error) 
 	if math.IsNaN(o.PositionSigma) || math.IsInf(o.PositionSigma, 0) {
 		return nil, fmt.Errorf("baseline: physics options: position sigma %g", o.PositionSigma)
 	}
-	if o.MaxChi2 == 0 {
-		o.MaxChi2 = DefaultMaxChi2
-	}
-	if o.StartSigma == 0 {
-		o.StartSigma = DefaultStartSigma
-	}
+	o.MaxChi2 = cmp.Or(o.MaxChi2, DefaultMaxChi2)
+	o.StartSigma = cmp.Or(o.StartSigma, DefaultStartSigma)
 	st, err := detector.NewStack(geom)
 	if err != nil {
 		return nil, fmt.Errorf("baseline: physics tracker: %w", err)

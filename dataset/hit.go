@@ -40,4 +40,8 @@ type FrameMeta struct {
 type Frame struct {
 	Meta FrameMeta
 	Hits []Hit
+	// Primaries is the Monte-Carlo truth of the histories with hits,
+	// sorted by EventID (FindPrimary). Simulated frames have it, a Reader
+	// fills it after Reader.SetTruth(true); imports leave it empty.
+	Primaries []PrimaryTruth
 }

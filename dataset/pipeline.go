@@ -14,35 +14,35 @@ import (
 type ImportOptions struct {
 	// ProtonsPerFrame is the number N of consecutive events per frame;
 	// 0 means 100.
-	ProtonsPerFrame int
+	ProtonsPerFrame int `yaml:"protons_per_frame"`
 	// LayerScheme selects the layer numbering; "" means SchemeAuto.
-	LayerScheme LayerScheme
+	LayerScheme LayerScheme `yaml:"layer_scheme"`
 	// EpiThickness is the sensitive slab thickness in mm used for the
 	// cluster size; 0 means 0.025 (ALPIDE epitaxial layer).
-	EpiThickness float64
+	EpiThickness float64 `yaml:"epi_thickness_mm"`
 	// KeepSmallClusters keeps hits with cluster size < 2 (dropped by default,
 	// as the paper does).
-	KeepSmallClusters bool
+	KeepSmallClusters bool `yaml:"keep_small_clusters"`
 	// RemoveDisconnected drops every layer after the first layer without
 	// hits (the intent of the paper's remove_disconnected). Off by default:
 	// gaps are only reported.
-	RemoveDisconnected bool
+	RemoveDisconnected bool `yaml:"remove_disconnected"`
 	// PaperQuirks implies RemoveDisconnected with the paper's off-by-one,
 	// which also drops the last layer before the gap. Use it only to match
 	// the paper's numbers.
-	PaperQuirks bool
+	PaperQuirks bool `yaml:"paper_quirks"`
 	// TKPhantom adds 2 to SchemeTK layers, as the toolkit does with kPhantom.
-	TKPhantom bool
+	TKPhantom bool `yaml:"tk_phantom,omitempty"`
 	// WorldK0 is scanner_1's daughter index in the world for
 	// SchemeV92World; 0 means the smallest volumeID[1] in the file.
-	WorldK0 int
+	WorldK0 int `yaml:"world_k0,omitempty"`
 	// Frame metadata of the imported frames (unknown: empty or 0).
-	Phantom          string
-	PhantomThickness float64 // mm water
-	BeamEnergy       float64 // MeV
-	Geometry         string
+	Phantom          string  `yaml:"phantom,omitempty"`
+	PhantomThickness float64 `yaml:"phantom_wet_mm,omitempty"`  // mm water
+	BeamEnergy       float64 `yaml:"beam_energy_mev,omitempty"` // MeV
+	Geometry         string  `yaml:"geometry,omitempty"`
 	// FirstFrame is the index of the first frame.
-	FirstFrame int64
+	FirstFrame int64 `yaml:"first_frame,omitempty"`
 }
 
 func (o *ImportOptions) defaults() (ImportOptions, error) {

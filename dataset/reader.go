@@ -51,6 +51,11 @@ type Reader struct {
 	rgStart []int64 // first row of each row group
 	col     [numColumns]int
 	scratch sync.Pool // *readScratch
+	// optional truth columns (truth.go)
+	truthCol [numTruthColumns]int
+	hasTruth bool
+	readTrue bool // SetTruth
+	missing  []string
 }
 
 type readScratch struct {
@@ -132,6 +137,9 @@ func (r *Reader) index() error {
 		}
 		r.col[i] = leaf.ColumnIndex
 	}
+	if err := r.indexTruth(schema); err != nil {
+		return err
+	}
 	n := r.table.len()
 	if n < 0 {
 		return fmt.Errorf("footer key %q: columns of different lengths", KeyFrames)
@@ -211,9 +219,11 @@ func (r *Reader) ReadFrame(i int) (Frame, error) {
 }
 
 // ReadFrameInto decodes the frame at position i into dst, reusing the
-// capacity of dst.Hits (it allocates a new slice only when that is too
-// short; the page decoder still makes about ten small allocations per
-// column). Corrupt pages give a *FormatError naming the frame.
+// capacity of dst.Hits and of dst.Primaries, which it fills after
+// SetTruth(true) and empties otherwise (it allocates a new slice only when
+// one is too short; the page decoder still makes about ten small
+// allocations per column). Corrupt pages give a *FormatError naming the
+// frame.
 func (r *Reader) ReadFrameInto(dst *Frame, i int) (err error) {
 	if i < 0 || i >= len(r.metas) {
 		return fmt.Errorf("dataset: %q: frame position %d out of range [0, %d)", r.path, i, len(r.metas))
@@ -224,6 +234,7 @@ func (r *Reader) ReadFrameInto(dst *Frame, i int) (err error) {
 		dst.Hits = make([]Hit, n)
 	}
 	dst.Hits = dst.Hits[:n]
+	dst.Primaries = dst.Primaries[:0]
 	if n == 0 {
 		return nil
 	}
@@ -300,6 +311,11 @@ func (r *Reader) ReadFrameInto(dst *Frame, i int) (err error) {
 			for j, v := range s.b[:n] {
 				hits[j].Primary = v
 			}
+		}
+	}
+	if r.readTrue {
+		if err := r.readTruth(dst, chunks, off); err != nil {
+			return &FormatError{File: r.path, Entry: dst.Meta.Frame, Unit: "frame", Err: err}
 		}
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 // TracksFormatVersion is the version of the tracks-file layout written by
@@ -39,6 +40,9 @@ type TrackHit struct {
 	X, Y, Z float32
 	Edep    float32
 	EventID int64 // Monte-Carlo truth of the hit (its primary history)
+	// ClusterSize is the hit's ALPIDE cluster size (0 in files written
+	// before the column existed: TracksReader.HasClusterSize).
+	ClusterSize int32
 }
 
 // FrameTracks are the reconstructed tracks of one frame. Hits holds the
@@ -49,6 +53,10 @@ type FrameTracks struct {
 	// was not tracked (e.g. "empty frame"), and Hits is empty.
 	Skip string
 	Hits []TrackHit
+	// WEPL holds one record per track (package wepl), or is nil when the
+	// tracks were not measured; a file without the WEPL columns reads as
+	// nil (TracksReader.HasWEPL).
+	WEPL []TrackWEPL
 }
 
 // NumTracks returns the number of tracks: the last hit's Track + 1.
@@ -81,6 +89,19 @@ type TracksMeta struct {
 	Source  string `json:"source"`  // path of the input dataset as given
 	Config  string `json:"config"`  // free text: tracker options, checkpoint path; may be empty
 	Dataset Meta   `json:"dataset"` // metadata of the input dataset
+	// WEPL describes how the WEPL columns were measured (package wepl:
+	// estimator, signal, calibration); empty when they were not.
+	WEPL string `json:"wepl,omitempty"`
+	// Options describes the graph and tracker options (free text, e.g.
+	// JSON); may be empty. MergeTracks refuses shards whose options differ.
+	Options string `json:"options,omitempty"`
+	// Frames is the number of input frames of the whole tracking run, over
+	// all shards (tracked and skipped); 0 means unknown.
+	Frames int64 `json:"frames,omitempty"`
+	// Shard is "k/K" when the file holds only shard k of K of a run (the
+	// input frames at positions i with i mod K = k), and empty for a
+	// complete file. CreateTracks stores "0/1" as empty.
+	Shard string `json:"shard,omitempty"`
 	// Version is the TracksFormatVersion of a file that was read;
 	// CreateTracks ignores it.
 	Version int `json:"-"`
@@ -98,6 +119,17 @@ type trackRow struct {
 	Z       float32 `parquet:"z"`
 	Edep    float32 `parquet:"edep"`
 	EventID int64   `parquet:"event_id"`
+	// optional columns (trackwepl.go)
+	ClusterSize int32   `parquet:"cluster_size"`
+	WEPL        float32 `parquet:"wepl"`
+	WEPLRange   float32 `parquet:"wepl_range"`
+	WEPLChi2    float32 `parquet:"wepl_chi2"`
+	WEPLFlags   int32   `parquet:"wepl_flags"`
+	ExitX       float32 `parquet:"exit_x"`
+	ExitY       float32 `parquet:"exit_y"`
+	ExitZ       float32 `parquet:"exit_z"`
+	ExitTX      float32 `parquet:"exit_tx"`
+	ExitTY      float32 `parquet:"exit_ty"`
 }
 
 // Column indexes of trackRow.
@@ -163,6 +195,19 @@ type TracksWriter struct {
 // temporary file cannot be created.
 func CreateTracks(path string, meta TracksMeta) (*TracksWriter, error) {
 	meta.Version = TracksFormatVersion
+	if meta.Shard != "" {
+		s, err := shard.ParseFixed(meta.Shard)
+		if err != nil {
+			return nil, fmt.Errorf("dataset: create tracks %q: %w", path, err)
+		}
+		meta.Shard = s.String()
+		if s.All() {
+			meta.Shard = ""
+		}
+	}
+	if meta.Frames < 0 {
+		return nil, fmt.Errorf("dataset: create tracks %q: negative number of frames %d", path, meta.Frames)
+	}
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: create tracks %q: %w", path, err)
@@ -177,9 +222,10 @@ func CreateTracks(path string, meta TracksMeta) (*TracksWriter, error) {
 // increasing f.Frame. The hits must be grouped by track with tracks
 // numbered 0, 1, … and Order 0, 1, … within each track, layers strictly
 // decreasing along a track, hit indices and layers not negative, positions
-// and deposits finite; a skipped frame (f.Skip set) has no hits. Anything
-// else is an error naming the frame and hit, which is sticky. It panics if
-// f is nil.
+// and deposits finite; a skipped frame (f.Skip set) has no hits; f.WEPL is
+// nil (written as NaN) or one record per track without infinite values.
+// Anything else is an error naming the frame and hit, which is sticky. It
+// panics if f is nil.
 func (w *TracksWriter) Write(f *FrameTracks) error {
 	if f == nil {
 		panic("dataset: TracksWriter.Write of a nil frame")
@@ -196,10 +242,18 @@ func (w *TracksWriter) Write(f *FrameTracks) error {
 	if err := checkFrameTracks(f); err != nil {
 		return w.fail(fmt.Errorf("dataset: %q: frame %d: %w", w.path, f.Frame, err))
 	}
+	if err := checkWEPL(f); err != nil {
+		return w.fail(fmt.Errorf("dataset: %q: frame %d: %w", w.path, f.Frame, err))
+	}
 	w.rows = w.rows[:0]
 	for _, h := range f.Hits {
 		w.rows = append(w.rows, trackRow{Frame: f.Frame, Track: h.Track, Order: h.Order, Hit: h.Hit,
-			Layer: h.Layer, X: h.X, Y: h.Y, Z: h.Z, Edep: h.Edep, EventID: h.EventID})
+			Layer: h.Layer, X: h.X, Y: h.Y, Z: h.Z, Edep: h.Edep, EventID: h.EventID, ClusterSize: h.ClusterSize})
+		if f.WEPL != nil {
+			w.rows[len(w.rows)-1].setWEPL(&f.WEPL[h.Track])
+		} else {
+			w.rows[len(w.rows)-1].setWEPL(&NoWEPL)
+		}
 	}
 	if len(w.rows) > 0 {
 		if _, err := w.pw.Write(w.rows); err != nil {
@@ -329,6 +383,7 @@ type TracksReader struct {
 	frameRG []int32 // row group of frame i, -1 without rows
 	rgStart []int64
 	col     [numTrackColumns]int
+	opt     tracksOptional
 }
 
 // OpenTracks opens a tracks file written by CreateTracks and checks its
@@ -403,6 +458,9 @@ func (r *TracksReader) index() error {
 		}
 		r.col[i] = leaf.ColumnIndex
 	}
+	if err := r.opt.index(schema); err != nil {
+		return err
+	}
 	n := r.table.len()
 	if n < 0 {
 		return fmt.Errorf("footer key %q: columns of different lengths", KeyTracksFrames)
@@ -451,8 +509,9 @@ func (r *TracksReader) Meta() TracksMeta { return r.meta }
 func (r *TracksReader) NumFrames() int { return len(r.table.Frame) }
 
 // ReadFrameInto decodes the frame at position i (0 <= i < NumFrames) into
-// dst, reusing the capacity of dst.Hits. Rows that break the layout of
-// TracksWriter.Write give a *FormatError naming the frame.
+// dst, reusing the capacity of dst.Hits and dst.WEPL (nil without the WEPL
+// columns). Rows that break the layout of TracksWriter.Write give a
+// *FormatError naming the frame.
 func (r *TracksReader) ReadFrameInto(dst *FrameTracks, i int) (err error) {
 	if i < 0 || i >= len(r.table.Frame) {
 		return fmt.Errorf("dataset: %q: frame position %d out of range [0, %d)", r.path, i, len(r.table.Frame))
@@ -463,6 +522,10 @@ func (r *TracksReader) ReadFrameInto(dst *FrameTracks, i int) (err error) {
 		dst.Hits = make([]TrackHit, n)
 	}
 	dst.Hits = dst.Hits[:n]
+	dst.WEPL = dst.WEPL[:0]
+	if !r.opt.hasWEPL {
+		dst.WEPL = nil
+	}
 	bad := func(err error) error { return &FormatError{File: r.path, Entry: dst.Frame, Unit: "frame", Err: err} }
 	if n == 0 {
 		return nil
@@ -536,6 +599,9 @@ func (r *TracksReader) ReadFrameInto(dst *FrameTracks, i int) (err error) {
 	}
 	if got := dst.NumTracks(); got != int(r.table.NumTracks[i]) {
 		return bad(fmt.Errorf("%d tracks in the rows, %d in the frame index", got, r.table.NumTracks[i]))
+	}
+	if err := r.readOptional(dst, chunks, off, &s); err != nil {
+		return bad(err)
 	}
 	return nil
 }

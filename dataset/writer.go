@@ -10,7 +10,7 @@ import (
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 // hitRow is one Parquet row. The tags are the column names of SCHEMA.md.
@@ -27,6 +27,18 @@ type hitRow struct {
 	ParentID    int32   `parquet:"parent_id"`
 	PDG         int32   `parquet:"pdg"`
 	Primary     bool    `parquet:"primary"`
+	// Monte-Carlo truth of the hit's primary (PrimaryTruth), NaN if unknown.
+	MCWEPL     float32 `parquet:"mc_wepl"`
+	MCExitX    float32 `parquet:"mc_exit_x"`
+	MCExitY    float32 `parquet:"mc_exit_y"`
+	MCExitTX   float32 `parquet:"mc_exit_tx"`
+	MCExitTY   float32 `parquet:"mc_exit_ty"`
+	MCExitE    float32 `parquet:"mc_exit_e"`
+	MCLayer0X  float32 `parquet:"mc_layer0_x"`
+	MCLayer0Y  float32 `parquet:"mc_layer0_y"`
+	MCLayer0TX float32 `parquet:"mc_layer0_tx"`
+	MCLayer0TY float32 `parquet:"mc_layer0_ty"`
+	MCLayer0E  float32 `parquet:"mc_layer0_e"`
 }
 
 // Row-group layout: a row group holds whole frames and is closed once it
@@ -70,7 +82,7 @@ type Writer struct {
 // temporary file cannot be created.
 func Create(path string, meta Meta) (*Writer, error) {
 	if meta.Shard != "" {
-		s, err := shard.Parse(meta.Shard)
+		s, err := shard.ParseFixed(meta.Shard)
 		if err != nil {
 			return nil, fmt.Errorf("dataset: create %q: %w", path, err)
 		}
@@ -96,7 +108,10 @@ func Create(path string, meta Meta) (*Writer, error) {
 
 // Write appends frame f. Frames must come in strictly increasing
 // f.Meta.Frame (gaps are allowed, as in a shard). A frame may have no hits.
-// NaN or infinite positions, energies or metadata are an error. The first
+// NaN or infinite positions, energies or metadata are an error. Each hit
+// row carries the truth of its history from f.Primaries (NaN for a history
+// not there); Primaries out of event order or with infinite values are an
+// error. The first
 // error is sticky: later calls return it and Close discards the file.
 // Write panics if f is nil.
 func (w *Writer) Write(f *Frame) error {
@@ -116,6 +131,10 @@ func (w *Writer) Write(f *Frame) error {
 	if m.Frame <= w.last {
 		return w.fail(fmt.Errorf("dataset: %q: frame %d written after frame %d; frames must be strictly increasing", w.path, m.Frame, w.last))
 	}
+	if err := checkPrimaries(f.Primaries); err != nil {
+		return w.fail(fmt.Errorf("dataset: %q: frame %d: %w", w.path, m.Frame, err))
+	}
+	truth := truthCursor{ps: f.Primaries}
 	w.rows = w.rows[:0]
 	for i := range f.Hits {
 		h := &f.Hits[i]
@@ -128,6 +147,7 @@ func (w *Writer) Write(f *Frame) error {
 			ClusterSize: h.ClusterSize, EventID: h.EventID, TrackID: h.TrackID,
 			ParentID: h.ParentID, PDG: h.PDG, Primary: h.Primary,
 		})
+		w.rows[len(w.rows)-1].setTruth(truth.find(h.EventID))
 	}
 	if len(w.rows) > 0 {
 		if _, err := w.pw.Write(w.rows); err != nil {

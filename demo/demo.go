@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,8 +49,9 @@ type Options struct {
 var DefaultTrain = []string{"small-ptt", "small-pat"}
 
 // DefaultMethods are the methods the demo evaluates by default, those of
-// them that are built in: the two baselines and the truth upper bound.
-var DefaultMethods = []string{baseline.NameFollower, baseline.NamePhysics, baseline.NameTruth}
+// them that are built in: the model that ships in the binary, the two
+// baselines and the truth upper bound.
+var DefaultMethods = []string{pipeline.MethodModel, baseline.NameFollower, baseline.NamePhysics, baseline.NameTruth}
 
 // Dataset is one simulated dataset of the demo.
 type Dataset struct {
@@ -100,12 +102,10 @@ func Run(ctx context.Context, w io.Writer, opt *Options, stages []Stage) (*State
 	if o.Workers < 0 {
 		return nil, fmt.Errorf("demo: negative number of workers %d", o.Workers)
 	}
-	if o.Seed == 0 {
-		o.Seed = 1
-	}
+	o.Seed = cmp.Or(o.Seed, 1)
 	if o.Methods == nil {
 		for _, m := range DefaultMethods {
-			if _, err := pipeline.Builtin(m); err == nil {
+			if _, err := pipeline.Builtin(m, nil); err == nil {
 				o.Methods = append(o.Methods, m)
 			}
 		}
@@ -168,29 +168,21 @@ func Simulate(ctx context.Context, s *State) error {
 			return err
 		}
 		c := sim.Config{Phantom: ph, ProtonsPerFrame: n, Frames: frames[k], Seed: s.Options.Seed + uint64(k), Workers: s.Options.Workers}
-		text, err := sim.MarshalConfig(c)
+		meta, err := sim.Meta(c)
 		if err != nil {
 			return err
 		}
-		d := Dataset{Name: fmt.Sprintf("water100-p%d", n), Phantom: ph.String(), ProtonsPerFrame: n,
-			Meta: dataset.Meta{Source: "simulate", Geometry: "dtc", Seed: c.Seed, Config: string(text), Frames: int64(c.Frames)}}
+		d := Dataset{Name: fmt.Sprintf("water100-p%d", n), Phantom: ph.String(), ProtonsPerFrame: n, Meta: meta}
+		if d.Frames, err = sim.Collect(ctx, c); err != nil {
+			return err
+		}
 		var hits int
-		err = sim.Run(ctx, c, func(f *dataset.Frame) error {
-			cp := *f
-			cp.Hits = append([]dataset.Hit(nil), f.Hits...)
-			d.Frames = append(d.Frames, cp)
+		for _, f := range d.Frames {
 			hits += len(f.Hits)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if len(d.Frames) > 0 {
-			d.Meta.Geometry = d.Frames[0].Meta.Geometry
 		}
 		if s.Options.Out != "" {
 			d.Path = filepath.Join(s.Options.Out, d.Name+".parquet")
-			if err := writeDataset(d.Path, d.Meta, d.Frames); err != nil {
+			if err := dataset.WriteFile(ctx, d.Path, d.Meta, d.Frames); err != nil {
 				return err
 			}
 		}
@@ -204,20 +196,6 @@ func Simulate(ctx context.Context, s *State) error {
 	return nil
 }
 
-func writeDataset(path string, meta dataset.Meta, frames []dataset.Frame) error {
-	w, err := dataset.Create(path, meta)
-	if err != nil {
-		return err
-	}
-	defer w.Abort()
-	for i := range frames {
-		if err := w.Write(&frames[i]); err != nil {
-			return err
-		}
-	}
-	return w.Close()
-}
-
 // Evaluate is the third stage: it evaluates Options.Methods and the
 // trained Models on all datasets (pipeline.Evaluate), prints the metrics table and the
 // throughput and, with Options.Out, writes them to OUT/eval.txt and
@@ -226,7 +204,7 @@ func Evaluate(ctx context.Context, s *State) error {
 	if len(s.Datasets) == 0 {
 		return fmt.Errorf("no datasets (run the simulate stage first)")
 	}
-	ms, err := pipeline.ParseMethods(strings.Join(s.Options.Methods, ","))
+	ms, err := pipeline.ParseMethods(strings.Join(s.Options.Methods, ","), nil)
 	if err != nil {
 		return err
 	}

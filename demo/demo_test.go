@@ -52,9 +52,9 @@ func TestRunQuick(t *testing.T) {
 			t.Errorf("%s: %d steps, %d recorded, %d validations", m.Name, m.Summary.Steps, len(m.Steps), len(m.Validations))
 		}
 	}
-	// groups: (follower, pat, physics, ptt, truth) × (50, 100, 150)
+	// groups: (model, follower, pat, physics, ptt, truth) × (50, 100, 150)
 	g := s.Evaluation.Groups
-	if len(g) != 15 {
+	if len(g) != 18 {
 		t.Fatalf("%d groups: %+v", len(g), g)
 	}
 	byName := map[string]float64{}
@@ -74,6 +74,10 @@ func TestRunQuick(t *testing.T) {
 	// (an untrained one is below 20 %)
 	if byName["ptt"] < 0.8 {
 		t.Errorf("ptt purity at 50 p/frame %.3f", byName["ptt"])
+	}
+	// the shipped model is trained: it beats the follower at 50 p/frame
+	if byName["model"] < byName["follower"] {
+		t.Errorf("shipped model purity at 50 p/frame %.3f below the follower's %.3f", byName["model"], byName["follower"])
 	}
 	for _, f := range []string{demo.FileReport, demo.FileCurves, demo.FileVersus, demo.FileEvent, demo.FileEval, demo.FileJSON, "train/pat/best.ckpt"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
@@ -134,7 +138,7 @@ func TestRunBaselinesOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Models) != 0 || len(s.Evaluation.Groups) != 9 {
+	if len(s.Models) != 0 || len(s.Evaluation.Groups) != 12 { // model, follower, physics, truth × 3
 		t.Fatalf("%d models, %d groups", len(s.Models), len(s.Evaluation.Groups))
 	}
 	md, err := os.ReadFile(filepath.Join(dir, demo.FileReport))

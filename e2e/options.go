@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"runtime"
@@ -141,9 +142,7 @@ func (o *Options) Check() error {
 // Lambda (DefaultLambda if 0) divided by Batch (1 if 0).
 func (o *Options) FrameLambda() float64 {
 	l := o.Lambda
-	if l == 0 {
-		l = DefaultLambda
-	}
+	l = cmp.Or(l, DefaultLambda)
 	return l / float64(o.batch())
 }
 

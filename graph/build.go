@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -59,9 +60,11 @@ func (p *OutsidePolicy) UnmarshalText(b []byte) error {
 }
 
 // Options configures Build. The zero value (and a nil *Options) gives the
-// paper's graph: cones of 0.2 rad for segments whose deeper hit lies in
-// layer 0, 1 or 2 and 0.4 rad otherwise, the 270.8 × 166.3 mm aperture with
-// outside hits dropped, and no removal of disconnected layers.
+// paper's cones — 0.2 rad for segments whose deeper hit lies in layer 0, 1
+// or 2 and 0.4 rad otherwise — and the 270.8 × 166.3 mm aperture with
+// outside hits dropped, but, unlike the paper's pipeline, keeps the layers
+// behind a gap (set RemoveDisconnected and PaperQuirks for the paper's
+// remove_disconnected).
 type Options struct {
 	// TrackerCone is the largest angle, in rad, between a segment and the
 	// beam axis when the segment's deeper hit is in a layer below
@@ -173,21 +176,11 @@ func NewBuilder(opt *Options) (*Builder, error) {
 	if opt != nil {
 		o = *opt
 	}
-	if o.TrackerCone == 0 {
-		o.TrackerCone = DefaultTrackerCone
-	}
-	if o.CaloCone == 0 {
-		o.CaloCone = DefaultCaloCone
-	}
-	if o.TrackerConeBelow == 0 {
-		o.TrackerConeBelow = DefaultTrackerConeBelow
-	}
-	if o.ApertureX == 0 {
-		o.ApertureX = DefaultApertureX
-	}
-	if o.ApertureY == 0 {
-		o.ApertureY = DefaultApertureY
-	}
+	o.TrackerCone = cmp.Or(o.TrackerCone, DefaultTrackerCone)
+	o.CaloCone = cmp.Or(o.CaloCone, DefaultCaloCone)
+	o.TrackerConeBelow = cmp.Or(o.TrackerConeBelow, DefaultTrackerConeBelow)
+	o.ApertureX = cmp.Or(o.ApertureX, DefaultApertureX)
+	o.ApertureY = cmp.Or(o.ApertureY, DefaultApertureY)
 	for _, c := range []struct {
 		name string
 		v    float64

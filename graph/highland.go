@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -107,9 +108,7 @@ func NewHighland(geom *detector.Geometry, opt *HighlandOptions) (*Highland, erro
 	if math.IsNaN(h.opt.StragglingSigmas) || math.IsNaN(h.opt.PositionSigma) {
 		return nil, errors.New("graph: Highland options: NaN")
 	}
-	if h.opt.StragglingSigmas == 0 {
-		h.opt.StragglingSigmas = DefaultStragglingSigmas
-	}
+	h.opt.StragglingSigmas = cmp.Or(h.opt.StragglingSigmas, DefaultStragglingSigmas)
 	st, err := detector.NewStack(geom)
 	if err != nil {
 		return nil, fmt.Errorf("graph: Highland filter: %w", err)

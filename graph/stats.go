@@ -5,8 +5,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/pcttrack/pcttrack/dataset"
 )
@@ -218,25 +216,19 @@ type PaperSizes struct {
 	LineEdges       int    `json:"line_edges"` // G_L edges, both directions
 }
 
-var paperTable = map[[2]int][3]int{
-	{100, 50}: {1337, 4311, 68328}, {100, 100}: {2675, 14837, 493910}, {100, 150}: {4015, 31532, 1611761},
-	{150, 50}: {1074, 3079, 39584}, {150, 100}: {2148, 10397, 279974}, {150, 150}: {3224, 21906, 908953},
-	{200, 50}: {815, 2235, 24815}, {200, 100}: {1628, 7514, 172926}, {200, 150}: {2445, 15770, 552870},
+// paperTable is keyed by the phantom as frames record it (sim.Phantom's
+// String form) and the protons per frame.
+var paperTable = map[string]map[int][3]int{
+	"water:100": {50: {1337, 4311, 68328}, 100: {2675, 14837, 493910}, 150: {4015, 31532, 1611761}},
+	"water:150": {50: {1074, 3079, 39584}, 100: {2148, 10397, 279974}, 150: {3224, 21906, 908953}},
+	"water:200": {50: {815, 2235, 24815}, 100: {1628, 7514, 172926}, 150: {2445, 15770, 552870}},
 }
 
-// PaperReference returns the paper's graph sizes for a phantom spec
-// ("water:100", "water:150", "water:200") and protons per frame (50, 100,
-// 150); ok is false for any other combination.
+// PaperReference returns the paper's graph sizes for a phantom as frames
+// record it ("water:100", "water:150", "water:200") and protons per frame
+// (50, 100, 150); ok is false for any other combination.
 func PaperReference(phantom string, protons int) (p PaperSizes, ok bool) {
-	t, found := strings.CutPrefix(phantom, "water:")
-	if !found {
-		return p, false
-	}
-	mm, err := strconv.ParseFloat(strings.TrimSuffix(t, "mm"), 64)
-	if err != nil || mm != math.Trunc(mm) {
-		return p, false
-	}
-	v, ok := paperTable[[2]int{int(mm), protons}]
+	v, ok := paperTable[phantom][protons]
 	if !ok {
 		return p, false
 	}

@@ -160,7 +160,8 @@ func TestPaperReference(t *testing.T) {
 	}{
 		{"water:100", 100, true, [3]int{2675, 14837, 493910}},
 		{"water:150", 50, true, [3]int{1074, 3079, 39584}},
-		{"water:200mm", 150, true, [3]int{2445, 15770, 552870}},
+		{"water:200", 150, true, [3]int{2445, 15770, 552870}},
+		{"water:200mm", 150, false, [3]int{}}, // not the recorded form
 		{"water:100", 120, false, [3]int{}},
 		{"water:120", 100, false, [3]int{}},
 		{"water:100.5", 100, false, [3]int{}},

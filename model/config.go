@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 )
@@ -78,28 +79,16 @@ func PaperHitNorm() HitNorm {
 // Resolved returns c with every default filled in, or an error naming the
 // first invalid field.
 func (c Config) Resolved() (Config, error) {
-	if c.Kind == "" {
-		c.Kind = KindLineGraph
-	}
+	c.Kind = cmp.Or(c.Kind, KindLineGraph)
 	switch c.Kind {
 	case KindLineGraph:
-		if c.Hidden == 0 {
-			c.Hidden = 16
-		}
-		if c.EncodingDim == 0 {
-			c.EncodingDim = 128
-		}
-		if c.EncodingScaling == 0 {
-			c.EncodingScaling = 1e-3
-		}
-		if c.AngleBinWidth == 0 {
-			c.AngleBinWidth = DefaultAngleBinWidth
-		}
+		c.Hidden = cmp.Or(c.Hidden, 16)
+		c.EncodingDim = cmp.Or(c.EncodingDim, 128)
+		c.EncodingScaling = cmp.Or(c.EncodingScaling, 1e-3)
+		c.AngleBinWidth = cmp.Or(c.AngleBinWidth, DefaultAngleBinWidth)
 		c.HitNorm = nil
 	case KindHitGraph:
-		if c.Hidden == 0 {
-			c.Hidden = 64
-		}
+		c.Hidden = cmp.Or(c.Hidden, 64)
 		c.EncodingDim, c.EncodingScaling, c.AngleBinWidth = 0, 0, 0
 		if c.HitNorm == nil {
 			n := PaperHitNorm()
@@ -111,15 +100,9 @@ func (c Config) Resolved() (Config, error) {
 	default:
 		return c, fmt.Errorf("model: unknown kind %q (want %q or %q)", c.Kind, KindLineGraph, KindHitGraph)
 	}
-	if c.LeakySlope == 0 {
-		c.LeakySlope = 0.01
-	}
-	if c.BNMomentum == 0 {
-		c.BNMomentum = 0.1
-	}
-	if c.BNEps == 0 {
-		c.BNEps = 1e-5
-	}
+	c.LeakySlope = cmp.Or(c.LeakySlope, 0.01)
+	c.BNMomentum = cmp.Or(c.BNMomentum, 0.1)
+	c.BNEps = cmp.Or(c.BNEps, 1e-5)
 	switch {
 	case c.Hidden < 1 || c.Hidden > 4096:
 		return c, fmt.Errorf("model: hidden size %d out of range [1, 4096]", c.Hidden)

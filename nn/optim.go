@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 )
@@ -41,24 +42,12 @@ type OptimizerSettings struct {
 }
 
 func (s OptimizerSettings) withDefaults() OptimizerSettings {
-	if s.Kind == "" {
-		s.Kind = "rmsprop"
-	}
-	if s.LR == 0 {
-		s.LR = 1e-3
-	}
-	if s.Alpha == 0 {
-		s.Alpha = 0.99
-	}
-	if s.Beta1 == 0 {
-		s.Beta1 = 0.9
-	}
-	if s.Beta2 == 0 {
-		s.Beta2 = 0.999
-	}
-	if s.Eps == 0 {
-		s.Eps = 1e-8
-	}
+	s.Kind = cmp.Or(s.Kind, "rmsprop")
+	s.LR = cmp.Or(s.LR, 1e-3)
+	s.Alpha = cmp.Or(s.Alpha, 0.99)
+	s.Beta1 = cmp.Or(s.Beta1, 0.9)
+	s.Beta2 = cmp.Or(s.Beta2, 0.999)
+	s.Eps = cmp.Or(s.Eps, 1e-8)
 	return s
 }
 
@@ -205,14 +194,10 @@ type StepLR struct {
 // LR returns the learning rate for optimiser step s.
 func (s StepLR) LR(step int) float64 {
 	base, size, gamma := s.Base, s.StepSize, s.Gamma
-	if base == 0 {
-		base = 1e-3
-	}
+	base = cmp.Or(base, 1e-3)
 	if size <= 0 {
 		return base
 	}
-	if gamma == 0 {
-		gamma = 0.5
-	}
+	gamma = cmp.Or(gamma, 0.5)
 	return base * math.Pow(gamma, float64(max(step, 0)/size))
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,13 +11,14 @@ import (
 	"github.com/pcttrack/pcttrack/baseline"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/pretrained"
 	"github.com/pcttrack/pcttrack/track"
 )
 
 // Method is one tracker that Run applies to every frame.
 type Method struct {
 	// Name labels the method's results (metrics.Key.Method), e.g.
-	// "physics" or "model".
+	// "physics", "model" or "learned".
 	Name string
 	// Seed tells apart runs of one learned method (metrics.Key.Seed),
 	// e.g. the training seed of a checkpoint; 0 for a single run.
@@ -39,20 +41,62 @@ func (m Method) Label() string {
 	return m.Name
 }
 
-// Builtin returns the built-in tracker of that name as a method (see
-// baseline.New): "truth", "follower" or "physics". An unknown name is an
-// error listing the known ones.
-func Builtin(name string) (Method, error) {
+// DefaultModelName names the learned tracker of a checkpoint given
+// without a name (--model PATH).
+const DefaultModelName = "learned"
+
+// MethodModel names the learned tracker of the embedded default model
+// (pretrained.Default).
+const MethodModel = "model"
+
+// MethodNames returns the names Builtin accepts: the built-in trackers of
+// package baseline and MethodModel, sorted.
+func MethodNames() []string {
+	return slices.Sorted(slices.Values(append(baseline.Names(), MethodModel)))
+}
+
+// Builtin returns the method of that name: a built-in tracker (see
+// baseline.New: "truth", "follower" or "physics"), or "model", the learned
+// tracker of the embedded default model with options opt (nil: learned's
+// defaults, the tool's default assignment). An unknown name is an error
+// listing the known ones.
+func Builtin(name string, opt *learned.Options) (Method, error) {
+	if name == MethodModel {
+		return pretrainedMethod(name, pretrained.DefaultName, opt)
+	}
 	if !slices.Contains(baseline.Names(), name) {
-		return Method{}, fmt.Errorf("pipeline: unknown method %q (known: %s)", name, strings.Join(baseline.Names(), ", "))
+		return Method{}, fmt.Errorf("pipeline: unknown method %q (known: %s)", name, strings.Join(MethodNames(), ", "))
 	}
 	return Method{Name: name, New: func() (track.Tracker, error) { return baseline.New(name) }}, nil
 }
 
-// ParseMethods parses a comma-separated list of built-in tracker names
-// ("follower,physics,truth"). Empty items are ignored; an unknown or
-// repeated name is an error.
-func ParseMethods(list string) ([]Method, error) {
+// pretrainedMethod is the learned tracker of embedded model model, named
+// name. The first tracker uses the decoded network, the others copies.
+func pretrainedMethod(name, model string, opt *learned.Options) (Method, error) {
+	net, _, err := pretrained.Load(model)
+	if err != nil {
+		return Method{}, fmt.Errorf("pipeline: %w", err)
+	}
+	return trackerMethod(name, 0, "embedded "+model, learned.New(net, opt)), nil
+}
+
+// trackerMethod returns a method whose first worker uses first and the
+// others clones of it.
+func trackerMethod(name string, seed uint64, config string, first *learned.Tracker) Method {
+	used := false
+	return Method{Name: name, Seed: seed, Config: config, New: func() (track.Tracker, error) {
+		if !used {
+			used = true
+			return first, nil
+		}
+		return first.Clone(), nil
+	}}
+}
+
+// ParseMethods parses a comma-separated list of method names
+// ("follower,physics,truth,model"); opt configures "model" (see Builtin).
+// Empty items are ignored; an unknown or repeated name is an error.
+func ParseMethods(list string, opt *learned.Options) ([]Method, error) {
 	var ms []Method
 	seen := map[string]bool{}
 	for _, n := range strings.Split(list, ",") {
@@ -64,7 +108,7 @@ func ParseMethods(list string) ([]Method, error) {
 			return nil, fmt.Errorf("pipeline: method %q given twice", n)
 		}
 		seen[n] = true
-		m, err := Builtin(n)
+		m, err := Builtin(n, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -84,7 +128,7 @@ func Select(methods string, models []string, opt *learned.Options) ([]Method, er
 	var ms []Method
 	if methods != "none" {
 		var err error
-		if ms, err = ParseMethods(methods); err != nil {
+		if ms, err = ParseMethods(methods, opt); err != nil {
 			return nil, err
 		}
 	}
@@ -152,9 +196,7 @@ func SelectOne(method, model, def string, opt *learned.Options) (Method, error) 
 // uses the loaded model; the others get copies (learned.Tracker.Clone). A
 // missing or corrupt checkpoint is an error naming the file.
 func ModelMethods(name string, paths []string, opt *learned.Options) ([]Method, error) {
-	if name == "" {
-		name = "model"
-	}
+	name = cmp.Or(name, DefaultModelName)
 	nets := make([]model.Net, len(paths))
 	seeds := make([]uint64, len(paths))
 	distinct := map[uint64]bool{}
@@ -179,26 +221,18 @@ func ModelMethods(name string, paths []string, opt *learned.Options) ([]Method, 
 	}
 	ms := make([]Method, len(paths))
 	for i, p := range paths {
-		first := learned.New(nets[i], opt)
-		used := false
-		ms[i] = Method{Name: name, Seed: seeds[i], Config: p, New: func() (track.Tracker, error) {
-			if !used {
-				used = true
-				return first, nil
-			}
-			return first.Clone(), nil
-		}}
+		ms[i] = trackerMethod(name, seeds[i], p, learned.New(nets[i], opt))
 	}
 	return ms, nil
 }
 
 // ParseModelFlag splits a --model value "NAME=PATH" into its name and
-// path; without "=" the name is "model". Names may not contain "," or
+// path; without "=" the name is DefaultModelName. Names may not contain "," or
 // spaces.
 func ParseModelFlag(v string) (name, path string, err error) {
 	name, path, ok := strings.Cut(v, "=")
 	if !ok {
-		return "model", v, nil
+		return DefaultModelName, v, nil
 	}
 	if name == "" || path == "" || strings.ContainsAny(name, ", \t") {
 		return "", "", fmt.Errorf("pipeline: bad --model %q (want PATH or NAME=PATH)", v)

@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"slices"
@@ -71,9 +72,7 @@ func NewCurves(series []Series, opt *CurvesOptions) (*Figure, error) {
 	if o.Columns < 0 {
 		return nil, fmt.Errorf("plot: curves: %d columns", o.Columns)
 	}
-	if o.XLabel == "" {
-		o.XLabel = "step"
-	}
+	o.XLabel = cmp.Or(o.XLabel, "step")
 	var panels, names []string
 	for i, s := range series {
 		if !(s.Smooth >= 0 && s.Smooth < 1) {
@@ -90,9 +89,7 @@ func NewCurves(series []Series, opt *CurvesOptions) (*Figure, error) {
 		}
 	}
 	cols := o.Columns
-	if cols == 0 {
-		cols = min(len(panels), 3)
-	}
+	cols = cmp.Or(cols, min(len(panels), 3))
 	cols = min(cols, len(panels))
 	rows := (len(panels) + cols - 1) / cols
 	size, err := o.Size.resolve(4.5*vg.Inch*vg.Length(cols), 3.4*vg.Inch*vg.Length(rows)+0.7*vg.Inch)

@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image/color"
@@ -82,15 +83,9 @@ func (s Size) Validate() error {
 
 // resolve fills the defaults and checks the size.
 func (s Size) resolve(defW, defH vg.Length) (Size, error) {
-	if s.Width == 0 {
-		s.Width = defW
-	}
-	if s.Height == 0 {
-		s.Height = defH
-	}
-	if s.DPI == 0 {
-		s.DPI = DefaultDPI
-	}
+	s.Width = cmp.Or(s.Width, defW)
+	s.Height = cmp.Or(s.Height, defH)
+	s.DPI = cmp.Or(s.DPI, DefaultDPI)
 	w, h := float64(s.Width), float64(s.Height)
 	if !(w > 0) || !(h > 0) || math.IsInf(w, 0) || math.IsInf(h, 0) || s.DPI < 0 {
 		return s, fmt.Errorf("plot: bad figure size %gpt × %gpt at %d dpi", w, h, s.DPI)

@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"cmp"
 	"image/color"
 	"math"
 	"strconv"
@@ -251,9 +252,7 @@ func (r *dataRange) apply(p *gplot.Plot, frac float64, logY bool) {
 		return
 	}
 	d := frac * (hi - lo)
-	if d == 0 {
-		d = max(math.Abs(hi)*frac, 1e-3)
-	}
+	d = cmp.Or(d, max(math.Abs(hi)*frac, 1e-3))
 	p.Y.Min, p.Y.Max = lo-d, hi+d
 }
 

@@ -112,9 +112,7 @@ func NewVersusProtons(rows []Point, opt *VersusOptions) (*Figure, error) {
 		p.Y.Tick.Marker = niceTicks{6}
 		p.Add(yGrid())
 		span := protons[len(protons)-1] - protons[0]
-		if span == 0 {
-			span = protons[0]
-		}
+		span = cmp.Or(span, protons[0])
 		p.X.Min, p.X.Max = protons[0]-0.08*span, protons[len(protons)-1]+0.08*span
 	}
 	rp, re := newRange(), newRange()

@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
@@ -64,9 +65,7 @@ func NewStability(bars []Bar, opt *StabilityOptions) (*Figure, error) {
 	if len(bars) == 0 {
 		return nil, fmt.Errorf("plot: stability: %w", errNoData)
 	}
-	if o.YLabel == "" {
-		o.YLabel = "differs between seeds (% of edges)"
-	}
+	o.YLabel = cmp.Or(o.YLabel, "differs between seeds (% of edges)")
 	var labels, groups []string
 	for i, b := range bars {
 		if !(b.Value >= 0 && b.Value <= 1) || !(b.SD >= 0) || !finite(b.SD) {

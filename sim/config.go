@@ -10,8 +10,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/internal/shard"
 	"github.com/pcttrack/pcttrack/physics"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 // Phantom is a homogeneous slab phantom perpendicular to the beam,

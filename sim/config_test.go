@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 func TestParsePhantom(t *testing.T) {
@@ -189,9 +189,9 @@ func TestSourceZAndPhysicsDefaults(t *testing.T) {
 	if l.Physics.Scattering != ScatterHighland || l.Physics.MSCStep >= 0 || l.Physics.WaterI != 75 || l.Physics.DetectorElastic != 1 {
 		t.Errorf("Legacy resolves to %+v", l.Physics)
 	}
-	m, err := DatasetMeta(Config{Frames: 3, Seed: 4})
+	m, err := Meta(Config{Frames: 3, Seed: 4})
 	if err != nil || m.SimPhysics != PhysicsVersion || m.Source != "simulate" || m.Geometry != "dtc" || m.Frames != 3 || !strings.Contains(m.Config, "scattering: wentzel") {
-		t.Errorf("DatasetMeta = %+v, %v", m, err)
+		t.Errorf("Meta = %+v, %v", m, err)
 	}
 }
 

@@ -19,5 +19,7 @@
 // randomness of frame i comes only from rand.NewPCG(Seed, i), so any
 // split of the frames over workers or shards (Config.Shard) gives exactly
 // the frames one run gives. Frames passed to the emit callback are reused
-// after it returns.
+// after it returns. Each frame carries the Monte-Carlo truth of the
+// primaries with hits (dataset.PrimaryTruth: WEPL through the phantom, state
+// at its exit and at layer 0), observed where the proton enters a segment.
 package sim

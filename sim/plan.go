@@ -22,8 +22,8 @@ const minScatterX = 1e-3
 // hardCut is the Coulomb cut angle θc in units of the χc of the scattering
 // region (sensor to sensor, or the phantom): deflections above it are drawn
 // one by one, 1/hardCut² of them per region on average. Above about 0.5
-// the soft part is Gaussian to well under 1 % (physics.SoftScatter); 1
-// keeps the tail draws cheap.
+// the soft part is Gaussian to well under 1 % (physics.SoftScatter); 1.5
+// keeps the tail draws cheap (0.44 per region).
 const hardCut = 1.5
 
 // thickSlab is the thickness in mm from which a detector slab is a
@@ -44,8 +44,8 @@ type coulomb struct {
 	kt, ktN float64 // Σ K·t of the segment and its nuclear part, MeV²
 	mix     physics.CoulombMix
 	mixTab  *physics.Table // the table mix is relative to (the largest K·t)
-	// negligible: the segment adds under 0.1 % of its region's variance
-	// (air gaps in the detector): its Gaussian part is not computed
+	// negligible: the segment adds under 1 % of its region's variance
+	// (air gaps, thin chip backs): its Gaussian part is not computed
 	negligible bool
 	r2N        float64 // ktN-weighted mean square nuclear radius, fm²
 	lnCutK     float64 // ln(κ² Σ K·t) over the region: the cut of the hard tail
@@ -91,6 +91,8 @@ type segment struct {
 	thin      *physics.ThinLayer
 	thick     float64 // sensitive thickness, mm
 	csEdge    []float64
+
+	inPhantom bool // a step of the phantom (truth.go)
 }
 
 // plan is the compiled beam line of a Config.
@@ -101,6 +103,7 @@ type plan struct {
 	stack      *detector.Stack
 	halfAX     float64
 	halfAY     float64
+	truth      truthPlan
 }
 
 func newPlan(c *Config) (*plan, error) {
@@ -148,6 +151,7 @@ func newPlan(c *Config) (*plan, error) {
 					next = float64(i+1)*h + c.Physics.MSCStep
 				}
 			}
+			s.inPhantom = true
 			p.segs = append(p.segs, s)
 		}
 		p.setRegion(first, len(p.segs))
@@ -162,11 +166,7 @@ func newPlan(c *Config) (*plan, error) {
 	p.addAir(air, z, front, cond)
 	p.addDetector(st, &c.Physics)
 	for i := range p.segs {
-		s := &p.segs[i]
-		s.setMix()
-		// the region's Σ K·t is exp(lnCutK)/κ²
-		s.coul.negligible = s.detector && !s.sample && s.coul.lnCutK != 0 &&
-			s.coul.kt < 1e-2*math.Exp(s.coul.lnCutK)/(hardCut*hardCut)
+		p.segs[i].setMix()
 	}
 	for i := len(p.segs) - 1; i >= 0; i-- {
 		s := &p.segs[i]
@@ -185,6 +185,14 @@ func newPlan(c *Config) (*plan, error) {
 			s.coul.nuHard = s.coul.ktN / (s.coul.cutK * s.coul.cutK)
 		}
 	}
+	for i := range p.segs {
+		// under 1 % of the region's variance (Σ K·t = exp(lnCutK)/κ²):
+		// detector air gaps and thin chip backs
+		s := &p.segs[i]
+		s.coul.negligible = s.detector && !s.sample && s.coul.lnCutK != 0 &&
+			s.coul.kt < 1e-2*math.Exp(s.coul.lnCutK)/(hardCut*hardCut)
+	}
+	p.truth = newTruthPlan(p.segs, c.Phantom)
 	return p, nil
 }
 

@@ -12,8 +12,8 @@ import (
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/internal/shard"
 	"github.com/pcttrack/pcttrack/physics"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 // collect runs cfg and returns deep copies of the emitted frames.

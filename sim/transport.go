@@ -50,9 +50,11 @@ type worker struct {
 	nextID  int32
 	eventID int64
 	visible bool
-	wentzel bool    // Physics.Scattering is ScatterWentzel
-	disk    bool    // Physics.Diffraction is DiffractionDisk
-	elScale float64 // p–nucleus elastic cross section relative to the tables'
+	wentzel bool                 // Physics.Scattering is ScatterWentzel
+	disk    bool                 // Physics.Diffraction is DiffractionDisk
+	elScale float64              // p–nucleus elastic cross section relative to the tables'
+	truth   dataset.PrimaryTruth // of the primary in flight (truth.go)
+	wepl    float64              // its WEPL so far in the phantom
 }
 
 func newWorker(c *Config, p *plan) *worker {
@@ -77,6 +79,7 @@ func (w *worker) frame(i int, f *dataset.Frame) error {
 		BeamEnergy: c.Beam.Energy, ProtonsPerFrame: n, Seed: c.Seed, Geometry: c.Geometry.Name,
 	}
 	f.Hits = f.Hits[:0]
+	f.Primaries = f.Primaries[:0]
 	w.f = f
 	maxTries := maxTriesConst + 100*n
 	done := 0
@@ -138,10 +141,15 @@ func (w *worker) primary(spot Spot) {
 	w.nextID = 2
 	w.visible = false
 	w.queue = w.queue[:0]
+	w.startTruth()
+	nh := len(w.f.Hits)
 	w.transport(&p)
 	for k := 0; k < len(w.queue); k++ {
 		s := w.queue[k]
 		w.transport(&s)
+	}
+	if len(w.f.Hits) > nh {
+		w.f.Primaries = append(w.f.Primaries, w.truth)
 	}
 }
 
@@ -156,6 +164,8 @@ func (w *worker) transport(p *particle) {
 		scale := 1.0
 		if i == p.seg && p.frac > 0 {
 			scale = 1 - p.frac
+		} else if p.id == 1 {
+			w.observe(p, s, i)
 		}
 		l := (s.z1 - s.z0) * scale
 		if s.kind == kindSensor {

@@ -1,6 +1,8 @@
 package track
 
 import (
+	"cmp"
+
 	"github.com/pcttrack/pcttrack/graph"
 )
 
@@ -118,16 +120,12 @@ type Filter struct {
 // Keep reports whether the track hits (deepest first) of g pass f.
 func (f Filter) Keep(g *graph.HitGraph, hits []int32) bool {
 	minHits := f.MinHits
-	if minHits == 0 {
-		minHits = DefaultMinHits
-	}
+	minHits = cmp.Or(minHits, DefaultMinHits)
 	if len(hits) < minHits || len(hits) == 0 {
 		return false
 	}
 	e := f.MinDeepestEdep
-	if e == 0 {
-		e = DefaultMinDeepestEdep
-	}
+	e = cmp.Or(e, DefaultMinDeepestEdep)
 	return e < 0 || float64(g.Hits[hits[0]].Edep) > e
 }
 

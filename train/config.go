@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -251,9 +252,7 @@ func (c Config) Resolved() (Config, error) {
 		if err := r.PAT.Check(); err != nil {
 			return c, fmt.Errorf("train: pat: %w", err)
 		}
-		if r.PAT.Lambda == 0 {
-			r.PAT.Lambda = e2e.DefaultLambda
-		}
+		r.PAT.Lambda = cmp.Or(r.PAT.Lambda, e2e.DefaultLambda)
 	}
 	if err := r.resolveOptimizer(); err != nil {
 		return c, err
@@ -286,9 +285,7 @@ func (c Config) Resolved() (Config, error) {
 	if r.CheckpointEvery < 0 {
 		return c, fmt.Errorf("train: checkpoint_every %d must not be negative", r.CheckpointEvery)
 	}
-	if r.CheckpointEvery == 0 {
-		r.CheckpointEvery = r.ValEvery
-	}
+	r.CheckpointEvery = cmp.Or(r.CheckpointEvery, r.ValEvery)
 	if err := r.Assign.Check(); err != nil {
 		return c, fmt.Errorf("train: assign: %w", err)
 	}
@@ -312,12 +309,8 @@ func (r *Config) resolveOptimizer() error {
 		return fmt.Errorf("train: optimizer: steps %d: leave it 0 (resuming restores it)", o.Steps)
 	}
 	o.Kind = strings.ToLower(strings.TrimSpace(o.Kind))
-	if o.Kind == "" {
-		o.Kind = "rmsprop"
-	}
-	if o.LR == 0 {
-		o.LR = 1e-3
-	}
+	o.Kind = cmp.Or(o.Kind, "rmsprop")
+	o.LR = cmp.Or(o.LR, 1e-3)
 	// NewOptimizer checks the values; its defaults are filled in by
 	// Settings, so the resolved config shows them.
 	opt, err := nn.NewOptimizer[float32](nil, *o)
@@ -359,9 +352,7 @@ func (d Data) resolved() (Data, error) {
 	if d.TrainFrames < 0 || d.ValFrames < 0 {
 		return d, fmt.Errorf("train: data: train_frames %d and val_frames %d must not be negative", d.TrainFrames, d.ValFrames)
 	}
-	if d.CacheMB == 0 {
-		d.CacheMB = DefaultCacheMB
-	}
+	d.CacheMB = cmp.Or(d.CacheMB, DefaultCacheMB)
 	if d.Simulate == nil {
 		return d, nil
 	}
@@ -379,9 +370,7 @@ func (d Data) resolved() (Data, error) {
 	if s.ProtonsPerFrame < 0 {
 		return d, fmt.Errorf("train: data.simulate: protons_per_frame %d is negative", s.ProtonsPerFrame)
 	}
-	if s.ProtonsPerFrame == 0 {
-		s.ProtonsPerFrame = 100
-	}
+	s.ProtonsPerFrame = cmp.Or(s.ProtonsPerFrame, 100)
 	if s.Frames < 1 || s.ValFrames < 1 {
 		return d, fmt.Errorf("train: data.simulate: frames %d and val_frames %d must be at least 1 (per phantom)", s.Frames, s.ValFrames)
 	}

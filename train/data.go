@@ -154,21 +154,12 @@ func simulate(ctx context.Context, s *Simulate, w io.Writer) (train, val []datas
 		if err != nil {
 			return nil, nil, fmt.Errorf("train: data.simulate: %w", err)
 		}
-		n := 0
-		err = sim.Run(ctx, c, func(f *dataset.Frame) error {
-			cp := dataset.Frame{Meta: f.Meta, Hits: append([]dataset.Hit(nil), f.Hits...)}
-			if n < s.Frames {
-				train = append(train, cp)
-			} else {
-				val = append(val, cp)
-			}
-			n++
-			bar.Add(1)
-			return nil
-		})
+		fs, err := sim.Collect(ctx, c)
 		if err != nil {
 			return nil, nil, fmt.Errorf("train: simulate %s: %w", s.Phantoms[i], err)
 		}
+		train, val = append(train, fs[:s.Frames]...), append(val, fs[s.Frames:]...)
+		bar.Add(len(fs))
 	}
 	return train, val, nil
 }

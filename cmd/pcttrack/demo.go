@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -26,9 +27,7 @@ func newDemoCmd() *cobra.Command {
 			if opt.Workers < 0 {
 				return fmt.Errorf("demo: --workers must be >= 0, not %d", opt.Workers)
 			}
-			if opt.Out == "" {
-				opt.Out = "pcttrack-demo-" + time.Now().Format("20060102-150405")
-			}
+			opt.Out = cmp.Or(opt.Out, "pcttrack-demo-"+time.Now().Format("20060102-150405"))
 			opt.Progress = cmd.ErrOrStderr()
 			s, err := demo.Run(cmd.Context(), cmd.OutOrStdout(), &opt, nil)
 			if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,9 +85,7 @@ Frames without hits or with a single layer are reported and skipped.`,
 		defer r.Close()
 		if f.physicsCut > 0 {
 			name := r.Meta().Geometry
-			if name == "" {
-				name = detector.PresetDTC
-			}
+			name = cmp.Or(name, detector.PresetDTC)
 			geom, err := detector.Resolve(name)
 			if err != nil {
 				return fmt.Errorf("graph: --physics-cut: geometry of %q: %w", args[0], err)

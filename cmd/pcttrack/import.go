@@ -1,20 +1,18 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
-	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
+	"github.com/pcttrack/pcttrack/sim"
 )
 
 // importFlags are the options shared by `import gate` and `import npz`.
@@ -39,7 +37,7 @@ func (f *importFlags) register(cmd *cobra.Command, epiDefault float64) {
 	fl.IntVar(&f.protonsPerFrame, "protons-per-frame", 100, "consecutive events per frame (N)")
 	fl.Float64Var(&f.epiThickness, "epi-thickness", epiDefault, "sensitive slab thickness for the cluster size, mm")
 	fl.StringVar(&f.geometry, "geometry", "", "detector geometry of the files: a preset ("+joinNames(detector.PresetNames())+") or a YAML file; \"\" = unknown")
-	fl.StringVar(&f.phantom, "phantom", "", "phantom of the run: none or water:MM (stored with the frames)")
+	fl.StringVar(&f.phantom, "phantom", "", "phantom of the run: none or MATERIAL:MM, e.g. water:100 (stored with the frames)")
 	fl.Float64Var(&f.energy, "energy", 0, "beam energy of the run, MeV (stored with the frames)")
 	fl.StringVar(&f.layerScheme, "layer-scheme", "auto", "layer numbering: auto, tk, v91, v92-level, v92-volume, v92-world")
 	fl.BoolVar(&f.keepSmallClusters, "keep-small-clusters", false, "keep hits with cluster size < 2")
@@ -66,9 +64,14 @@ func (f *importFlags) options() (dataset.ImportOptions, error) {
 	if err != nil {
 		return o, fmt.Errorf("import: --layer-scheme: %w", err)
 	}
-	name, thick, err := parsePhantom(f.phantom)
-	if err != nil {
-		return o, err
+	var name string
+	var thick float64
+	if f.phantom != "" { // "" is unknown, not "none"
+		ph, err := sim.ParsePhantom(f.phantom)
+		if err != nil {
+			return o, fmt.Errorf("import: --phantom: %w", err)
+		}
+		name, thick = ph.String(), ph.WET()
 	}
 	geom := f.geometry
 	if geom != "" {
@@ -84,33 +87,6 @@ func (f *importFlags) options() (dataset.ImportOptions, error) {
 		TKPhantom: f.tkPhantom, WorldK0: f.worldK0,
 		Phantom: name, PhantomThickness: thick, BeamEnergy: f.energy, Geometry: geom,
 	}, nil
-}
-
-// parsePhantom accepts "" (unknown), "none" and "water:MM".
-func parsePhantom(s string) (string, float64, error) {
-	switch {
-	case s == "" || s == "none":
-		return s, 0, nil
-	case strings.HasPrefix(s, "water:"):
-		t, err := strconv.ParseFloat(strings.TrimPrefix(s, "water:"), 64)
-		if err != nil || !(t > 0) || math.IsInf(t, 0) {
-			return "", 0, fmt.Errorf("import: --phantom %q: want water:MM with a positive thickness in mm", s)
-		}
-		return "water:" + strconv.FormatFloat(t, 'g', -1, 64), t, nil
-	}
-	return "", 0, fmt.Errorf("import: unknown phantom %q (want none or water:MM)", s)
-}
-
-// config records the import's inputs and options in the dataset (as YAML).
-func (f *importFlags) config(kind string, files []string, o dataset.ImportOptions) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "import: %s\nfiles:\n", kind)
-	for _, p := range files {
-		fmt.Fprintf(&b, "  - %q\n", filepath.Base(p))
-	}
-	fmt.Fprintf(&b, "protons_per_frame: %d\nlayer_scheme: %s\nepi_thickness_mm: %v\nkeep_small_clusters: %v\nremove_disconnected: %v\npaper_quirks: %v\n",
-		o.ProtonsPerFrame, o.LayerScheme, o.EpiThickness, o.KeepSmallClusters, o.RemoveDisconnected, o.PaperQuirks)
-	return b.String()
 }
 
 var importCmd = &cobra.Command{
@@ -134,8 +110,11 @@ func newImportSub(kind string, epiDefault float64) *cobra.Command {
 				return err
 			}
 			// Create the output first: a bad --out fails before the import.
-			meta := dataset.Meta{Source: "import " + kind, Geometry: o.Geometry, Config: f.config(kind, args, o)}
-			w, err := dataset.Create(f.out, meta)
+			text, err := dataset.ImportConfig(kind, args, o)
+			if err != nil {
+				return err
+			}
+			w, err := dataset.Create(f.out, dataset.Meta{Source: "import " + kind, Geometry: o.Geometry, Config: text})
 			if err != nil {
 				return err
 			}
@@ -150,7 +129,7 @@ func newImportSub(kind string, epiDefault float64) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := writeFrames(cmd.Context(), w, frames); err != nil {
+			if err := w.WriteAll(cmd.Context(), frames); err != nil {
 				return err
 			}
 			return reportImport(cmd.OutOrStdout(), f.out, rep)
@@ -163,20 +142,6 @@ func newImportSub(kind string, epiDefault float64) *cobra.Command {
 		cmd.Flags().StringVar(&key, "key", "arr_0", "array inside the .npz archive")
 	}
 	return cmd
-}
-
-// writeFrames writes frames and commits the file; on cancellation or an
-// error the caller's deferred Abort leaves no file.
-func writeFrames(ctx context.Context, w *dataset.Writer, frames []dataset.Frame) error {
-	for i := range frames {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		if err := w.Write(&frames[i]); err != nil {
-			return err
-		}
-	}
-	return w.Close()
 }
 
 func reportImport(w io.Writer, out string, rep *dataset.ImportReport) error {

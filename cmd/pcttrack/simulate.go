@@ -3,14 +3,13 @@ package main
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
 	"github.com/pcttrack/pcttrack/internal/progress"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/sim"
 )
 
@@ -22,6 +21,7 @@ type simulateFlags struct {
 	legacy                                bool
 	protonsPerFrame, frames, workers      int
 	seed                                  uint64
+	resume                                bool
 }
 
 func newSimulateCmd() *cobra.Command {
@@ -54,6 +54,7 @@ func newSimulateCmd() *cobra.Command {
 	fl.Float64Var(&f.waterI, "water-i", sim.DefaultWaterI, "mean excitation energy of the phantom's water, eV (PSTAR: 75)")
 	fl.BoolVar(&f.legacy, "legacy-physics", false, fmt.Sprintf("the physics before version %d (Highland scattering, exact offsets, Landau deposits, 75 eV water), for comparison", sim.PhysicsVersion))
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task); another run there is an error")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -156,52 +157,32 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
-	meta, err := sim.DatasetMeta(c) // validates the whole configuration
+	meta, err := sim.Meta(c) // validates before the progress bar
 	if err != nil {
 		return err
 	}
-	w, err := dataset.Create(f.out, meta)
-	if err != nil {
-		return err
-	}
-	defer w.Abort() // no output unless Close succeeds
-
-	owned := 0
-	for i := 0; i < c.Frames; i++ {
-		if c.Shard.Owns(i) {
-			owned++
+	if f.resume {
+		done, err := dataset.Holds(f.out, meta)
+		if err != nil {
+			return fmt.Errorf("simulate: --resume: %w", err)
 		}
-	}
-	bar := progress.New(cmd.ErrOrStderr(), int64(owned), "simulate")
-	var frames, primaries, hits int
-	start := time.Now()
-	err = sim.Run(cmd.Context(), c, func(fr *dataset.Frame) error {
-		if err := w.Write(fr); err != nil {
+		if done {
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "kept %s: shard %s of this run is complete\n", f.out, c.Shard)
 			return err
 		}
-		frames++
-		primaries += fr.Meta.ProtonsPerFrame
-		hits += len(fr.Hits)
-		bar.Add(1)
-		return nil
-	})
+	}
+	bar := progress.New(cmd.ErrOrStderr(), int64(c.Owned()), "simulate")
+	st, err := sim.Write(cmd.Context(), c, f.out, func() { bar.Add(1) })
 	bar.Finish()
 	if err != nil {
-		if cmd.Context().Err() != nil {
-			return fmt.Errorf("simulate: interrupted after %d frames, no output written: %w", frames, err)
-		}
 		return err
 	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	el := time.Since(start).Seconds()
 	perPrimary := 0.0
-	if primaries > 0 {
-		perPrimary = float64(hits) / float64(primaries)
+	if st.Primaries > 0 {
+		perPrimary = float64(st.Hits) / float64(st.Primaries)
 	}
 	_, err = fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d frames, %d primaries, %d hits (%.2f per primary) in %.2f s: %.0f primaries/s\n",
-		f.out, frames, primaries, hits, perPrimary, el, float64(primaries)/el)
+		f.out, st.Frames, st.Primaries, st.Hits, perPrimary, st.Elapsed.Seconds(), st.Rate())
 	return err
 }
 

@@ -5,6 +5,7 @@
 package nntest
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -52,9 +53,7 @@ func (r Result) String() string {
 // differences). Every v must have a gradient buffer.
 func CheckGrads(f func(t *nn.Tape[float64]) *nn.Var[float64], vars []*nn.Var[float64], opt Options) Result {
 	floor := opt.Floor
-	if floor == 0 {
-		floor = 1e-4
-	}
+	floor = cmp.Or(floor, 1e-4)
 	nn.ZeroGrads(vars)
 	t := nn.NewTape[float64]()
 	t.Backward(f(t))

@@ -53,9 +53,7 @@ func layerZ(k int) float32 {
 
 // Frame builds the hit graph and line graph.
 func Frame(o Options) (*graph.HitGraph, *graph.LineGraph) {
-	if o.Layers == 0 {
-		o.Layers = 28
-	}
+	o.Layers = cmp.Or(o.Layers, 28)
 	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
 	L := o.Layers
 	type track struct{ x, y, sx, sy float64 }

@@ -1,0 +1,96 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pcttrack/pcttrack/dataset"
+)
+
+// Meta returns the dataset metadata of simulation c: source "simulate",
+// the geometry's name, the seed, the whole configuration as YAML
+// (MarshalConfig), the run's frame count, its shard and the physics
+// version. An invalid configuration is an error.
+func Meta(c Config) (dataset.Meta, error) {
+	text, err := MarshalConfig(c)
+	if err != nil {
+		return dataset.Meta{}, err
+	}
+	r, _ := c.resolved()
+	return dataset.Meta{Source: "simulate", Geometry: r.Geometry.Name, Seed: c.Seed, Config: string(text),
+		Frames: int64(c.Frames), Shard: c.Shard.String(), SimPhysics: PhysicsVersion}, nil
+}
+
+// Collect runs simulation c (see Run) and returns copies of the frames it
+// owns, with their truth, in frame order.
+func Collect(ctx context.Context, c Config) ([]dataset.Frame, error) {
+	var frames []dataset.Frame
+	err := Run(ctx, c, func(f *dataset.Frame) error {
+		frames = append(frames, dataset.Frame{Meta: f.Meta, Hits: append([]dataset.Hit(nil), f.Hits...),
+			Primaries: append([]dataset.PrimaryTruth(nil), f.Primaries...)})
+		return nil
+	})
+	return frames, err
+}
+
+// WriteStats describes what Write simulated.
+type WriteStats struct {
+	Frames, Primaries, Hits int
+	Elapsed                 time.Duration
+}
+
+// Rate returns the primaries simulated and written per second.
+func (s WriteStats) Rate() float64 { return float64(s.Primaries) / s.Elapsed.Seconds() }
+
+// Write runs simulation c (see Run) into a new dataset at path with
+// metadata Meta(c), frame by frame as they are simulated; progress, when
+// not nil, is called after each frame. The file is written atomically: a
+// bad configuration, an error or a cancelled ctx leave no file.
+func Write(ctx context.Context, c Config, path string, progress func()) (WriteStats, error) {
+	var st WriteStats
+	meta, err := Meta(c)
+	if err != nil {
+		return st, err
+	}
+	w, err := dataset.Create(path, meta)
+	if err != nil {
+		return st, err
+	}
+	defer w.Abort()
+	start := time.Now()
+	err = Run(ctx, c, func(fr *dataset.Frame) error {
+		if err := w.Write(fr); err != nil {
+			return err
+		}
+		st.Frames++
+		st.Primaries += fr.Meta.ProtonsPerFrame
+		st.Hits += len(fr.Hits)
+		if progress != nil {
+			progress()
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return st, fmt.Errorf("sim: interrupted after %d frames, no output written: %w", st.Frames, err)
+		}
+		return st, err
+	}
+	if err := w.Close(); err != nil {
+		return st, err
+	}
+	st.Elapsed = time.Since(start)
+	return st, nil
+}
+
+// Owned returns the number of frames of c that its shard owns.
+func (c *Config) Owned() int {
+	n := 0
+	for i := 0; i < c.Frames; i++ {
+		if c.Shard.Owns(i) {
+			n++
+		}
+	}
+	return n
+}
