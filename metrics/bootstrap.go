@@ -7,9 +7,9 @@ import (
 
 // Interval is a point estimate with a two-sided confidence interval.
 type Interval struct {
-	Value  float64 `json:"value"`
-	Lo     float64 `json:"lo"`
-	Hi     float64 `json:"hi"`
+	Value float64 `json:"value"`
+	Lo    float64 `json:"lo"`
+	Hi    float64 `json:"hi"`
 }
 
 // BootstrapMeanDiff estimates mean(a) − mean(b) of two independent samples
