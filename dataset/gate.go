@@ -42,22 +42,28 @@ func ImportGATE(paths []string, opt *GATEOptions) ([]Frame, *ImportReport, error
 
 // readGATEFile feeds the hits of one ROOT file to b.
 func readGATEFile(path, tree string, b *builder) (scheme LayerScheme, entries int64, err error) {
-	if _, err := os.Stat(path); err != nil {
+	bad := func(entry int64, err error) error { return &FormatError{File: path, Entry: entry, Err: err} }
+	f, err := os.Open(path)
+	if err != nil {
 		return "", 0, fmt.Errorf("dataset: %w", err)
 	}
-	bad := func(entry int64, err error) error { return &FormatError{File: path, Entry: entry, Err: err} }
+	err = checkROOT(f)
+	f.Close()
+	if err != nil {
+		return "", 0, bad(-1, fmt.Errorf("not a readable ROOT file: %w", err))
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			scheme, entries, err = "", 0, bad(-1, fmt.Errorf("corrupt ROOT file: %v", p))
 		}
 	}()
-	f, err := groot.Open(path)
+	rf, err := groot.Open(path)
 	if err != nil {
 		return "", 0, bad(-1, fmt.Errorf("not a readable ROOT file: %w", err))
 	}
-	defer f.Close()
+	defer rf.Close()
 	cycle := -1
-	for _, k := range f.Keys() {
+	for _, k := range rf.Keys() {
 		if k.Name() == tree && k.Cycle() > cycle {
 			cycle = k.Cycle()
 		}
@@ -65,7 +71,7 @@ func readGATEFile(path, tree string, b *builder) (scheme LayerScheme, entries in
 	if cycle < 0 {
 		return "", 0, bad(-1, fmt.Errorf("no tree %q", tree))
 	}
-	obj, err := f.Get(fmt.Sprintf("%s;%d", tree, cycle))
+	obj, err := rf.Get(fmt.Sprintf("%s;%d", tree, cycle))
 	if err != nil {
 		return "", 0, bad(-1, fmt.Errorf("tree %q: %w", tree, err))
 	}

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"strings"
@@ -154,6 +155,8 @@ func TestImportGATEBadInput(t *testing.T) {
 	for i := 1000; i < len(flipped)-1000; i += 997 {
 		flipped[i] ^= 0xff
 	}
+	huge := bytes.Clone(good) // the TFile record claims a 1.8 GB object
+	binary.BigEndian.PutUint32(huge[100+6:], 0x6b000000)
 	opt := func(tree string, s LayerScheme, phantom bool, k0 int) GATEOptions {
 		o := GATEOptions{Tree: tree}
 		o.LayerScheme, o.TKPhantom, o.WorldK0 = s, phantom, k0
@@ -171,6 +174,7 @@ func TestImportGATEBadInput(t *testing.T) {
 		{"truncated header", good[:200], GATEOptions{}, "hits.root"},
 		{"truncated half", good[:len(good)/2], GATEOptions{}, "hits.root"},
 		{"bit flips", flipped, GATEOptions{}, "hits.root"},
+		{"huge object length", huge, GATEOptions{}, "object length 1795162112"},
 		{"no such tree", good, GATEOptions{Tree: "Singles"}, `no tree "Singles"`},
 		{"not a tree", good, GATEOptions{Tree: "latest_event_ID"}, "not a TTree"},
 		{"scheme mismatch", good, opt(treeWorld, SchemeV92Volume, false, 0), "tracker copy 3"},
