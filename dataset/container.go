@@ -421,26 +421,28 @@ func scatter[H, T any](dst []H, src []T, set func(*H, T)) {
 }
 
 // frameReader is what readAll needs of a Reader or TracksReader.
-type frameReader[F any] interface {
+type frameReader[M, F any] interface {
+	Meta() M
 	NumFrames() int
 	ReadFrameInto(dst *F, i int) error
 	Close() error
 }
 
-// readAll reads every frame of r, which was opened with error err, and
-// closes it.
-func readAll[F any, R frameReader[F]](r R, err error) ([]F, error) {
+// readAll reads the metadata and every frame of r, which was opened with
+// error err, and closes it.
+func readAll[M, F any, R frameReader[M, F]](r R, err error) (M, []F, error) {
+	var meta M
 	if err != nil {
-		return nil, err
+		return meta, nil, err
 	}
 	defer r.Close()
 	frames := make([]F, r.NumFrames())
 	for i := range frames {
 		if err := r.ReadFrameInto(&frames[i], i); err != nil {
-			return nil, err
+			return meta, nil, err
 		}
 	}
-	return frames, nil
+	return r.Meta(), frames, nil
 }
 
 // Close closes the file; it may be called more than once.

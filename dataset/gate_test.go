@@ -162,12 +162,7 @@ func TestImportGATEBadInput(t *testing.T) {
 		o.LayerScheme, o.TKPhantom, o.WorldK0 = s, phantom, k0
 		return o
 	}
-	cases := []struct {
-		name string
-		data []byte
-		opt  GATEOptions
-		want string
-	}{
+	cases := []importErrorCase[GATEOptions]{
 		{"missing", nil, GATEOptions{}, "no such file"},
 		{"empty", []byte{}, GATEOptions{}, "hits.root"},
 		{"random bytes", bytes.Repeat([]byte("\x13\x99\x42garbage"), 4000), GATEOptions{}, "hits.root"},
@@ -183,14 +178,10 @@ func TestImportGATEBadInput(t *testing.T) {
 		{"scheme without columns", good, opt(treeVolume, SchemeV91, false, 0), `needs column "baseID"`},
 		{"unknown scheme", good, opt(treeV91, "v93", false, 0), "unknown layer scheme"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			wantImportError(t, "hits.root", tc.data, func(p string) error {
-				_, err := ReadGATE([]string{p}, &tc.opt)
-				return err
-			}, tc.want)
-		})
-	}
+	checkImportErrors(t, "hits.root", cases, func(p string, o *GATEOptions) error {
+		_, err := ReadGATE([]string{p}, o)
+		return err
+	})
 	if _, err := ReadGATE(nil, nil); err == nil {
 		t.Error("no error without input files")
 	}

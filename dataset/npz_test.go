@@ -130,12 +130,7 @@ func TestImportNPZErrors(t *testing.T) {
 	bigEndian := npyBytes(t, "{'descr': [('eventID', '>i4')], 'fortran_order': False, 'shape': (1,), }", 4)
 	plain := npyBytes(t, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 24)
 	noLayers := npyBytes(t, "{'descr': [('eventID', '<i4'), ('trackID', '<i4'), ('parentID', '<i4'), ('edep', '<f4'), ('posX', '<f4'), ('posY', '<f4'), ('posZ', '<f4')], 'fortran_order': False, 'shape': (1,), }", 28)
-	cases := []struct {
-		name string
-		data []byte // nil: file absent
-		opt  NPZOptions
-		want string
-	}{
+	cases := []importErrorCase[NPZOptions]{
 		{"missing", nil, NPZOptions{}, "no such file"},
 		{"empty", []byte{}, NPZOptions{}, "not a .npz"},
 		{"random", bytes.Repeat([]byte{0x17, 0xa3, 0x5c}, 500), NPZOptions{}, "not a .npz"},
@@ -152,30 +147,38 @@ func TestImportNPZErrors(t *testing.T) {
 		{"negative thickness", good, NPZOptions{ImportOptions: ImportOptions{EpiThickness: -1}}, "thickness"},
 		{"bad scheme", good, NPZOptions{ImportOptions: ImportOptions{LayerScheme: "v93"}}, "unknown layer scheme"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			wantImportError(t, "hits_x.npz", tc.data, func(p string) error {
-				_, err := ReadNPZ([]string{p}, &tc.opt)
-				return err
-			}, tc.want)
-		})
-	}
+	checkImportErrors(t, "hits_x.npz", cases, func(p string, o *NPZOptions) error {
+		_, err := ReadNPZ([]string{p}, o)
+		return err
+	})
 }
 
-// wantImportError writes data to a file name in a new directory (nil: no
-// file), runs read on its path and checks that the error starts with the
-// package name and contains want.
-func wantImportError(t *testing.T, name string, data []byte, read func(path string) error, want string) {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if data != nil {
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	err := read(p)
-	if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "dataset: ") {
-		t.Fatalf("error %v, want one starting with dataset: and containing %q", err, want)
+// importErrorCase is a bad input of an importer with options O: file
+// content (nil: no file) and the text the error must contain.
+type importErrorCase[O any] struct {
+	name string
+	data []byte
+	opt  O
+	want string
+}
+
+// checkImportErrors writes each case's data to a file name in a new
+// directory, runs read on it and checks that the error starts with the
+// package name and contains the case's text.
+func checkImportErrors[O any](t *testing.T, name string, cases []importErrorCase[O], read func(path string, opt *O) error) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), name)
+			if tc.data != nil {
+				if err := os.WriteFile(p, tc.data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := read(p, &tc.opt)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "dataset: ") {
+				t.Fatalf("error %v, want one starting with dataset: and containing %q", err, tc.want)
+			}
+		})
 	}
 }
 

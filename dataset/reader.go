@@ -149,11 +149,4 @@ func (r *Reader) ReadFrameInto(dst *Frame, i int) error {
 }
 
 // ReadAll reads a whole dataset into memory.
-func ReadAll(path string) (Meta, []Frame, error) {
-	r, err := Open(path)
-	frames, err := readAll[Frame](r, err)
-	if err != nil {
-		return Meta{}, nil, err
-	}
-	return r.meta, frames, nil
-}
+func ReadAll(path string) (Meta, []Frame, error) { return readAll[Meta, Frame](Open(path)) }

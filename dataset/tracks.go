@@ -381,10 +381,5 @@ func (r *TracksReader) ReadFrameInto(dst *FrameTracks, i int) error {
 
 // ReadAllTracks reads a whole tracks file into memory.
 func ReadAllTracks(path string) (TracksMeta, []FrameTracks, error) {
-	r, err := OpenTracks(path)
-	frames, err := readAll[FrameTracks](r, err)
-	if err != nil {
-		return TracksMeta{}, nil, err
-	}
-	return r.meta, frames, nil
+	return readAll[TracksMeta, FrameTracks](OpenTracks(path))
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/pcttrack/pcttrack/metrics"
-	"github.com/pcttrack/pcttrack/nn"
 )
 
 // coresConfig trains on frames of 50 protons: line graphs of about 68k
@@ -19,14 +18,10 @@ import (
 // number of workers matters if anything depends on it. PAT solves the
 // layer pairs on min(GOMAXPROCS, 4) goroutines.
 func coresConfig(method string) Config {
-	c := Config{
-		Method: method, Batch: 2, Steps: 3, ValEvery: 3,
-		Optimizer: nn.OptimizerSettings{Kind: "adam", LR: 0.01},
-		Data:      Data{Simulate: &Simulate{Phantoms: []string{"water:100"}, ProtonsPerFrame: 50, Frames: 3, ValFrames: 2, Seed: 2}},
-	}
-	if method == MethodPAT {
-		c.PAT.Lambda = 10
-	}
+	c := tinyConfig(method)
+	c.Steps, c.ValEvery = 3, 3
+	c.Data.Simulate = &Simulate{Phantoms: []string{"water:100"}, ProtonsPerFrame: 50, Frames: 3, ValFrames: 2, Seed: 2}
+	c.PAT.Workers = 0
 	return c
 }
 
