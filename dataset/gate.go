@@ -104,7 +104,7 @@ func readGATEFile(path, tree string, b *builder) (scheme LayerScheme, entries in
 	if err != nil {
 		var fe *FormatError
 		if errors.As(err, &fe) {
-			return "", 0, err
+			return "", 0, fe // not rtree's wrapping of it
 		}
 		return "", 0, bad(last+1, fmt.Errorf("reading tree %q: %w", tree, err))
 	}
