@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -71,9 +70,7 @@ var ErrNotDataset = errors.New("not a pcttrack dataset")
 // frameTable is the per-frame metadata as stored under KeyFrames: columns
 // of equal length, so that pandas.DataFrame(json.loads(...)) gives a table.
 type frameTable struct {
-	Frame            []int64   `json:"frame"`
-	FirstRow         []int64   `json:"first_row"`
-	NumHits          []int64   `json:"num_hits"`
+	rowIndex
 	SpotX            []float64 `json:"spot_x"`
 	SpotY            []float64 `json:"spot_y"`
 	Phantom          []string  `json:"phantom"`
@@ -84,10 +81,14 @@ type frameTable struct {
 	Geometry         []string  `json:"geometry"`
 }
 
+func newFrameTable() frameTable {
+	return frameTable{rowIndex: newRowIndex(), SpotX: []float64{}, SpotY: []float64{}, Phantom: []string{},
+		PhantomThickness: []float64{}, BeamEnergy: []float64{}, ProtonsPerFrame: []int{}, Seed: []uint64{},
+		Geometry: []string{}}
+}
+
 func (t *frameTable) add(m *FrameMeta, firstRow, n int64) {
-	t.Frame = append(t.Frame, m.Frame)
-	t.FirstRow = append(t.FirstRow, firstRow)
-	t.NumHits = append(t.NumHits, n)
+	t.rowIndex.add(m.Frame, firstRow, n)
 	t.SpotX = append(t.SpotX, m.SpotX)
 	t.SpotY = append(t.SpotY, m.SpotY)
 	t.Phantom = append(t.Phantom, m.Phantom)
@@ -98,17 +99,26 @@ func (t *frameTable) add(m *FrameMeta, firstRow, n int64) {
 	t.Geometry = append(t.Geometry, m.Geometry)
 }
 
-// len returns the number of frames, or -1 if the columns disagree.
-func (t *frameTable) len() int {
+func (t *frameTable) rows() *rowIndex { return &t.rowIndex }
+
+// check returns the number of frames; the columns must agree in length
+// and every frame's metadata must pass checkFrameMeta.
+func (t *frameTable) check() (int, error) {
 	n := len(t.Frame)
 	for _, m := range []int{len(t.FirstRow), len(t.NumHits), len(t.SpotX), len(t.SpotY),
 		len(t.Phantom), len(t.PhantomThickness), len(t.BeamEnergy), len(t.ProtonsPerFrame),
 		len(t.Seed), len(t.Geometry)} {
 		if m != n {
-			return -1
+			return 0, fmt.Errorf("footer key %q: columns of different lengths", KeyFrames)
 		}
 	}
-	return n
+	for i := range n {
+		m := t.meta(i)
+		if err := checkFrameMeta(&m); err != nil {
+			return 0, fmt.Errorf("frame %d: %w", m.Frame, err)
+		}
+	}
+	return n, nil
 }
 
 func (t *frameTable) meta(i int) FrameMeta {
@@ -123,18 +133,6 @@ func (t *frameTable) meta(i int) FrameMeta {
 		Seed:             t.Seed[i],
 		Geometry:         t.Geometry[i],
 	}
-}
-
-// marshal encodes the table; empty columns are written as [] (not null).
-func (t *frameTable) marshal() ([]byte, error) {
-	c := *t
-	if c.Frame == nil {
-		c = frameTable{Frame: []int64{}, FirstRow: []int64{}, NumHits: []int64{},
-			SpotX: []float64{}, SpotY: []float64{}, Phantom: []string{},
-			PhantomThickness: []float64{}, BeamEnergy: []float64{},
-			ProtonsPerFrame: []int{}, Seed: []uint64{}, Geometry: []string{}}
-	}
-	return json.Marshal(&c)
 }
 
 // checkFrameMeta rejects metadata that JSON cannot hold or that makes no sense.
@@ -158,5 +156,3 @@ func checkFrameMeta(m *FrameMeta) error {
 	}
 	return nil
 }
-
-func marshalMeta(m *Meta) ([]byte, error) { return json.Marshal(m) }
