@@ -200,6 +200,8 @@ func sameRun(a, b Meta) error {
 		return errors.New("configs differ")
 	case a.Frames != b.Frames:
 		return fmt.Errorf("frame counts differ (%d, %d)", a.Frames, b.Frames)
+	case a.SimPhysics != b.SimPhysics:
+		return fmt.Errorf("simulator physics versions differ (%d, %d)", a.SimPhysics, b.SimPhysics)
 	}
 	return nil
 }

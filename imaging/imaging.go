@@ -24,6 +24,7 @@ import (
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/internal/progress"
+	"github.com/pcttrack/pcttrack/physics"
 	"github.com/pcttrack/pcttrack/plot"
 	"github.com/pcttrack/pcttrack/recon"
 	"github.com/pcttrack/pcttrack/sim"
@@ -169,7 +170,7 @@ func Reconstruct(ctx context.Context, o Options) (*Result, error) {
 	}
 	po = paths.Options()
 	res.Path.Kind, res.Path.Energy, res.Path.Hull, res.Path.Step, res.Path.Prior = po.Kind.String(), po.Energy, po.Hull, po.Step, po.Prior
-	res.TruthEnergy = solid.TruthEnergy(po.Energy)
+	res.TruthEnergy = solid.TruthEnergy(cfg.Physics.Water(), po.Energy)
 
 	t1 := time.Now()
 	kept, cst, err := recon.Cut(nil, protons, &o.Cut)
@@ -218,7 +219,7 @@ func Reconstruct(ctx context.Context, o Options) (*Result, error) {
 	res.Solve.ProtonsPerSec = Number(float64(res.Rows*res.Solve.Iterations) / res.Seconds["solve"])
 
 	// score
-	truth := solid.TruthRSP(res.TruthEnergy)
+	truth := solid.TruthRSP(cfg.Physics.Water(), res.TruthEnergy)
 	var rois []recon.ROI
 	for k, r := range solid.ROIs {
 		rois = append(rois, recon.ROI{Name: r.Name, X: r.X, Z: r.Z, R: r.R, Truth: truth[k]})
@@ -237,7 +238,7 @@ func Reconstruct(ctx context.Context, o Options) (*Result, error) {
 			res.MTF10 = Number(m.MTF10)
 		}
 	}
-	if err := writeOutputs(o.Out, im, res, solid, radius); err != nil {
+	if err := writeOutputs(o.Out, im, res, solid, cfg.Physics.Water(), radius); err != nil {
 		return nil, err
 	}
 	res.Seconds["total"] = time.Since(t0).Seconds()
@@ -318,7 +319,7 @@ func readScan(ctx context.Context, o Options, res *Result) ([]dataset.Proton, si
 }
 
 // writeOutputs writes the image files, the PNG and the profile plot.
-func writeOutputs(out string, im *recon.Image, res *Result, solid *sim.Solid, radius float64) error {
+func writeOutputs(out string, im *recon.Image, res *Result, solid *sim.Solid, water *physics.Material, radius float64) error {
 	var rois []recon.ROI
 	for _, r := range res.ROIs {
 		for _, sr := range solid.ROIs {
@@ -333,7 +334,7 @@ func writeOutputs(out string, im *recon.Image, res *Result, solid *sim.Solid, ra
 	dist, val := recon.Profile(im, x0, 0, x1, 0, 600)
 	tr := make([]float64, len(dist))
 	for k, d := range dist {
-		tr[k] = solid.TruthAt(sim.Vec3{X: x0 + d, Y: im.Grid.Y, Z: 0}, res.TruthEnergy)
+		tr[k] = solid.TruthAt(water, sim.Vec3{X: x0 + d, Y: im.Grid.Y, Z: 0}, res.TruthEnergy)
 	}
 	fig, err := plot.NewRSPImage(im, &plot.RSPImageOptions{Title: fmt.Sprintf("%s: %s, %s, %d rows", solid.Name, res.Path.Kind, res.Solve.Method, res.Rows),
 		ROIs: rois, Line: [4]float64{x0, 0, x1, 0}})

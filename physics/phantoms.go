@@ -49,9 +49,15 @@ func addPhantomMaterials() bool {
 	return true
 }
 
-// RSP returns the stopping power of m relative to water (Water, the
-// simulator's water) at proton energy e MeV: the linear stopping-power
+// RSP returns the stopping power of m relative to water (Water, I =
+// 75 eV) at proton energy e MeV: the linear stopping-power
 // ratio, which integrated along a path gives its WEPL.
 func (m *Material) RSP(e float64) float64 {
-	return m.LinearStoppingPower(e) / Water.LinearStoppingPower(e)
+	return m.RSPTo(Water, e)
+}
+
+// RSPTo is RSP relative to another water (Material.WithI: the
+// simulator's water has Physics.WaterI).
+func (m *Material) RSPTo(water *Material, e float64) float64 {
+	return m.LinearStoppingPower(e) / water.LinearStoppingPower(e)
 }

@@ -84,17 +84,21 @@ func TestObjectWEPL(t *testing.T) {
 
 // TestObjectMatchesSlab checks the per-step physics through a solid
 // against the slab phantom it equals near the axis: a water cylinder of
-// R 100 mm hit at its centre by a narrow beam and 200 mm of water.
+// R 100 mm hit at its centre by a narrow beam and 200 mm of water. The
+// lateral spread is compared by the 68 % quantile of |x| at layer 0, not
+// the RMS: the RMS is set by the few protons scattered out of the
+// cylinder's sides, which a slab has not.
 func TestObjectMatchesSlab(t *testing.T) {
 	cyl := &Solid{Name: "water-cylinder", Parts: []Part{{"water", Cylinder{R: 100, Y0: -50, Y1: 50}, physics.Water}}}
 	beam := Beam{SpotSigma: 0.5, Divergence: -1, Emittance: -1}
 	stats := func(c Config) (e, x, wepl float64) {
-		c.Frames, c.ProtonsPerFrame, c.Seed, c.Beam = 20, 100, 3, beam
+		c.Frames, c.ProtonsPerFrame, c.Seed, c.Beam = 40, 100, 3, beam
 		frames, err := Collect(context.Background(), c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var n, se, sx, sw float64
+		var n, se, sw float64
+		var ax []float64
 		for _, f := range frames {
 			for _, p := range f.Primaries {
 				if !p.Layer0.Reached() {
@@ -102,17 +106,18 @@ func TestObjectMatchesSlab(t *testing.T) {
 				}
 				n++
 				se += float64(p.Layer0.E)
-				sx += float64(p.Layer0.X * p.Layer0.X)
+				ax = append(ax, math.Abs(float64(p.Layer0.X)))
 				sw += float64(p.WEPL)
 			}
 		}
-		return se / n, math.Sqrt(sx / n), sw / n
+		slices.Sort(ax)
+		return se / n, ax[len(ax)*68/100], sw / n
 	}
 	e1, x1, w1 := stats(Config{Phantom: Phantom{Material: "water", Thickness: 200}})
 	e2, x2, w2 := stats(Config{Object: cyl})
-	t.Logf("slab: E %.2f MeV, σx %.2f mm, WEPL %.2f mm; cylinder: E %.2f MeV, σx %.2f mm, WEPL %.2f mm", e1, x1, w1, e2, x2, w2)
-	if math.Abs(e1-e2) > 0.5 || math.Abs(x2/x1-1) > 0.06 || math.Abs(w1-w2) > 0.5 {
-		t.Errorf("slab and cylinder differ: E %.2f vs %.2f MeV, σx %.2f vs %.2f mm, WEPL %.2f vs %.2f mm", e1, e2, x1, x2, w1, w2)
+	t.Logf("slab: E %.2f MeV, |x|68 %.2f mm, WEPL %.2f mm; cylinder: E %.2f MeV, |x|68 %.2f mm, WEPL %.2f mm", e1, x1, w1, e2, x2, w2)
+	if math.Abs(e1-e2) > 0.3 || math.Abs(x2/x1-1) > 0.03 || math.Abs(w1-w2) > 0.3 {
+		t.Errorf("slab and cylinder differ: E %.2f vs %.2f MeV, |x|68 %.2f vs %.2f mm, WEPL %.2f vs %.2f mm", e1, e2, x1, x2, w1, w2)
 	}
 }
 

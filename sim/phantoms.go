@@ -80,11 +80,12 @@ func Head() *Solid {
 // TruthEnergy returns the proton energy (MeV) at which the ground-truth RSP
 // of a solid's materials is taken for a beam of energy e: the energy after
 // the water-equivalent thickness of the solid's outer radius in its first
-// part's material, i.e. at the object's centre on average.
-func (s *Solid) TruthEnergy(e float64) float64 {
+// part's material, i.e. at the object's centre on average (water is
+// Physics.Water).
+func (s *Solid) TruthEnergy(water *physics.Material, e float64) float64 {
 	r, _, _ := s.Radius()
-	wet := r * s.Parts[0].Material.RSP(e)
-	return physics.Water.EnergyAfter(e, wet)
+	wet := r * waterFor(s.Parts[0].Material, water).RSPTo(water, e)
+	return water.EnergyAfter(e, wet)
 }
 
 // Edge returns a circular edge of the solid's central slice to measure
@@ -99,12 +100,12 @@ func (s *Solid) Edge() (x, z, r float64, ok bool) {
 	return 0, 0, 0, false
 }
 
-// TruthAt returns the ground-truth RSP at object point p for energy e MeV
-// (0 outside the parts; see TruthEnergy). Check must have been called.
-func (s *Solid) TruthAt(p Vec3, e float64) float64 {
+// TruthAt returns the ground-truth RSP relative to water at object point
+// p for energy e MeV (0 outside the parts; see TruthEnergy). Check must have been called.
+func (s *Solid) TruthAt(water *physics.Material, p Vec3, e float64) float64 {
 	m := s.MaterialAt(p)
 	if m == s.medium() && s.Medium == nil {
 		return 0
 	}
-	return m.RSP(e)
+	return waterFor(m, water).RSPTo(water, e)
 }

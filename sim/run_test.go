@@ -159,18 +159,18 @@ func TestClusterSizeTable(t *testing.T) {
 
 func TestRunErrors(t *testing.T) {
 	cfg := smallConfig()
-	cfg.Phantom.Thickness = 400 // longer than the 330 mm range at 230 MeV
+	cfg.Phantom.Thickness = 400 // longer than the 331 mm range at 230 MeV (water at 78 eV)
 	cfg.Frames = 1
 	cfg.ProtonsPerFrame = 5
 	err := Run(context.Background(), cfg, func(*dataset.Frame) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "thicker than the 330 mm range") {
+	if err == nil || !strings.Contains(err.Error(), "thicker than the 331 mm range") {
 		t.Errorf("too thick a phantom: %v", err)
 	}
 	// a detector whose first sensor sits behind 400 mm of water
 	cfg = smallConfig()
 	cfg.Phantom = Phantom{}
 	cfg.Geometry = waterStack(400, 1)
-	cfg.Beam.SourceZ = -1
+	cfg.Beam.SourceZ = Float(-1)
 	err = Run(context.Background(), cfg, func(*dataset.Frame) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "reached the detector") {
 		t.Errorf("unreachable detector: %v", err)

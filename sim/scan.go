@@ -46,9 +46,9 @@ const (
 
 // BergenBeam is the pencil beam of the DTC toolkit's phantom scans
 // (Main_phantom.mac, runCT.sh): 230 MeV, σ 2 mm and 2.5 mrad with an
-// emittance of 3 mm·mrad at the source (z = −500 mm), spots tilted as from
+// emittance of 3 mm·mrad at the source (DefaultSourceZ, −500 mm), spots tilted as from
 // scanning magnets 6600 mm upstream.
-var BergenBeam = Beam{Energy: 230, SourceZ: -500, SpotSigma: 2, Divergence: 0.0025, Emittance: 3, VirtualSource: 6600}
+var BergenBeam = Beam{Energy: 230, SpotSigma: 2, Divergence: 0.0025, Emittance: 3, VirtualSource: 6600}
 
 // Apply sets the object, angles, spots, frames and protons per frame of c
 // for the scan. Missing angles or spots, a spot field that does not cover

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,7 @@ type evalFlags struct {
 	paper         bool
 	frames        int
 	workers       int
+	kinkCut       float64
 	stabilityPlot string
 	shard, out    string
 	resume        bool
@@ -82,6 +84,7 @@ func newEvalCmd() *cobra.Command {
 	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality, no unmatched hits)")
 	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each dataset (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	fl.Float64Var(&f.kinkCut, "kink-cut", 0, fmt.Sprintf("drop tracks that turn by this many rad or more between two segments before counting, as the RL tracker's metric (%g); 0 = none, the paper's", metrics.RLTrackerKinkCut))
 	f.graph.add(fl)
 	fl.StringVar(&f.shard, "shard", "", "evaluate only shard k/K of the frames (or slurm, slurm/K, k8s/K); needs --out")
 	fl.StringVar(&f.out, "out", "", "also store the evaluation for `pcttrack merge` (.json); required with --shard")
@@ -145,6 +148,9 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	if !sh.All() && f.stabilityPlot != "" {
 		return errors.New("eval: --stability-plot needs every frame: draw it from an unsharded run")
 	}
+	if !(f.kinkCut >= 0) || math.IsInf(f.kinkCut, 0) {
+		return fmt.Errorf("eval: --kink-cut must be a non-negative angle in rad, not %v", f.kinkCut)
+	}
 	opts, err := runOptions(gopt, f.paper)
 	if err != nil {
 		return err
@@ -169,7 +175,7 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 		pos := src.SelectShard(f.frames, sh)
 		bar := progress.New(cmd.ErrOrStderr(), int64(len(pos)), "eval")
 		st, err = pipeline.Accumulate(cmd.Context(), src, &pipeline.Options{Graph: &gopt, Methods: ms, Workers: f.workers, Frames: pos,
-			Progress: func() { bar.Add(1) }})
+			Metrics: metrics.Options{MaxKinkAngle: f.kinkCut}, Progress: func() { bar.Add(1) }})
 		bar.Finish()
 		if err != nil {
 			return err
