@@ -241,3 +241,29 @@ func TestFrameDoesNotAllocate(t *testing.T) {
 		t.Errorf("a frame allocates %.1f times", allocs)
 	}
 }
+
+// TestEveryScatteringModel runs each scattering model with and without
+// condensed-history steps through the water slab: a proton whose range
+// ends inside the step where its interaction was drawn stopped there (it
+// once interacted at energy 0, became NaN and panicked the Highland model).
+func TestEveryScatteringModel(t *testing.T) {
+	for _, sc := range []string{ScatterWentzel, ScatterHighland} {
+		for _, step := range []float64{0, -1} {
+			c := Config{Phantom: Phantom{Material: "water", Thickness: 200}, Frames: 20, ProtonsPerFrame: 100, Seed: 3,
+				Physics: Physics{Scattering: sc, MSCStep: step}}
+			frames := collect(t, c)
+			events := map[int64]bool{}
+			for _, f := range frames {
+				for _, h := range f.Hits {
+					events[h.EventID] = true
+					if math.IsNaN(float64(h.X+h.Y+h.Edep)) || math.IsInf(float64(h.X+h.Y+h.Edep), 0) {
+						t.Fatalf("%s, msc step %g: hit %+v", sc, step, h)
+					}
+				}
+			}
+			if n := len(events); n < 1800 {
+				t.Errorf("%s, msc step %g: %d of 2000 primaries reached the detector", sc, step, n)
+			}
+		}
+	}
+}

@@ -220,6 +220,9 @@ func (w *worker) transport(p *particle) {
 				f := p.budget / d
 				g := (done + f*sb.t) / tot // fraction of the remaining segment
 				p.e = sb.tab.EnergyAfter(p.e, f*path)
+				if p.e <= 0 {
+					return // it stops before the interaction point
+				}
 				p.x, p.y = p.x+p.tx*g*l, p.y+p.ty*g*l
 				p.seg, p.frac = i, 1-scale+scale*g
 				p.pending += s.xX0 * ps * g
