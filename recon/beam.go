@@ -22,11 +22,7 @@ type Beam struct {
 // BeamOf returns the Beam of a simulated pencil beam (defaults resolved).
 func BeamOf(b sim.Beam) Beam {
 	sigma, theta, rho := b.PhaseSpace()
-	z := b.SourceZ
-	if z == 0 {
-		z = sim.DefaultSourceZ
-	}
-	return Beam{SourceZ: z, VirtualSource: b.VirtualSource, Cov: BeamCov(sigma, theta, rho)}
+	return Beam{SourceZ: b.Source(), VirtualSource: b.VirtualSource, Cov: BeamCov(sigma, theta, rho)}
 }
 
 // Entry returns the nominal entry state of spot (x, y) (its position at
