@@ -33,7 +33,7 @@ func TestReconstruct(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	// a coarse image, but the epoxy body within 3 % and the air inserts
-	// darker than 60 % of the body (blurred at 2 mm pixels and 5
+	// below RSP 0.65, about 57 % of the body (blurred at 2 mm pixels and 5
 	// iterations; 0.49-0.61 over two simulations, noise ±0.05)
 	for _, r := range res.ROIs {
 		m := float64(r.Mean)
