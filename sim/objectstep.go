@@ -13,7 +13,7 @@ import (
 // asks objectStep for the materials along the particle's straight path
 // over the step and then applies the same per-step physics as to a slab
 // group (straggling, CSDA loss per material, nuclear interactions,
-// Highland scattering).
+// scattering as in a slab phantom).
 const kindObject = kindSensor + 1
 
 // objectPlan is the compiled Config.Object.
