@@ -34,6 +34,7 @@ type FrameMeta struct {
 	ProtonsPerFrame  int     // primaries generated in this frame
 	Seed             uint64  // run seed the frame was simulated with (0 for imports)
 	Geometry         string  // detector geometry name
+	Angle            float64 // projection angle of a scan, degrees (dataset.Rotation); 0 otherwise
 }
 
 // Frame is one readout frame: the hits of ProtonsPerFrame primaries.

@@ -133,7 +133,7 @@ func (r *TracksReader) readOptional(dst *FrameTracks, chunks []parquet.ColumnChu
 	n := len(dst.Hits)
 	hits := dst.Hits
 	if c := r.opt.cluster; c >= 0 {
-		if err := readColumn(chunks[c], off, s.i32[:n], readI32); err != nil {
+		if err := readColumn(chunks[c], off, s.i32[:n]); err != nil {
 			return fmt.Errorf("column %q: %w", colClusterSize, err)
 		}
 		for j, v := range s.i32[:n] {
@@ -157,7 +157,7 @@ func (r *TracksReader) readOptional(dst *FrameTracks, chunks []parquet.ColumnChu
 	for k, name := range weplColumnNames {
 		cc := chunks[r.opt.wepl[k]]
 		if name == "wepl_flags" {
-			if err := readColumn(cc, off, s.i32[:n], readI32); err != nil {
+			if err := readColumn(cc, off, s.i32[:n]); err != nil {
 				return fmt.Errorf("column %q: %w", name, err)
 			}
 			for j, v := range s.i32[:n] {
@@ -170,7 +170,7 @@ func (r *TracksReader) readOptional(dst *FrameTracks, chunks []parquet.ColumnChu
 			}
 			continue
 		}
-		if err := readColumn(cc, off, s.f32[:n], readF32); err != nil {
+		if err := readColumn(cc, off, s.f32[:n]); err != nil {
 			return fmt.Errorf("column %q: %w", name, err)
 		}
 		for j, v := range s.f32[:n] {

@@ -234,7 +234,7 @@ func (r *Reader) readTruth(dst *Frame, chunks []parquet.ColumnChunk, off int64) 
 		}
 	}
 	for c := range numTruthColumns {
-		if err := readColumn(chunks[r.truthCol[c]], off, vals, readF32); err != nil {
+		if err := readColumn(chunks[r.truthCol[c]], off, vals); err != nil {
 			return fmt.Errorf("column %q: %w", truthColumnNames[c], err)
 		}
 		for i := range ps {

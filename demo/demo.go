@@ -71,6 +71,7 @@ type State struct {
 	Datasets   []Dataset
 	Models     []Model
 	Evaluation *pipeline.Evaluation
+	CT         *CTResult // the proton CT stage's scan and image
 	// Times are the wall times of the stages done so far.
 	Times []StageTime
 	// Report is the path of the written report (REPORT.md).
@@ -86,9 +87,9 @@ type Stage struct {
 }
 
 // DefaultStages returns the stages of the demo: Simulate, Train,
-// Evaluate and WriteReport.
+// Evaluate, CT and WriteReport.
 func DefaultStages() []Stage {
-	return []Stage{{"simulate", Simulate}, {"train", Train}, {"evaluate", Evaluate}, {"report", WriteReport}}
+	return []Stage{{"simulate", Simulate}, {"train", Train}, {"evaluate", Evaluate}, {"ct", CT}, {"report", WriteReport}}
 }
 
 // Run runs the stages (nil means DefaultStages) in order, printing a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,21 +80,27 @@ func TestRunQuick(t *testing.T) {
 	if byName["model"] < byName["follower"] {
 		t.Errorf("shipped model purity at 50 p/frame %.3f below the follower's %.3f", byName["model"], byName["follower"])
 	}
-	for _, f := range []string{demo.FileReport, demo.FileCurves, demo.FileVersus, demo.FileEvent, demo.FileEval, demo.FileJSON, "train/pat/best.ckpt"} {
+	for _, f := range []string{demo.FileReport, demo.FileCurves, demo.FileVersus, demo.FileEvent, demo.FileEval, demo.FileJSON, "train/pat/best.ckpt",
+		demo.FileCTScan, demo.FileCTImage + ".mhd", demo.FileCTImage + ".raw", demo.FileCTImage + ".png"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+	// the quick scan's image is coarse, but the epoxy body is right to 3 %
+	if ct := s.CT; ct == nil || ct.ROIs[0].Name != "epoxy" || math.Abs(float64(ct.ROIs[0].Mean)/ct.ROIs[0].Truth-1) > 0.03 {
+		t.Errorf("CT stage: %+v", ct)
 	}
 	md, err := os.ReadFile(s.Report)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| ptt | small-ptt | PTT", "(curves.png)", "(event.png)", "reconstructed by **pat**", "--model pat=runs/pat/seed-0/best.ckpt"} {
+	for _, want := range []string{"| ptt | small-ptt | PTT", "(curves.png)", "(event.png)", "reconstructed by **pat**", "--model pat=runs/pat/seed-0/best.ckpt",
+		"## Proton CT", "| Teflon | 1.8", "(ct.png)"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
 	}
-	for _, want := range []string{"== simulate", "== train", "== evaluate", "== report", "== count", "frames: 22", "water100-p100: 6 frames of 100 protons"} {
+	for _, want := range []string{"== simulate", "== train", "== evaluate", "== ct", "== report", "== count", "frames: 22", "water100-p100: 6 frames of 100 protons"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -83,6 +83,9 @@ func WriteReport(ctx context.Context, s *State) error {
 	if ev != "" {
 		figs = append(figs, FileEvent)
 	}
+	if s.CT != nil {
+		figs = append(figs, FileCTImage+".png", FileCTImage+"-profile.png")
+	}
 	md := report(s, ev)
 	path := filepath.Join(out, FileReport)
 	if err := atomicfile.WriteFile(path, []byte(md)); err != nil {
@@ -244,6 +247,8 @@ func report(s *State, event string) string {
 	if event != "" {
 		b.WriteString("\n## One event\n\n" + event + "\n\n![event display](" + FileEvent + ")\n")
 	}
+
+	b.WriteString(ctReport(s))
 
 	b.WriteString("\n## Throughput\n\n```\n")
 	s.Evaluation.Report.WriteText(&b)

@@ -245,6 +245,7 @@ type Builder struct {
 	halfX, halfY   float64
 	checkX, checkY bool
 	count          []int32 // per layer: hits, then insertion cursor
+	occupied       []int32 // layers with hits, for RemoveDisconnected
 	keys           []uint64
 	sorted         []sortHit
 	mark           []uint64  // bit set over the shallower layer's hits
@@ -376,7 +377,13 @@ func (b *Builder) Build(dst *HitGraph, f *dataset.Frame) error {
 	// Layers beyond this one are dropped (RemoveDisconnected).
 	keepMax := maxLayer
 	if b.opt.RemoveDisconnected {
-		keepMax = b.disconnectedCut(maxLayer)
+		b.occupied = b.occupied[:0]
+		for l, c := range b.count {
+			if c > 0 {
+				b.occupied = append(b.occupied, int32(l))
+			}
+		}
+		keepMax = dataset.DisconnectedCut(b.occupied, b.opt.DisconnectedOffByOne) - 1
 	}
 	g.Layers = g.Layers[:0]
 	n := int32(0)
@@ -452,26 +459,6 @@ func finite32(v float32) bool {
 
 func (b *Builder) outside(h *dataset.Hit) bool {
 	return (b.checkX && math.Abs(float64(h.X)) > b.halfX) || (b.checkY && math.Abs(float64(h.Y)) > b.halfY)
-}
-
-// disconnectedCut returns the largest layer kept by RemoveDisconnected,
-// given the per-layer hit counts in b.count.
-func (b *Builder) disconnectedCut(maxLayer int32) int32 {
-	prev, idx := int32(-1), int32(0) // previous occupied layer, its position
-	for l := int32(0); l <= maxLayer; l++ {
-		if b.count[l] == 0 {
-			continue
-		}
-		if prev >= 0 && l-prev > 1 {
-			if b.opt.DisconnectedOffByOne {
-				return idx - 2 // keep layers with index < position of prev
-			}
-			return prev
-		}
-		prev = l
-		idx++
-	}
-	return maxLayer
 }
 
 // checkZ fills the per-layer z range and checks that every occupied layer

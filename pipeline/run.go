@@ -69,25 +69,6 @@ func (c Concat) ReadFrameInto(dst *dataset.Frame, i int) error {
 	return fmt.Errorf("pipeline: frame position %d out of range [0, %d)", i, c.NumFrames())
 }
 
-// FirstN returns the positions of the first n frames of each source (all
-// of them for n = 0), for Options.Frames.
-func (c Concat) FirstN(n int) []int {
-	var pos []int
-	off := 0
-	for _, s := range c {
-		m := s.NumFrames()
-		k := m
-		if n > 0 {
-			k = min(n, m)
-		}
-		for i := range k {
-			pos = append(pos, off+i)
-		}
-		off += m
-	}
-	return pos
-}
-
 // Options configures Run. The zero value (and a nil *Options) builds the
 // default graphs (graph.Options) of every frame on GOMAXPROCS workers, with
 // no tracker.

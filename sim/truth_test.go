@@ -46,7 +46,7 @@ func TestTruthStraight(t *testing.T) {
 				t.Fatalf("event %d: WEPL %v, want 100·sec θ = %v", p.EventID, p.WEPL, 100*sec)
 			}
 			e0 := physics.MustMaterial("air").EnergyAfter(230, 450*sec) // source at -500
-			if e := physics.Water.EnergyAfter(e0, 100*sec); math.Abs(float64(x.E)-e) > 0.01 {
+			if e := physics.Water.WithI(DefaultWaterI).EnergyAfter(e0, 100*sec); math.Abs(float64(x.E)-e) > 0.01 {
 				t.Fatalf("event %d: exit energy %v, want CSDA %v", p.EventID, x.E, e)
 			}
 			l := p.Layer0

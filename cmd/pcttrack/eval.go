@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +15,7 @@ import (
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/pipeline"
 	"github.com/pcttrack/pcttrack/plot"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 // evalFlags are the flags of `pcttrack eval`.
@@ -23,21 +26,29 @@ type evalFlags struct {
 	paper         bool
 	frames        int
 	workers       int
+	kinkCut       float64
 	stabilityPlot string
+	shard, out    string
+	resume        bool
 	graph         graphOptFlags
 }
 
-// evalOutput is the --json document of `pcttrack eval`.
+// evalOutput is the --json document of `pcttrack eval` (and of `merge`
+// of eval shards).
 type evalOutput struct {
-	Files      []string             `json:"files"`
-	Methods    []evalMethod         `json:"methods"`
-	Evaluation *pipeline.Evaluation `json:"evaluation"`
+	Files      []string              `json:"files"`
+	Methods    []pipeline.MethodInfo `json:"methods"`
+	Evaluation *pipeline.Evaluation  `json:"evaluation"`
 }
 
-type evalMethod struct {
-	Name   string `json:"name"`
-	Seed   uint64 `json:"seed,omitempty"`
-	Config string `json:"config,omitempty"`
+// writeEvalOutput prints the evaluation: the JSON document or the tables.
+func writeEvalOutput(w io.Writer, asJSON bool, files []string, ms []pipeline.MethodInfo, ev *pipeline.Evaluation) error {
+	if !asJSON {
+		return ev.WriteText(w)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(evalOutput{Files: files, Methods: ms, Evaluation: ev})
 }
 
 func newEvalCmd() *cobra.Command {
@@ -58,7 +69,11 @@ func newEvalCmd() *cobra.Command {
 			"evaluates only the models. Frames without hits or with one layer are skipped and reported.\n\n" +
 			"With several seeds of a method, eval also compares their final assignments frame by frame and\n" +
 			"prints the share of candidate segments (and of selected ones) that two seeds assign differently;\n" +
-			"--stability-plot draws it as a bar chart.",
+			"--stability-plot draws it as a bar chart.\n\n" +
+			"--shard k/K evaluates only the frames at positions i with i mod K = k of each dataset (of the first\n" +
+			"--frames), for a Slurm array (--shard slurm) or a Kubernetes Indexed Job (--shard k8s/K); --out\n" +
+			"then stores everything the tables need (every per-frame value, not rounded means) and\n" +
+			"`pcttrack merge` of the K files prints exactly what one process prints.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, args, &f) },
 	}
@@ -69,8 +84,12 @@ func newEvalCmd() *cobra.Command {
 	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality, no unmatched hits)")
 	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each dataset (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	fl.Float64Var(&f.kinkCut, "kink-cut", 0, fmt.Sprintf("drop tracks that turn by this many rad or more between two segments before counting, as the RL tracker's metric (%g); 0 = none, the paper's", metrics.RLTrackerKinkCut))
 	f.graph.add(fl)
 	f.graph.addModel(fl)
+	fl.StringVar(&f.shard, "shard", "", "evaluate only shard k/K of the frames (or slurm, slurm/K, k8s/K); needs --out")
+	fl.StringVar(&f.out, "out", "", "also store the evaluation for `pcttrack merge` (.json); required with --shard")
+	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task) and print it; another run there is an error")
 	fl.StringVar(&f.stabilityPlot, "stability-plot", "", "draw the seed stability (share of candidate segments assigned differently by two seeds) to this .png or .svg")
 	return cmd
 }
@@ -123,42 +142,87 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	if f.stabilityPlot != "" && len(pipeline.SeedPairs(ms)) == 0 {
 		return errors.New("eval: --stability-plot needs a method with two or more seeds (repeat --model NAME=CKPT)")
 	}
+	sh, err := shard.Parse(f.shard)
+	if err != nil {
+		return fmt.Errorf("eval: --shard: %w", err)
+	}
+	if f.shard != "" && f.out == "" {
+		return errors.New("eval: --shard needs --out (the shard's result, joined by `pcttrack merge`)")
+	}
+	if !sh.All() && f.stabilityPlot != "" {
+		return errors.New("eval: --stability-plot needs every frame: draw it from an unsharded run")
+	}
+	if !(f.kinkCut >= 0) || math.IsInf(f.kinkCut, 0) {
+		return fmt.Errorf("eval: --kink-cut must be a non-negative angle in rad, not %v", f.kinkCut)
+	}
+	opts, err := runOptions(gopt, f.paper)
+	if err != nil {
+		return err
+	}
 	src, rs, err := openSources(args)
 	if err != nil {
 		return err
 	}
 	defer closeAll(rs)
-	pos := src.FirstN(f.frames)
-	bar := progress.New(cmd.ErrOrStderr(), int64(len(pos)), "eval")
-	ev, err := pipeline.Evaluate(cmd.Context(), src, &pipeline.Options{Graph: &gopt, Methods: ms, Workers: f.workers, Frames: pos,
-		Progress: func() { bar.Add(1) }})
-	bar.Finish()
-	if err != nil {
-		return err
-	}
-	if f.stabilityPlot != "" {
-		bars := stabilityBars(ev.Stability)
-		groups := map[string]bool{}
-		for _, b := range bars {
-			groups[b.Group] = true
+	infos := pipeline.Infos(ms)
+	es := &pipeline.EvalShard{Shard: sh.String(), Files: args, Frames: src.Counts(f.frames), Methods: infos, Options: opts}
+	if f.resume {
+		if f.out == "" {
+			return errors.New("eval: --resume needs --out")
 		}
-		// values above more than a few bars per method overlap
-		opt := &plot.StabilityOptions{YLabel: "assigned differently by two seeds (% of candidate segments)", NoValues: len(groups) > 3}
-		if err := plot.Stability(f.stabilityPlot, bars, opt); err != nil {
+		if es.State, err = resumeEval(f.out, es); err != nil {
 			return err
 		}
 	}
-	out := cmd.OutOrStdout()
-	if f.json {
-		doc := evalOutput{Files: args, Evaluation: ev}
-		for _, m := range ms {
-			doc.Methods = append(doc.Methods, evalMethod{Name: m.Name, Seed: m.Seed, Config: m.Config})
+	st := es.State
+	if st == nil {
+		pos := src.SelectShard(f.frames, sh)
+		bar := progress.New(cmd.ErrOrStderr(), int64(len(pos)), "eval")
+		st, err = pipeline.Accumulate(cmd.Context(), src, &pipeline.Options{Graph: &gopt, Methods: ms, Workers: f.workers, Frames: pos,
+			Metrics: metrics.Options{MaxKinkAngle: f.kinkCut}, Progress: func() { bar.Add(1) }})
+		bar.Finish()
+		if err != nil {
+			return err
 		}
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		if f.out != "" {
+			es.State = st
+			if err := pipeline.WriteEvalShard(f.out, es); err != nil {
+				return err
+			}
+		}
 	}
-	return ev.WriteText(out)
+	ev := st.Evaluation()
+	if f.stabilityPlot != "" {
+		if err := drawStability(f.stabilityPlot, ev.Stability); err != nil {
+			return err
+		}
+	}
+	return writeEvalOutput(cmd.OutOrStdout(), f.json, args, infos, ev)
+}
+
+// resumeEval returns the state stored at path if it is shard es.Shard of
+// the run es describes, nil if there is no file.
+func resumeEval(path string, es *pipeline.EvalShard) (*pipeline.EvalState, error) {
+	got, err := pipeline.HoldsEvalShard(path, es)
+	if err != nil {
+		return nil, fmt.Errorf("eval: --resume: %w", err)
+	}
+	if got == nil {
+		return nil, nil
+	}
+	return got.State, nil
+}
+
+// drawStability draws the seed stability bar chart.
+func drawStability(path string, groups []metrics.StabilityGroup) error {
+	bars := stabilityBars(groups)
+	seen := map[string]bool{}
+	for _, b := range bars {
+		seen[b.Group] = true
+	}
+	// values above more than a few bars per method overlap
+	opt := &plot.StabilityOptions{YLabel: "assigned differently by two seeds (% of candidate segments)", NoValues: len(seen) > 3}
+	return plot.Stability(path, bars, opt)
 }
 
 // stabilityBars turns the seed stability into bars: one per method, grouped

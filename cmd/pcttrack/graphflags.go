@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -119,4 +120,18 @@ func (f *graphOptFlags) options(cmd string) (graph.Options, error) {
 		return graph.Options{}, fmt.Errorf("%s: --tracker-cut/--physics-cut/--drop-isolated: %s", cmd, strings.TrimPrefix(err.Error(), "graph: "))
 	}
 	return opt, nil
+}
+
+// runOptions describes the graph and tracker options of a track or eval
+// run as JSON, for its output metadata: merge refuses shards whose options
+// differ.
+func runOptions(g graph.Options, paper bool) (string, error) {
+	b, err := json.Marshal(struct {
+		Graph graph.Options `json:"graph"`
+		Paper bool          `json:"paper"`
+	}{g, paper})
+	if err != nil {
+		return "", fmt.Errorf("options: %w", err)
+	}
+	return string(b), nil
 }
