@@ -275,9 +275,13 @@ func TestCollectorCutLosses(t *testing.T) {
 	if math.Abs(l.SegCone+l.SegTracker+l.SegIsolated+l.SegKept-1) > 1e-12 || math.Abs(l.PairCone+l.PairTracker+l.PairLine+l.PairKept-1) > 1e-12 {
 		t.Errorf("losses do not add up: %+v", l)
 	}
-	// 4 σ: each cut loses well under 1 % of the true primary segments and pairs
-	for _, x := range []float64{l.SegTracker, l.SegIsolated, l.PairTracker, l.PairLine} {
-		if !(x >= 0 && x < 0.01) {
+	// 4 σ: each cut loses under 1 % of the true primary segments and
+	// pairs, the line cut under 2.5 %: simulator physics version 2 has the
+	// single-scattering tail that the Highland width of the cut ignores
+	// (1.7 % of the true pairs lie beyond 4 σ; under 1 % with version 1's
+	// Gaussian scattering)
+	for k, x := range []float64{l.SegTracker, l.SegIsolated, l.PairTracker, l.PairLine} {
+		if lim := []float64{0.01, 0.01, 0.01, 0.025}[k]; !(x >= 0 && x < lim) {
 			t.Errorf("a 4 σ cut loses %.4f (%+v)", x, l)
 		}
 	}
