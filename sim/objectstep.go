@@ -240,9 +240,10 @@ func (w *worker) pathLog(p *particle) (logX, kt float64) {
 	l := dz * math.Sqrt(1+p.tx*p.tx+p.ty*p.ty)
 	var x float64
 	o := &w.obj
-	o.stepKT = o.stepKT[:0]
+	n := len(op.bounds) - 1 // condensed steps
+	o.stepKT = slices.Grow(o.stepKT[:0], n)[:n]
+	clear(o.stepKT)
 	k, f0 := 0, 0.0 // condensed step and where along the line it starts
-	o.stepKT = append(o.stepKT, 0)
 	for _, c := range o.cross {
 		m := op.material(c.Material)
 		if m.Density > 0.01 {
@@ -251,21 +252,17 @@ func (w *worker) pathLog(p *particle) (logX, kt float64) {
 		ck := m.Table().Coulomb().K * l
 		kt += c.Frac * ck
 		// split the crossing at the condensed steps' ends
-		for f1 := f0 + c.Frac; ; {
+		f1 := f0 + c.Frac
+		for ; k+1 < n; k++ {
 			end := (op.bounds[k+1] - op.z0) / dz
-			if f1 <= end || k+2 >= len(op.bounds) {
-				o.stepKT[k] += (f1 - f0) * ck
-				f0 = f1
+			if f1 <= end {
 				break
 			}
 			o.stepKT[k] += (end - f0) * ck
 			f0 = end
-			k++
-			o.stepKT = append(o.stepKT, 0)
 		}
-	}
-	for len(o.stepKT) < len(op.bounds)-1 {
-		o.stepKT = append(o.stepKT, 0)
+		o.stepKT[k] += (f1 - f0) * ck
+		f0 = f1
 	}
 	if x <= 0 {
 		return op.defaultLog, kt
