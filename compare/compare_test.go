@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pcttrack/pcttrack/internal/shard"
 	"github.com/pcttrack/pcttrack/internal/zootest"
 	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/zoo"
 )
 

@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"slices"
 
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 // CheckShard returns an error when sh cannot split the pairs of n models

@@ -15,9 +15,9 @@ import (
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/internal/progress"
-	"github.com/pcttrack/pcttrack/internal/shard"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/nn"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/track"
 	"github.com/pcttrack/pcttrack/zoo"
 )

@@ -7,6 +7,10 @@
 // ReadNPZ turn GATE ROOT trees and the paper's Zenodo .npz files into frames
 // with the paper's pipeline (layer numbering, merge per event, track and
 // layer, ALPIDE cluster size, frames of N consecutive events per spot).
+// Simulated datasets also carry per primary the Monte-Carlo truth of range
+// studies (PrimaryTruth), and tracks files per track what package wepl
+// measures (TrackWEPL); files written before those columns existed still
+// read and report them missing.
 // Slices passed to a Writer are only read during the call; frames and slices
 // returned by readers belong to the caller, except that ReadFrameInto reuses
 // the capacity of the caller's dst.Hits. Only this package imports groot and

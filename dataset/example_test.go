@@ -1,6 +1,7 @@
 package dataset_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"os"
@@ -57,24 +58,13 @@ func Example() {
 
 // ExampleSummarizeFile prints what `pcttrack info` shows.
 func ExampleSummarizeFile() {
-	dir, err := os.MkdirTemp("", "example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "d.parquet")
-	w, err := dataset.Create(path, dataset.Meta{Source: "simulate"})
-	if err != nil {
-		log.Fatal(err)
-	}
+	path := filepath.Join(os.TempDir(), "pcttrack-example-summary.parquet")
+	defer os.Remove(path)
 	f := dataset.Frame{Meta: dataset.FrameMeta{ProtonsPerFrame: 2}, Hits: []dataset.Hit{
 		{Layer: 0, EventID: 1, Primary: true}, {Layer: 1, EventID: 1, Primary: true},
 		{Layer: 0, EventID: 2, Primary: true}, {Layer: 1, EventID: 2, TrackID: 5, ParentID: 1},
 	}}
-	if err := w.Write(&f); err != nil {
-		log.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := dataset.WriteFile(context.Background(), path, dataset.Meta{Source: "simulate"}, []dataset.Frame{f}); err != nil {
 		log.Fatal(err)
 	}
 	_, s, err := dataset.SummarizeFile(path, nil)

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -32,84 +33,59 @@ func ReadGATE(paths []string, opt *GATEOptions) ([]Frame, error) {
 // frame indexes continue across files. A missing, truncated or corrupt file
 // or an import that gives no frame is an error naming the file.
 func ImportGATE(paths []string, opt *GATEOptions) ([]Frame, *ImportReport, error) {
-	var o GATEOptions
-	if opt != nil {
-		o = *opt
-	}
-	iopt, err := o.ImportOptions.defaults()
-	if err != nil {
-		return nil, nil, err
-	}
-	if o.Tree == "" {
-		o.Tree = "Hits"
-	}
-	if len(paths) == 0 {
-		return nil, nil, errors.New("dataset: no input files")
-	}
-	rep := &ImportReport{}
-	var frames []Frame
-	next := iopt.FirstFrame
-	for _, p := range paths {
-		fr := FileReport{Path: p}
-		fs, err := readGATEFile(p, o.Tree, &iopt, next, &fr, rep)
-		if err != nil {
-			return nil, nil, err
-		}
-		rep.Files = append(rep.Files, fr)
-		rep.Entries += fr.Entries
-		frames = append(frames, fs...)
-		next += int64(len(fs))
-	}
-	if len(frames) == 0 {
-		return nil, nil, fmt.Errorf("dataset: no frames: %d events with hits, fewer than %d protons per frame", rep.Events, iopt.ProtonsPerFrame)
-	}
-	return frames, rep, nil
+	o := cmp.Or(opt, &GATEOptions{})
+	tree := cmp.Or(o.Tree, "Hits")
+	return importFiles(paths, &o.ImportOptions, func(path string, b *builder) (LayerScheme, int64, error) {
+		return readGATEFile(path, tree, b)
+	})
 }
 
-func readGATEFile(path, tree string, opt *ImportOptions, firstFrame int64, fr *FileReport, tot *ImportReport) (frames []Frame, err error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
+// readGATEFile feeds the hits of one ROOT file to b.
+func readGATEFile(path, tree string, b *builder) (scheme LayerScheme, entries int64, err error) {
 	bad := func(entry int64, err error) error { return &FormatError{File: path, Entry: entry, Err: err} }
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, fmt.Errorf("dataset: %w", err)
+	}
+	err = checkROOT(f)
+	f.Close()
+	if err != nil {
+		return "", 0, bad(-1, fmt.Errorf("not a readable ROOT file: %w", err))
+	}
 	defer func() {
 		if p := recover(); p != nil {
-			frames, err = nil, bad(-1, fmt.Errorf("corrupt ROOT file: %v", p))
+			scheme, entries, err = "", 0, bad(-1, fmt.Errorf("corrupt ROOT file: %v", p))
 		}
 	}()
-	f, err := groot.Open(path)
+	rf, err := groot.Open(path)
 	if err != nil {
-		return nil, bad(-1, fmt.Errorf("not a readable ROOT file: %w", err))
+		return "", 0, bad(-1, fmt.Errorf("not a readable ROOT file: %w", err))
 	}
-	defer f.Close()
+	defer rf.Close()
 	cycle := -1
-	for _, k := range f.Keys() {
+	for _, k := range rf.Keys() {
 		if k.Name() == tree && k.Cycle() > cycle {
 			cycle = k.Cycle()
 		}
 	}
 	if cycle < 0 {
-		return nil, bad(-1, fmt.Errorf("no tree %q", tree))
+		return "", 0, bad(-1, fmt.Errorf("no tree %q", tree))
 	}
-	obj, err := f.Get(fmt.Sprintf("%s;%d", tree, cycle))
+	obj, err := rf.Get(fmt.Sprintf("%s;%d", tree, cycle))
 	if err != nil {
-		return nil, bad(-1, fmt.Errorf("tree %q: %w", tree, err))
+		return "", 0, bad(-1, fmt.Errorf("tree %q: %w", tree, err))
 	}
 	t, ok := obj.(rtree.Tree)
 	if !ok {
-		return nil, bad(-1, fmt.Errorf("%q is a %s, not a TTree", tree, obj.Class()))
+		return "", 0, bad(-1, fmt.Errorf("%q is a %s, not a TTree", tree, obj.Class()))
 	}
 	src := &rootSource{vars: map[string]rtree.ReadVar{}}
 	for _, rv := range rtree.NewReadVars(t) {
 		src.vars[rv.Name] = rv
 	}
-	scheme, err := detectScheme(opt.LayerScheme, src.has)
+	scheme, hr, err := newHitReader(src, b.opt.LayerScheme)
 	if err != nil {
-		return nil, bad(-1, err)
-	}
-	fr.Scheme = scheme
-	hr, err := newHitReader(src, scheme)
-	if err != nil {
-		return nil, bad(-1, err)
+		return "", 0, bad(-1, err)
 	}
 	used := make([]rtree.ReadVar, 0, len(src.used))
 	for _, name := range src.used {
@@ -117,10 +93,9 @@ func readGATEFile(path, tree string, opt *ImportOptions, firstFrame int64, fr *F
 	}
 	r, err := rtree.NewReader(t, used)
 	if err != nil {
-		return nil, bad(-1, err)
+		return "", 0, bad(-1, err)
 	}
 	defer r.Close()
-	b := &builder{file: path, opt: opt}
 	var last int64 = -1
 	err = r.Read(func(ctx rtree.RCtx) error {
 		last = ctx.Entry
@@ -129,12 +104,11 @@ func readGATEFile(path, tree string, opt *ImportOptions, firstFrame int64, fr *F
 	if err != nil {
 		var fe *FormatError
 		if errors.As(err, &fe) {
-			return nil, err
+			return "", 0, fe // not rtree's wrapping of it
 		}
-		return nil, bad(last+1, fmt.Errorf("reading tree %q: %w", tree, err))
+		return "", 0, bad(last+1, fmt.Errorf("reading tree %q: %w", tree, err))
 	}
-	fr.Entries = t.Entries()
-	return b.finish(scheme, firstFrame, fr, tot)
+	return scheme, t.Entries(), nil
 }
 
 // rootSource serves columns of a ROOT tree; it records which branches the

@@ -2,8 +2,9 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/binary"
+	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -89,9 +90,64 @@ func TestImportGATEReal(t *testing.T) {
 	}
 }
 
+// TestImportGATEFixture reads the fixture's trees with every layer
+// scheme; each must give the layers and hits that the Python pipeline of
+// testdata/make_npz.py computed for the same raw hits.
+func TestImportGATEFixture(t *testing.T) {
+	exp := loadExpected(t)
+	cases := []struct {
+		tree     string
+		scheme   LayerScheme
+		resolved LayerScheme
+		want     string // key of expected.json
+	}{
+		{treeV91, SchemeAuto, SchemeV91, "hits_v91.npy"},
+		{treeV91, SchemeV91, SchemeV91, "hits_v91.npy"},
+		{treeV91, SchemeTK, SchemeTK, "hits_v91.npy"},
+		{treeV91, SchemeV92Level, SchemeV92Level, "hits_v91.npy"},
+		{treeV91, SchemeV92Volume, SchemeV92Volume, "hits_v91.npy"},
+		{treeV92, SchemeAuto, SchemeV92Level, "hits_v92_level.npz"},
+		{treeVolume, SchemeAuto, SchemeV92Volume, "hits_v92_volume.npz"},
+		{treeWorld, SchemeV92World, SchemeV92World, "hits_v92_volume.npz"},
+	}
+	for _, tc := range cases {
+		for _, paper := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/%s/paper=%v", tc.tree, tc.scheme, paper), func(t *testing.T) {
+				o := &GATEOptions{Tree: tc.tree}
+				o.LayerScheme = tc.scheme
+				o.ProtonsPerFrame = 3
+				o.PaperQuirks = paper
+				o.FirstFrame = 5
+				frames, rep, err := ImportGATE([]string{gateFixture}, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Entries != 163 { // the highest cycle, not the backup of 40 rows
+					t.Errorf("%d entries, want 163", rep.Entries)
+				}
+				checkPipeline(t, frames, rep, tc.resolved, exp[tc.want], paper)
+			})
+		}
+	}
+	// HitsWorld's scanner_1 is daughter 2 of the world: given or found.
+	o := &GATEOptions{Tree: treeWorld}
+	o.LayerScheme, o.WorldK0, o.ProtonsPerFrame = SchemeV92World, worldK0, 3
+	frames, _, err := ImportGATE([]string{gateFixture}, o)
+	if err != nil || len(frames) != 4 || frames[0].Hits[0].Layer != 0 {
+		t.Errorf("WorldK0 %d: %d frames, %v", worldK0, len(frames), err)
+	}
+	// Two files: frame indexes continue, as do the reports.
+	o = &GATEOptions{}
+	o.ProtonsPerFrame = 3
+	frames, rep, err := ImportGATE([]string{gateFixture, gateFixture}, o)
+	if n := len(exp["hits_v91.npy"].Want.Default.Frames); err != nil || len(frames) != 2*n || len(rep.Files) != 2 ||
+		frames[n].Meta.Frame != int64(n) || rep.Entries != 2*163 {
+		t.Fatalf("two files: %d frames (want %d), %v", len(frames), 2*n, err)
+	}
+}
+
 func TestImportGATEBadInput(t *testing.T) {
-	needGATE(t)
-	good, err := os.ReadFile(gateFile)
+	good, err := os.ReadFile(gateFixture)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,36 +155,35 @@ func TestImportGATEBadInput(t *testing.T) {
 	for i := 1000; i < len(flipped)-1000; i += 997 {
 		flipped[i] ^= 0xff
 	}
-	cases := []struct {
-		name string
-		data []byte
-		opt  GATEOptions
-		want string
-	}{
+	huge := bytes.Clone(good) // the TFile record claims a 1.8 GB object
+	binary.BigEndian.PutUint32(huge[100+6:], 0x6b000000)
+	opt := func(tree string, s LayerScheme, phantom bool, k0 int) GATEOptions {
+		o := GATEOptions{Tree: tree}
+		o.LayerScheme, o.TKPhantom, o.WorldK0 = s, phantom, k0
+		return o
+	}
+	cases := []importErrorCase[GATEOptions]{
 		{"missing", nil, GATEOptions{}, "no such file"},
 		{"empty", []byte{}, GATEOptions{}, "hits.root"},
 		{"random bytes", bytes.Repeat([]byte("\x13\x99\x42garbage"), 4000), GATEOptions{}, "hits.root"},
 		{"truncated header", good[:200], GATEOptions{}, "hits.root"},
 		{"truncated half", good[:len(good)/2], GATEOptions{}, "hits.root"},
 		{"bit flips", flipped, GATEOptions{}, "hits.root"},
+		{"huge object length", huge, GATEOptions{}, "object length 1795162112"},
 		{"no such tree", good, GATEOptions{Tree: "Singles"}, `no tree "Singles"`},
 		{"not a tree", good, GATEOptions{Tree: "latest_event_ID"}, "not a TTree"},
-		{"scheme mismatch", good, GATEOptions{ImportOptions: ImportOptions{LayerScheme: SchemeV92Volume}}, "system index 2"},
-		{"tk scheme gap at layer 1", good, GATEOptions{ImportOptions: ImportOptions{LayerScheme: SchemeTK, TKPhantom: true}}, "starts at 2"},
+		{"scheme mismatch", good, opt(treeWorld, SchemeV92Volume, false, 0), "tracker copy 3"},
+		{"world k0 wrong", good, opt(treeWorld, SchemeV92World, false, 5), "system index -3"},
+		{"tk scheme gap at layer 1", good, opt(treeV91, SchemeTK, true, 0), "starts at 2"},
+		{"scheme without columns", good, opt(treeVolume, SchemeV91, false, 0), `needs column "baseID"`},
+		{"unknown scheme", good, opt(treeV91, "v93", false, 0), "unknown layer scheme"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "hits.root")
-			if tc.data != nil {
-				if err := os.WriteFile(p, tc.data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			_, err := ReadGATE([]string{p}, &tc.opt)
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "dataset: ") {
-				t.Fatalf("error %v, want one containing %q", err, tc.want)
-			}
-		})
+	checkImportErrors(t, "hits.root", cases, func(p string, o *GATEOptions) error {
+		_, err := ReadGATE([]string{p}, o)
+		return err
+	})
+	if _, err := ReadGATE(nil, nil); err == nil {
+		t.Error("no error without input files")
 	}
 }
 

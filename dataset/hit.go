@@ -34,10 +34,15 @@ type FrameMeta struct {
 	ProtonsPerFrame  int     // primaries generated in this frame
 	Seed             uint64  // run seed the frame was simulated with (0 for imports)
 	Geometry         string  // detector geometry name
+	Angle            float64 // projection angle of a scan, degrees (dataset.Rotation); 0 otherwise
 }
 
 // Frame is one readout frame: the hits of ProtonsPerFrame primaries.
 type Frame struct {
 	Meta FrameMeta
 	Hits []Hit
+	// Primaries is the Monte-Carlo truth of the histories with hits,
+	// sorted by EventID (FindPrimary). Simulated frames have it, a Reader
+	// fills it after Reader.SetTruth(true); imports leave it empty.
+	Primaries []PrimaryTruth
 }

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -200,15 +201,17 @@ func (n *numbering) layer(k [2]int32) (int32, error) {
 	return z, nil
 }
 
-// disconnectedCut returns the exclusive upper bound of the layers that
-// remove_disconnected keeps, given the sorted distinct layers: all layers
-// up to the first gap. With paper set it reproduces the paper's
-// off-by-one, which compares layers with the array index of the last layer
-// before the gap ({0,1,2,3,5} keeps {0,1,2}). Without a gap it keeps all.
-func disconnectedCut(layers []int32, paper bool) int32 {
+// DisconnectedCut is the paper's remove_disconnected: given the sorted
+// distinct occupied layers, it returns the exclusive upper bound of the
+// layers kept, all layers up to the first gap (all layers without a gap).
+// With offByOne it reproduces the paper's off-by-one, which compares layers
+// with the array index of the last layer before the gap ({0,1,2,3,5} keeps
+// {0,1,2}). The importer (ImportOptions.RemoveDisconnected) and the graph
+// builder both use it.
+func DisconnectedCut(layers []int32, offByOne bool) int32 {
 	for i := 0; i+1 < len(layers); i++ {
 		if layers[i+1]-layers[i] > 1 {
-			if paper {
+			if offByOne {
 				return int32(i)
 			}
 			return layers[i] + 1
@@ -255,18 +258,5 @@ func FormatRanges[T int32 | int64 | int](v []T) string {
 }
 
 func cmpKey(a, b [2]int32) int {
-	if a[0] != b[0] {
-		return cmpInt(a[0], b[0])
-	}
-	return cmpInt(a[1], b[1])
-}
-
-func cmpInt[T int32 | int64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
 }

@@ -96,10 +96,10 @@ func TestDisconnected(t *testing.T) {
 		{nil, 0, 0, ""},
 	}
 	for _, tc := range cases {
-		if got := disconnectedCut(tc.layers, true); got != tc.paper {
+		if got := DisconnectedCut(tc.layers, true); got != tc.paper {
 			t.Errorf("paper cut of %v = %d, want %d", tc.layers, got, tc.paper)
 		}
-		if got := disconnectedCut(tc.layers, false); got != tc.exact {
+		if got := DisconnectedCut(tc.layers, false); got != tc.exact {
 			t.Errorf("cut of %v = %d, want %d", tc.layers, got, tc.exact)
 		}
 		if got := FormatRanges(missingLayers(tc.layers)); got != tc.missing {

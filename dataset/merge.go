@@ -4,105 +4,187 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/pcttrack/pcttrack/shard"
 )
 
-// MergeReport tells what Merge wrote.
+// MergeReport tells what Merge or MergeTracks wrote.
 type MergeReport struct {
-	Inputs  int
-	Frames  int
-	Hits    int64
-	Missing []int64 // frame indexes absent from every input (see Merge)
+	Inputs int
+	Frames int
+	Hits   int64 // hits (Merge) or track hits (MergeTracks) written
 }
 
-// Merge combines datasets written by shards of one run (Meta.Shard "k/K")
-// into one dataset at out, ordered by frame index. The inputs must agree
-// on source, geometry, seed, config and number of frames, and no frame
-// index may appear twice. The output has the inputs' Meta with an empty
-// Shard, so it is byte-identical to the dataset one machine writes for the
-// same frames. Missing lists the frame indexes in [0, Meta.Frames) that no
-// input holds (when Meta.Frames is 0: the gaps between the first and last
-// frame); they are reported, not an error. progress, if not nil, is
-// called after each frame written. Cancelling ctx stops the merge and
-// discards the output.
-func Merge(ctx context.Context, out string, inputs []string, progress func()) (MergeReport, error) {
-	var rep MergeReport
+// shardFile is what merging needs of an opened shard: its frames' indexes
+// in file order.
+type shardFile interface {
+	NumFrames() int
+	frameIndex(pos int) int64
+	Close() error
+}
+
+func (r *Reader) frameIndex(pos int) int64       { return r.metas[pos].Frame }
+func (r *TracksReader) frameIndex(pos int) int64 { return r.table.Frame[pos] }
+
+// openShards opens the inputs of a merge and checks that they are the
+// shards 0/K … K−1/K of one run: same(first, other) compares the runs'
+// metadata, shardOf reads a file's "k/K". On error it closes what it
+// opened.
+func openShards[R shardFile, M any](what string, inputs []string, open func(string) (R, error), meta func(R) M,
+	shardOf func(M) string, same func(a, b M) error) ([]R, []shard.Part, error) {
 	if len(inputs) == 0 {
-		return rep, errors.New("dataset: merge: no input files")
+		return nil, nil, fmt.Errorf("dataset: %s: no input files", what)
 	}
-	readers := make([]*Reader, 0, len(inputs))
-	defer func() {
-		for _, r := range readers {
-			r.Close()
-		}
-	}()
-	for _, p := range inputs {
-		r, err := Open(p)
+	var rs []R
+	fail := func(err error) ([]R, []shard.Part, error) {
+		closeAll(rs)
+		return nil, nil, err
+	}
+	parts := make([]shard.Part, len(inputs))
+	for i, p := range inputs {
+		r, err := open(p)
 		if err != nil {
-			return rep, err
+			return fail(err) // names the file
 		}
-		readers = append(readers, r)
-	}
-	meta := readers[0].Meta()
-	for _, r := range readers[1:] {
-		if err := sameRun(meta, r.Meta()); err != nil {
-			return rep, fmt.Errorf("dataset: merge: %q and %q: %w", readers[0].Path(), r.Path(), err)
+		rs = append(rs, r)
+		s, err := shard.ParseFixed(shardOf(meta(r)))
+		if err != nil {
+			return fail(fmt.Errorf("dataset: %s: %q: %w", what, p, err))
+		}
+		parts[i] = shard.Part{Shard: s, Name: fmt.Sprintf("%q", p)}
+		if i > 0 {
+			if err := same(meta(rs[0]), meta(r)); err != nil {
+				return fail(fmt.Errorf("dataset: %s: %s (shard %s) is not of the run of %s (shard %s): %w", what, parts[i].Name, s, parts[0].Name, parts[0].Shard, err))
+			}
 		}
 	}
+	if _, err := shard.Complete(parts); err != nil {
+		return fail(fmt.Errorf("dataset: %s: %w", what, err))
+	}
+	return rs, parts, nil
+}
+
+// mergeFrames copies the frames of the shards in increasing frame index:
+// copyFrame(k, pos) copies frame pos of shard k and returns its hits. A
+// frame in two shards is an error. It counts into rep and calls progress.
+func mergeFrames[R shardFile](ctx context.Context, what string, rs []R, parts []shard.Part, rep *MergeReport, progress func(),
+	copyFrame func(k, pos int) (int, error)) error {
+	pos := make([]int, len(rs))
+	last := int64(-1)
+	for {
+		k := -1 // the shard whose next frame has the smallest index
+		for i, r := range rs {
+			if pos[i] < r.NumFrames() && (k < 0 || r.frameIndex(pos[i]) < rs[k].frameIndex(pos[k])) {
+				k = i
+			}
+		}
+		if k < 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("dataset: %s: %w", what, err)
+		}
+		idx := rs[k].frameIndex(pos[k])
+		if idx == last {
+			return fmt.Errorf("dataset: %s: frame %d is in more than one input (again in %s, shard %s)", what, idx, parts[k].Name, parts[k].Shard)
+		}
+		n, err := copyFrame(k, pos[k])
+		if err != nil {
+			return err
+		}
+		rep.Frames++
+		rep.Hits += int64(n)
+		if progress != nil {
+			progress()
+		}
+		pos[k]++
+		last = idx
+	}
+}
+
+func closeAll[R shardFile](rs []R) {
+	for _, r := range rs {
+		r.Close()
+	}
+}
+
+// Merge combines the datasets written by the K shards of one run (Meta.Shard
+// "k/K", empty for 0/1) into one dataset at out, ordered by frame index. The
+// inputs must be the shards 0/K … K−1/K, each exactly once
+// (shard.Complete), agree on source, geometry, seed, config and number of
+// frames, and hold only frames of their own shard (index mod K = k); when
+// the run's frame count (Meta.Frames) is known, every frame below it must
+// be present. Anything else is an error naming the file and shard at fault,
+// and nothing is written. The output has the inputs' Meta with an empty
+// Shard, so it is byte-identical to the dataset one machine writes.
+// progress, if not nil, is called after each frame written. Cancelling ctx
+// stops the merge and discards the output.
+func Merge(ctx context.Context, out string, inputs []string, progress func()) (MergeReport, error) {
+	const what = "merge"
+	var rep MergeReport
+	rs, parts, err := openShards(what, inputs, Open, (*Reader).Meta, func(m Meta) string { return m.Shard }, sameRun)
+	if err != nil {
+		return rep, err
+	}
+	defer closeAll(rs)
+	for i, r := range rs {
+		// carry the Monte-Carlo truth over, which ReadFrameInto skips by default
+		if r.HasTruth() != rs[0].HasTruth() {
+			return rep, fmt.Errorf("dataset: merge: %s (shard %s) and %s (shard %s): only one has the Monte-Carlo truth columns",
+				parts[i].Name, parts[i].Shard, parts[0].Name, parts[0].Shard)
+		}
+		if r.HasTruth() {
+			if err := r.SetTruth(true); err != nil {
+				return rep, err
+			}
+		}
+		s := parts[i].Shard
+		for j := range r.NumFrames() {
+			if idx := r.frameIndex(j); !s.Owns(int(idx)) {
+				return rep, fmt.Errorf("dataset: merge: %s (shard %s) holds frame %d of shard %d/%d", parts[i].Name, s, idx, idx%int64(s.Count), s.Count)
+			}
+		}
+	}
+	meta := rs[0].Meta()
 	meta.Shard = ""
 	w, err := Create(out, meta)
 	if err != nil {
 		return rep, err
 	}
 	defer w.Abort()
-	pos := make([]int, len(readers))
 	var f Frame
-	last := int64(-1)
-	for {
-		// The reader whose next frame has the smallest index.
-		k := -1
-		for i, r := range readers {
-			if pos[i] < r.NumFrames() && (k < 0 || r.metas[pos[i]].Frame < readers[k].metas[pos[k]].Frame) {
-				k = i
+	err = mergeFrames(ctx, what, rs, parts, &rep, progress, func(k, pos int) (int, error) {
+		if idx := rs[k].frameIndex(pos); meta.Frames > 0 {
+			if idx >= meta.Frames {
+				return 0, fmt.Errorf("dataset: merge: %s (shard %s): frame %d beyond the run's %d frames", parts[k].Name, parts[k].Shard, idx, meta.Frames)
+			}
+			if idx != int64(rep.Frames) {
+				return 0, missingFrame(int64(rep.Frames), parts)
 			}
 		}
-		if k < 0 {
-			break
+		if err := rs[k].ReadFrameInto(&f, pos); err != nil {
+			return 0, err
 		}
-		if err := ctx.Err(); err != nil {
-			return rep, fmt.Errorf("dataset: merge: %w", err)
-		}
-		r := readers[k]
-		idx := r.metas[pos[k]].Frame
-		if idx == last {
-			return rep, fmt.Errorf("dataset: merge: frame %d is in more than one input (again in %q)", idx, r.Path())
-		}
-		if meta.Frames > 0 && idx >= meta.Frames {
-			return rep, fmt.Errorf("dataset: merge: %q: frame %d beyond the run's %d frames", r.Path(), idx, meta.Frames)
-		}
-		for g := last + 1; g < idx; g++ {
-			if last >= 0 || meta.Frames > 0 {
-				rep.Missing = append(rep.Missing, g)
-			}
-		}
-		if err := r.ReadFrameInto(&f, pos[k]); err != nil {
-			return rep, err
-		}
-		if err := w.Write(&f); err != nil {
-			return rep, err
-		}
-		rep.Frames++
-		rep.Hits += int64(len(f.Hits))
-		pos[k]++
-		last = idx
-		if progress != nil {
-			progress()
-		}
+		return len(f.Hits), w.Write(&f)
+	})
+	if err != nil {
+		return rep, err
 	}
-	for g := last + 1; g < meta.Frames; g++ {
-		rep.Missing = append(rep.Missing, g)
+	if meta.Frames > 0 && int64(rep.Frames) < meta.Frames {
+		return rep, missingFrame(int64(rep.Frames), parts)
 	}
 	rep.Inputs = len(inputs)
 	return rep, w.Close()
+}
+
+// missingFrame names the shard that should have held frame idx.
+func missingFrame(idx int64, parts []shard.Part) error {
+	for _, p := range parts {
+		if p.Shard.Owns(int(idx)) {
+			return fmt.Errorf("dataset: merge: %s (shard %s) lacks frame %d of the run", p.Name, p.Shard, idx)
+		}
+	}
+	return fmt.Errorf("dataset: merge: frame %d is missing", idx)
 }
 
 // sameRun checks that two shards' metadata agree on everything but Shard.
@@ -118,6 +200,76 @@ func sameRun(a, b Meta) error {
 		return errors.New("configs differ")
 	case a.Frames != b.Frames:
 		return fmt.Errorf("frame counts differ (%d, %d)", a.Frames, b.Frames)
+	case a.SimPhysics != b.SimPhysics:
+		return fmt.Errorf("simulator physics versions differ (%d, %d)", a.SimPhysics, b.SimPhysics)
+	}
+	return nil
+}
+
+// MergeTracks combines the tracks files written by the K shards of one
+// tracking run (TracksMeta.Shard "k/K", see pipeline.WriteTracks) into one
+// tracks file at out, ordered by frame. The inputs must be the shards 0/K …
+// K−1/K, each exactly once, of one run: the same method, config, options,
+// input dataset (path and metadata) and frame count; each must hold its
+// share of TracksMeta.Frames (shard.Shard.Len) and no frame may appear
+// twice. Anything else is an error naming the file and shard at fault, and
+// nothing is written. The output has the inputs' TracksMeta with an empty
+// Shard, so it is byte-identical to the file one process writes. progress,
+// if not nil, is called after each frame written.
+func MergeTracks(ctx context.Context, out string, inputs []string, progress func()) (MergeReport, error) {
+	const what = "merge tracks"
+	var rep MergeReport
+	rs, parts, err := openShards(what, inputs, OpenTracks, (*TracksReader).Meta, func(m TracksMeta) string { return m.Shard }, sameTracksRun)
+	if err != nil {
+		return rep, err
+	}
+	defer closeAll(rs)
+	meta := rs[0].Meta()
+	for i, r := range rs {
+		if want := parts[i].Shard.Len(int(meta.Frames)); r.NumFrames() != want {
+			return rep, fmt.Errorf("dataset: merge tracks: %s (shard %s) holds %d frames, want %d of the run's %d",
+				parts[i].Name, parts[i].Shard, r.NumFrames(), want, meta.Frames)
+		}
+	}
+	meta.Shard = ""
+	w, err := CreateTracks(out, meta)
+	if err != nil {
+		return rep, err
+	}
+	defer w.Abort()
+	var f FrameTracks
+	err = mergeFrames(ctx, what, rs, parts, &rep, progress, func(k, pos int) (int, error) {
+		if err := rs[k].ReadFrameInto(&f, pos); err != nil {
+			return 0, err
+		}
+		return len(f.Hits), w.Write(&f)
+	})
+	if err != nil {
+		return rep, err
+	}
+	rep.Inputs = len(inputs)
+	return rep, w.Close()
+}
+
+// sameTracksRun checks that two tracks shards agree on everything but Shard.
+func sameTracksRun(a, b TracksMeta) error {
+	switch {
+	case a.Method != b.Method:
+		return fmt.Errorf("methods differ (%q, %q)", a.Method, b.Method)
+	case a.Config != b.Config:
+		return fmt.Errorf("method configs differ (%q, %q)", a.Config, b.Config)
+	case a.Options != b.Options:
+		return fmt.Errorf("options differ (%s, %s)", a.Options, b.Options)
+	case a.WEPL != b.WEPL:
+		return fmt.Errorf("WEPL measurements differ (%q, %q)", a.WEPL, b.WEPL)
+	case a.Source != b.Source:
+		return fmt.Errorf("input datasets differ (%q, %q)", a.Source, b.Source)
+	case a.Frames != b.Frames:
+		return fmt.Errorf("frame counts differ (%d, %d)", a.Frames, b.Frames)
+	case a.Dataset != b.Dataset:
+		return errors.New("the input datasets' metadata differ")
+	case a.Version != b.Version:
+		return fmt.Errorf("tracks format versions differ (%d, %d)", a.Version, b.Version)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -31,6 +30,10 @@ type Meta struct {
 	// empty for a complete dataset. Create stores "0/1" as empty, so that a
 	// merged dataset is byte-identical to a one-machine run.
 	Shard string `json:"shard"`
+	// SimPhysics is the physics version of the simulator that made the
+	// frames (sim.PhysicsVersion); 0 for imported data and for files
+	// written before it was recorded.
+	SimPhysics int `json:"sim_physics,omitempty"`
 	// Version is the FormatVersion of a file that was read; Create ignores it.
 	Version int `json:"-"`
 }
@@ -67,9 +70,7 @@ var ErrNotDataset = errors.New("not a pcttrack dataset")
 // frameTable is the per-frame metadata as stored under KeyFrames: columns
 // of equal length, so that pandas.DataFrame(json.loads(...)) gives a table.
 type frameTable struct {
-	Frame            []int64   `json:"frame"`
-	FirstRow         []int64   `json:"first_row"`
-	NumHits          []int64   `json:"num_hits"`
+	rowIndex
 	SpotX            []float64 `json:"spot_x"`
 	SpotY            []float64 `json:"spot_y"`
 	Phantom          []string  `json:"phantom"`
@@ -78,12 +79,26 @@ type frameTable struct {
 	ProtonsPerFrame  []int     `json:"protons_per_frame"`
 	Seed             []uint64  `json:"seed"`
 	Geometry         []string  `json:"geometry"`
+	// Angle is the projection angle of each frame (degrees), present only
+	// when some frame has a non-zero angle (a scan), so that other
+	// datasets keep their bytes; absent means 0 for every frame.
+	Angle []float64 `json:"angle,omitempty"`
+}
+
+func newFrameTable() frameTable {
+	return frameTable{rowIndex: newRowIndex(), SpotX: []float64{}, SpotY: []float64{}, Phantom: []string{},
+		PhantomThickness: []float64{}, BeamEnergy: []float64{}, ProtonsPerFrame: []int{}, Seed: []uint64{},
+		Geometry: []string{}}
 }
 
 func (t *frameTable) add(m *FrameMeta, firstRow, n int64) {
-	t.Frame = append(t.Frame, m.Frame)
-	t.FirstRow = append(t.FirstRow, firstRow)
-	t.NumHits = append(t.NumHits, n)
+	if t.Angle == nil && m.Angle != 0 {
+		t.Angle = make([]float64, len(t.Frame), len(t.Frame)+1)
+	}
+	if t.Angle != nil {
+		t.Angle = append(t.Angle, m.Angle)
+	}
+	t.rowIndex.add(m.Frame, firstRow, n)
 	t.SpotX = append(t.SpotX, m.SpotX)
 	t.SpotY = append(t.SpotY, m.SpotY)
 	t.Phantom = append(t.Phantom, m.Phantom)
@@ -94,17 +109,29 @@ func (t *frameTable) add(m *FrameMeta, firstRow, n int64) {
 	t.Geometry = append(t.Geometry, m.Geometry)
 }
 
-// len returns the number of frames, or -1 if the columns disagree.
-func (t *frameTable) len() int {
+func (t *frameTable) rows() *rowIndex { return &t.rowIndex }
+
+// check returns the number of frames; the columns must agree in length
+// and every frame's metadata must pass checkFrameMeta.
+func (t *frameTable) check() (int, error) {
 	n := len(t.Frame)
+	if t.Angle != nil && len(t.Angle) != n {
+		return 0, fmt.Errorf("footer key %q: columns of different lengths", KeyFrames)
+	}
 	for _, m := range []int{len(t.FirstRow), len(t.NumHits), len(t.SpotX), len(t.SpotY),
 		len(t.Phantom), len(t.PhantomThickness), len(t.BeamEnergy), len(t.ProtonsPerFrame),
 		len(t.Seed), len(t.Geometry)} {
 		if m != n {
-			return -1
+			return 0, fmt.Errorf("footer key %q: columns of different lengths", KeyFrames)
 		}
 	}
-	return n
+	for i := range n {
+		m := t.meta(i)
+		if err := checkFrameMeta(&m); err != nil {
+			return 0, fmt.Errorf("frame %d: %w", m.Frame, err)
+		}
+	}
+	return n, nil
 }
 
 func (t *frameTable) meta(i int) FrameMeta {
@@ -118,19 +145,15 @@ func (t *frameTable) meta(i int) FrameMeta {
 		ProtonsPerFrame:  t.ProtonsPerFrame[i],
 		Seed:             t.Seed[i],
 		Geometry:         t.Geometry[i],
+		Angle:            t.angle(i),
 	}
 }
 
-// marshal encodes the table; empty columns are written as [] (not null).
-func (t *frameTable) marshal() ([]byte, error) {
-	c := *t
-	if c.Frame == nil {
-		c = frameTable{Frame: []int64{}, FirstRow: []int64{}, NumHits: []int64{},
-			SpotX: []float64{}, SpotY: []float64{}, Phantom: []string{},
-			PhantomThickness: []float64{}, BeamEnergy: []float64{},
-			ProtonsPerFrame: []int{}, Seed: []uint64{}, Geometry: []string{}}
+func (t *frameTable) angle(i int) float64 {
+	if t.Angle == nil {
+		return 0
 	}
-	return json.Marshal(&c)
+	return t.Angle[i]
 }
 
 // checkFrameMeta rejects metadata that JSON cannot hold or that makes no sense.
@@ -138,7 +161,7 @@ func checkFrameMeta(m *FrameMeta) error {
 	for _, v := range []struct {
 		name string
 		x    float64
-	}{{"spot x", m.SpotX}, {"spot y", m.SpotY}, {"phantom thickness", m.PhantomThickness}, {"beam energy", m.BeamEnergy}} {
+	}{{"spot x", m.SpotX}, {"spot y", m.SpotY}, {"phantom thickness", m.PhantomThickness}, {"beam energy", m.BeamEnergy}, {"angle", m.Angle}} {
 		if math.IsNaN(v.x) || math.IsInf(v.x, 0) {
 			return fmt.Errorf("%s is %v", v.name, v.x)
 		}
@@ -154,5 +177,3 @@ func checkFrameMeta(m *FrameMeta) error {
 	}
 	return nil
 }
-
-func marshalMeta(m *Meta) ([]byte, error) { return json.Marshal(m) }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -31,63 +32,37 @@ func ReadNPZ(paths []string, opt *NPZOptions) ([]Frame, error) {
 // types are taken from the array's descr; sub-array fields such as
 // volumeID (10,) and scalar fields volumeID[d] are both understood.
 func ImportNPZ(paths []string, opt *NPZOptions) ([]Frame, *ImportReport, error) {
-	var o NPZOptions
-	if opt != nil {
-		o = *opt
-	}
-	iopt, err := o.ImportOptions.defaults()
-	if err != nil {
-		return nil, nil, err
-	}
-	if o.Key == "" {
-		o.Key = "arr_0"
-	}
-	if len(paths) == 0 {
-		return nil, nil, errors.New("dataset: no input files")
-	}
-	rep := &ImportReport{}
-	var frames []Frame
-	next := iopt.FirstFrame
-	for _, p := range paths {
-		fr := FileReport{Path: p}
-		fs, err := readNPZFile(p, o.Key, &iopt, next, &fr, rep)
-		if err != nil {
-			return nil, nil, err
-		}
-		rep.Files = append(rep.Files, fr)
-		rep.Entries += fr.Entries
-		frames = append(frames, fs...)
-		next += int64(len(fs))
-	}
-	if len(frames) == 0 {
-		return nil, nil, fmt.Errorf("dataset: no frames: %d events with hits, fewer than %d protons per frame", rep.Events, iopt.ProtonsPerFrame)
-	}
-	return frames, rep, nil
+	o := cmp.Or(opt, &NPZOptions{})
+	key := cmp.Or(o.Key, "arr_0")
+	return importFiles(paths, &o.ImportOptions, func(path string, b *builder) (LayerScheme, int64, error) {
+		return readNPZFile(path, key, b)
+	})
 }
 
-func readNPZFile(path, key string, opt *ImportOptions, firstFrame int64, fr *FileReport, tot *ImportReport) ([]Frame, error) {
+// readNPZFile feeds the rows of one .npz or .npy file to b.
+func readNPZFile(path, key string, b *builder) (LayerScheme, int64, error) {
 	bad := func(entry int64, err error) error { return &FormatError{File: path, Entry: entry, Err: err} }
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
+		return "", 0, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
+		return "", 0, fmt.Errorf("dataset: %w", err)
 	}
 	var head [6]byte
 	n, _ := io.ReadFull(f, head[:])
 	var data io.Reader
 	if bytes.Equal(head[:n], npyMagic) {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("dataset: %w", err)
+			return "", 0, fmt.Errorf("dataset: %w", err)
 		}
 		data = f
 	} else {
 		zr, err := zip.NewReader(f, st.Size())
 		if err != nil {
-			return nil, bad(-1, fmt.Errorf("not a .npz (zip) or .npy file: %w", err))
+			return "", 0, bad(-1, fmt.Errorf("not a .npz (zip) or .npy file: %w", err))
 		}
 		var zf *zip.File
 		for _, e := range zr.File {
@@ -97,11 +72,11 @@ func readNPZFile(path, key string, opt *ImportOptions, firstFrame int64, fr *Fil
 			}
 		}
 		if zf == nil {
-			return nil, bad(-1, fmt.Errorf("no array %q in the archive", key))
+			return "", 0, bad(-1, fmt.Errorf("no array %q in the archive", key))
 		}
 		rc, err := zf.Open()
 		if err != nil {
-			return nil, bad(-1, fmt.Errorf("array %q: %w", key, err))
+			return "", 0, bad(-1, fmt.Errorf("array %q: %w", key, err))
 		}
 		defer rc.Close()
 		data = rc
@@ -109,28 +84,22 @@ func readNPZFile(path, key string, opt *ImportOptions, firstFrame int64, fr *Fil
 	br := bufio.NewReaderSize(data, 1<<16)
 	h, err := readNPYHeader(br)
 	if err != nil {
-		return nil, bad(-1, err)
+		return "", 0, bad(-1, err)
 	}
 	src := &npySource{h: h, row: make([]byte, h.itemsize)}
-	scheme, err := detectScheme(opt.LayerScheme, src.has)
+	scheme, hr, err := newHitReader(src, b.opt.LayerScheme)
 	if err != nil {
-		return nil, bad(-1, err)
+		return "", 0, bad(-1, err)
 	}
-	fr.Scheme = scheme
-	hr, err := newHitReader(src, scheme)
-	if err != nil {
-		return nil, bad(-1, err)
-	}
-	b := &builder{file: path, opt: opt}
 	for i := range h.rows {
 		if _, err := io.ReadFull(br, src.row); err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			return nil, bad(i, fmt.Errorf("truncated data (%d of %d rows): %w", i, h.rows, err))
+			return "", 0, bad(i, fmt.Errorf("truncated data (%d of %d rows): %w", i, h.rows, err))
 		}
 		if err := b.add(hr.read(i)); err != nil {
-			return nil, err
+			return "", 0, err
 		}
 	}
 	// Reading to the end makes archive/zip check the CRC.
@@ -138,10 +107,9 @@ func readNPZFile(path, key string, opt *ImportOptions, firstFrame int64, fr *Fil
 		if err == nil {
 			err = errors.New("trailing bytes after the last row")
 		}
-		return nil, bad(h.rows, err)
+		return "", 0, bad(h.rows, err)
 	}
-	fr.Entries = h.rows
-	return b.finish(scheme, firstFrame, fr, tot)
+	return scheme, h.rows, nil
 }
 
 // npySource serves the fields of the current row of a structured array.
@@ -160,20 +128,17 @@ func (s *npySource) has(name string) bool {
 }
 
 func (s *npySource) intCol(name string) func() int64 {
-	f, off, ok := s.h.field(name)
-	if !ok {
-		return nil
-	}
-	if _, _, ok := npyValue(make([]byte, 8), f.kind, f.size); !ok {
-		return nil
-	}
-	return func() int64 {
-		_, v, _ := npyValue(s.row[off:], f.kind, f.size)
-		return v
-	}
+	return npyCol(s, name, func(_ float64, i int64) int64 { return i })
 }
 
 func (s *npySource) floatCol(name string) func() float64 {
+	return npyCol(s, name, func(f float64, _ int64) float64 { return f })
+}
+
+// npyCol returns a getter of the named numeric field of the current row:
+// pick chooses npyValue's float or integer reading. nil means the field is
+// absent or not numeric.
+func npyCol[T any](s *npySource, name string, pick func(float64, int64) T) func() T {
 	f, off, ok := s.h.field(name)
 	if !ok {
 		return nil
@@ -181,8 +146,10 @@ func (s *npySource) floatCol(name string) func() float64 {
 	if _, _, ok := npyValue(make([]byte, 8), f.kind, f.size); !ok {
 		return nil
 	}
-	return func() float64 {
-		v, _, _ := npyValue(s.row[off:], f.kind, f.size)
-		return v
-	}
+	return func() T { return pick(npyValueAt(s.row[off:], f.kind, f.size)) }
+}
+
+func npyValueAt(b []byte, kind byte, size int) (float64, int64) {
+	v, i, _ := npyValue(b, kind, size)
+	return v, i
 }

@@ -3,8 +3,10 @@ package dataset
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -54,16 +56,7 @@ func TestImportNPZFixtures(t *testing.T) {
 	exp := loadExpected(t)
 	for _, file := range []string{"hits_v92_volume.npz", "hits_v92_level.npz", "hits_v91.npy"} {
 		for _, paper := range []bool{false, true} {
-			name := file
-			if paper {
-				name += "/paper"
-			}
-			t.Run(name, func(t *testing.T) {
-				e := exp[file]
-				want := e.Want.Default
-				if paper {
-					want = e.Want.Paper
-				}
+			t.Run(fmt.Sprintf("%s/paper=%v", file, paper), func(t *testing.T) {
 				o := &NPZOptions{}
 				o.ProtonsPerFrame = 3
 				o.PaperQuirks = paper
@@ -72,41 +65,51 @@ func TestImportNPZFixtures(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := string(rep.Files[0].Scheme); got != e.Scheme {
-					t.Errorf("scheme %s, want %s", got, e.Scheme)
-				}
-				if rep.MergedHits-rep.Disconnected != want.Merged || rep.LeftoverEvents != want.Leftover {
-					t.Errorf("merged %d-%d leftover %d, want %d, %d", rep.MergedHits, rep.Disconnected, rep.LeftoverEvents, want.Merged, want.Leftover)
-				}
-				if got, w := FormatRanges(rep.Files[0].MissingLayers), FormatRanges(want.MissingLayers); got != w {
-					t.Errorf("missing layers %q, want %q", got, w)
-				}
-				if len(frames) != len(want.Frames) {
-					t.Fatalf("%d frames, want %d", len(frames), len(want.Frames))
-				}
-				for i, f := range frames {
-					wf := want.Frames[i]
-					if f.Meta.Frame != int64(5+i) || f.Meta.SpotX != wf.Spot[0] || f.Meta.SpotY != wf.Spot[1] || f.Meta.ProtonsPerFrame != 3 {
-						t.Errorf("frame %d meta %+v, want spot %v", i, f.Meta, wf.Spot)
-					}
-					if len(f.Hits) != len(wf.Hits) {
-						t.Fatalf("frame %d: %d hits, want %d", i, len(f.Hits), len(wf.Hits))
-					}
-					for j, h := range f.Hits {
-						w := wf.Hits[j]
-						got := []float64{float64(h.EventID), float64(h.TrackID), float64(h.Layer), float64(h.ParentID),
-							float64(h.PDG), float64(h.ClusterSize), float64(h.Edep), float64(h.X), float64(h.Y), float64(h.Z)}
-						for k := range got {
-							if got[k] != w[k] {
-								t.Fatalf("frame %d hit %d: got %v, want %v", i, j, got, w)
-							}
-						}
-						if h.Primary != (h.ParentID == 0) {
-							t.Fatalf("frame %d hit %d: primary flag %v with parent %d", i, j, h.Primary, h.ParentID)
-						}
-					}
-				}
+				e := exp[file]
+				checkPipeline(t, frames, rep, LayerScheme(e.Scheme), e, paper)
 			})
+		}
+	}
+}
+
+// checkPipeline compares an import of the fixture rows (3 protons per
+// frame, first frame 5) with the expected result e, hit by hit.
+func checkPipeline(t *testing.T, frames []Frame, rep *ImportReport, scheme LayerScheme, e npzExpected, paper bool) {
+	t.Helper()
+	want := e.Want.Default
+	if paper {
+		want = e.Want.Paper
+	}
+	if got := rep.Files[0].Scheme; got != scheme {
+		t.Errorf("scheme %s, want %s", got, scheme)
+	}
+	if rep.MergedHits-rep.Disconnected != want.Merged || rep.LeftoverEvents != want.Leftover {
+		t.Errorf("merged %d-%d leftover %d, want %d, %d", rep.MergedHits, rep.Disconnected, rep.LeftoverEvents, want.Merged, want.Leftover)
+	}
+	if got, w := FormatRanges(rep.Files[0].MissingLayers), FormatRanges(want.MissingLayers); got != w {
+		t.Errorf("missing layers %q, want %q", got, w)
+	}
+	if len(frames) != len(want.Frames) {
+		t.Fatalf("%d frames, want %d", len(frames), len(want.Frames))
+	}
+	for i, f := range frames {
+		wf := want.Frames[i]
+		if f.Meta.Frame != int64(5+i) || f.Meta.SpotX != wf.Spot[0] || f.Meta.SpotY != wf.Spot[1] || f.Meta.ProtonsPerFrame != 3 {
+			t.Errorf("frame %d meta %+v, want spot %v", i, f.Meta, wf.Spot)
+		}
+		if len(f.Hits) != len(wf.Hits) {
+			t.Fatalf("frame %d: %d hits, want %d", i, len(f.Hits), len(wf.Hits))
+		}
+		for j, h := range f.Hits {
+			w := wf.Hits[j]
+			got := []float64{float64(h.EventID), float64(h.TrackID), float64(h.Layer), float64(h.ParentID),
+				float64(h.PDG), float64(h.ClusterSize), float64(h.Edep), float64(h.X), float64(h.Y), float64(h.Z)}
+			if !slices.Equal(got, w) {
+				t.Fatalf("frame %d hit %d: got %v, want %v", i, j, got, w)
+			}
+			if h.Primary != (h.ParentID == 0) {
+				t.Fatalf("frame %d hit %d: primary flag %v with parent %d", i, j, h.Primary, h.ParentID)
+			}
 		}
 	}
 }
@@ -127,12 +130,7 @@ func TestImportNPZErrors(t *testing.T) {
 	bigEndian := npyBytes(t, "{'descr': [('eventID', '>i4')], 'fortran_order': False, 'shape': (1,), }", 4)
 	plain := npyBytes(t, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 24)
 	noLayers := npyBytes(t, "{'descr': [('eventID', '<i4'), ('trackID', '<i4'), ('parentID', '<i4'), ('edep', '<f4'), ('posX', '<f4'), ('posY', '<f4'), ('posZ', '<f4')], 'fortran_order': False, 'shape': (1,), }", 28)
-	cases := []struct {
-		name string
-		data []byte // nil: file absent
-		opt  NPZOptions
-		want string
-	}{
+	cases := []importErrorCase[NPZOptions]{
 		{"missing", nil, NPZOptions{}, "no such file"},
 		{"empty", []byte{}, NPZOptions{}, "not a .npz"},
 		{"random", bytes.Repeat([]byte{0x17, 0xa3, 0x5c}, 500), NPZOptions{}, "not a .npz"},
@@ -149,20 +147,36 @@ func TestImportNPZErrors(t *testing.T) {
 		{"negative thickness", good, NPZOptions{ImportOptions: ImportOptions{EpiThickness: -1}}, "thickness"},
 		{"bad scheme", good, NPZOptions{ImportOptions: ImportOptions{LayerScheme: "v93"}}, "unknown layer scheme"},
 	}
+	checkImportErrors(t, "hits_x.npz", cases, func(p string, o *NPZOptions) error {
+		_, err := ReadNPZ([]string{p}, o)
+		return err
+	})
+}
+
+// importErrorCase is a bad input of an importer with options O: file
+// content (nil: no file) and the text the error must contain.
+type importErrorCase[O any] struct {
+	name string
+	data []byte
+	opt  O
+	want string
+}
+
+// checkImportErrors writes each case's data to a file name in a new
+// directory, runs read on it and checks that the error starts with the
+// package name and contains the case's text.
+func checkImportErrors[O any](t *testing.T, name string, cases []importErrorCase[O], read func(path string, opt *O) error) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "hits_x.npz")
+			p := filepath.Join(t.TempDir(), name)
 			if tc.data != nil {
 				if err := os.WriteFile(p, tc.data, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
-			_, err := ReadNPZ([]string{p}, &tc.opt)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %v, want one containing %q", err, tc.want)
-			}
-			if !strings.HasPrefix(err.Error(), "dataset: ") {
-				t.Errorf("error %q does not start with the package name", err)
+			err := read(p, &tc.opt)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "dataset: ") {
+				t.Fatalf("error %v, want one starting with dataset: and containing %q", err, tc.want)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -105,6 +106,41 @@ type FileReport struct {
 	Frames         int
 }
 
+// importFiles runs the pipeline on each file in turn, as the paper does:
+// read feeds the file's raw hits to b and returns the resolved layer
+// scheme and the number of entries read. Frame indexes continue across
+// files; no frame at all is an error.
+func importFiles(paths []string, opt *ImportOptions, read func(path string, b *builder) (LayerScheme, int64, error)) ([]Frame, *ImportReport, error) {
+	iopt, err := opt.defaults()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(paths) == 0 {
+		return nil, nil, errors.New("dataset: no input files")
+	}
+	rep := &ImportReport{}
+	var frames []Frame
+	for _, p := range paths {
+		b := &builder{file: p, opt: &iopt}
+		scheme, entries, err := read(p, b)
+		if err != nil {
+			return nil, nil, err
+		}
+		fr := FileReport{Path: p, Scheme: scheme, Entries: entries}
+		fs, err := b.finish(scheme, iopt.FirstFrame+int64(len(frames)), &fr, rep)
+		if err != nil {
+			return nil, nil, err
+		}
+		rep.Files = append(rep.Files, fr)
+		rep.Entries += fr.Entries
+		frames = append(frames, fs...)
+	}
+	if len(frames) == 0 {
+		return nil, nil, fmt.Errorf("dataset: no frames: %d events with hits, fewer than %d protons per frame", rep.Events, iopt.ProtonsPerFrame)
+	}
+	return frames, rep, nil
+}
+
 // rawHit is one entry of a GATE hits table.
 type rawHit struct {
 	entry              int64
@@ -157,10 +193,7 @@ func (b *builder) add(h rawHit) error {
 // reappears later in the file is merged again in finish.
 func (b *builder) flushEvent() {
 	slices.SortStableFunc(b.buf, func(p, q rawHit) int {
-		if c := cmpInt(p.track, q.track); c != 0 {
-			return c
-		}
-		return cmpKey(p.key, q.key)
+		return cmp.Or(cmp.Compare(p.track, q.track), cmpKey(p.key, q.key))
 	})
 	for i, h := range b.buf {
 		if i == 0 || h.track != b.buf[i-1].track || h.key != b.buf[i-1].key {
@@ -203,16 +236,8 @@ func (b *builder) finish(scheme LayerScheme, firstFrame int64, rep *FileReport, 
 	// Merge per (event, track, layer) in pandas groupby order; "first"
 	// values come from the earliest entry.
 	slices.SortFunc(b.parts, func(p, q partial) int {
-		if c := cmpInt(p.event, q.event); c != 0 {
-			return c
-		}
-		if c := cmpInt(p.track, q.track); c != 0 {
-			return c
-		}
-		if c := cmpInt(p.layer, q.layer); c != 0 {
-			return c
-		}
-		return cmpInt(p.first, q.first)
+		return cmp.Or(cmp.Compare(p.event, q.event), cmp.Compare(p.track, q.track),
+			cmp.Compare(p.layer, q.layer), cmp.Compare(p.first, q.first))
 	})
 	merged := b.parts[:0]
 	for _, p := range b.parts {
@@ -244,7 +269,7 @@ func (b *builder) finish(scheme LayerScheme, firstFrame int64, rep *FileReport, 
 	rep.Layers = int(layers[len(layers)-1]) + 1
 	rep.MissingLayers = missingLayers(layers)
 	if opt.RemoveDisconnected {
-		cut := disconnectedCut(layers, opt.PaperQuirks)
+		cut := DisconnectedCut(layers, opt.PaperQuirks)
 		kept := merged[:0]
 		for _, m := range merged {
 			if m.layer < cut {
@@ -279,10 +304,7 @@ func (b *builder) finish(scheme LayerScheme, firstFrame int64, rep *FileReport, 
 		spots = append(spots, s)
 	}
 	slices.SortFunc(spots, func(p, q spot) int {
-		if p.x != q.x {
-			return cmpFloat(p.x, q.x)
-		}
-		return cmpFloat(p.y, q.y)
+		return cmp.Or(cmp.Compare(p.x, q.x), cmp.Compare(p.y, q.y)) // no NaN: add rejects it
 	})
 	n := opt.ProtonsPerFrame
 	var frames []Frame
@@ -321,14 +343,4 @@ func (b *builder) finish(scheme LayerScheme, firstFrame int64, rep *FileReport, 
 	tot.LeftoverEvents += rep.LeftoverEvents
 	tot.Frames += len(frames)
 	return frames, nil
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -23,7 +23,13 @@ type hitReader struct {
 	edep, x, y, z, sx, sy             func() float64
 }
 
-func newHitReader(src source, scheme LayerScheme) (*hitReader, error) {
+// newHitReader resolves scheme (SchemeAuto) from the columns of src and
+// returns a reader of its raw hits.
+func newHitReader(src source, scheme LayerScheme) (LayerScheme, *hitReader, error) {
+	scheme, err := detectScheme(scheme, src.has)
+	if err != nil {
+		return "", nil, err
+	}
 	h := &hitReader{}
 	var missing []string
 	ints := map[string]*func() int64{"eventID": &h.event, "trackID": &h.track, "parentID": &h.parent}
@@ -47,12 +53,12 @@ func newHitReader(src source, scheme LayerScheme) (*hitReader, error) {
 	}
 	if len(missing) > 0 {
 		slices.Sort(missing)
-		return nil, fmt.Errorf("missing or non-numeric columns %s", strings.Join(missing, ", "))
+		return "", nil, fmt.Errorf("missing or non-numeric columns %s", strings.Join(missing, ", "))
 	}
 	h.pdg = src.intCol("PDGEncoding")
 	h.sx = src.floatCol("spotX")
 	h.sy = src.floatCol("spotY")
-	return h, nil
+	return scheme, h, nil
 }
 
 func (h *hitReader) read(entry int64) rawHit {
@@ -83,42 +89,43 @@ func splitIndex(name string) (string, int, bool) {
 	return base, d, true
 }
 
-// intGetter reads a scalar through a pointer to a numeric value.
-func intGetter(p any) func() int64 {
+func intGetter(p any) func() int64     { return numGetter[int64](p) }
+func floatGetter(p any) func() float64 { return numGetter[float64](p) }
+
+// numGetter reads a scalar through a pointer to a numeric value, converted
+// to T; nil for other types. The types GATE writes take a typed path,
+// others go through reflect.
+func numGetter[T int64 | float64](p any) func() T {
 	switch v := p.(type) {
 	case *int32:
-		return func() int64 { return int64(*v) }
+		return get[T](v)
 	case *int64:
-		return func() int64 { return *v }
-	case *int16:
-		return func() int64 { return int64(*v) }
-	case *int8:
-		return func() int64 { return int64(*v) }
-	case *uint8:
-		return func() int64 { return int64(*v) }
-	case *uint16:
-		return func() int64 { return int64(*v) }
-	case *uint32:
-		return func() int64 { return int64(*v) }
-	case *uint64:
-		return func() int64 { return int64(*v) }
+		return get[T](v)
 	case *float32:
-		return func() int64 { return int64(*v) }
+		return get[T](v)
 	case *float64:
-		return func() int64 { return int64(*v) }
+		return get[T](v)
 	}
-	return nil
+	rv := reflect.ValueOf(p)
+	if rv.Kind() != reflect.Pointer {
+		return nil
+	}
+	return reflectNum[T](rv.Elem())
 }
 
-func floatGetter(p any) func() float64 {
-	switch v := p.(type) {
-	case *float32:
-		return func() float64 { return float64(*v) }
-	case *float64:
-		return func() float64 { return *v }
-	}
-	if g := intGetter(p); g != nil {
-		return func() float64 { return float64(g()) }
+func get[T int64 | float64, V int32 | int64 | float32 | float64](p *V) func() T {
+	return func() T { return T(*p) }
+}
+
+// reflectNum reads a numeric value converted to T; nil for other kinds.
+func reflectNum[T int64 | float64](e reflect.Value) func() T {
+	switch {
+	case e.CanInt():
+		return func() T { return T(e.Int()) }
+	case e.CanUint():
+		return func() T { return T(e.Uint()) }
+	case e.CanFloat():
+		return func() T { return T(e.Float()) }
 	}
 	return nil
 }
@@ -132,12 +139,5 @@ func elemIntGetter(p any, d int) func() int64 {
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Array || d >= rv.Elem().Len() {
 		return nil
 	}
-	e := rv.Elem().Index(d)
-	switch e.Kind() {
-	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return func() int64 { return e.Int() }
-	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return func() int64 { return int64(e.Uint()) }
-	}
-	return nil
+	return reflectNum[int64](rv.Elem().Index(d))
 }

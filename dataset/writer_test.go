@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -40,17 +41,7 @@ func testFrames(seed uint64, n, hits int) []Frame {
 
 func writeFrames(t testing.TB, path string, meta Meta, frames []Frame) {
 	t.Helper()
-	w, err := Create(path, meta)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Abort()
-	for i := range frames {
-		if err := w.Write(&frames[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
+	if err := WriteFile(context.Background(), path, meta, frames); err != nil {
 		t.Fatal(err)
 	}
 }

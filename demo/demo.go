@@ -49,8 +49,9 @@ type Options struct {
 var DefaultTrain = []string{"small-ptt", "small-pat"}
 
 // DefaultMethods are the methods the demo evaluates by default, those of
-// them that are built in: the two baselines and the truth upper bound.
-var DefaultMethods = []string{baseline.NameFollower, baseline.NamePhysics, baseline.NameTruth}
+// them that are built in: the model that ships in the binary, the two
+// baselines and the truth upper bound.
+var DefaultMethods = []string{pipeline.MethodModel, baseline.NameFollower, baseline.NamePhysics, baseline.NameTruth}
 
 // Dataset is one simulated dataset of the demo.
 type Dataset struct {
@@ -70,6 +71,7 @@ type State struct {
 	Datasets   []Dataset
 	Models     []Model
 	Evaluation *pipeline.Evaluation
+	CT         *CTResult // the proton CT stage's scan and image
 	// Times are the wall times of the stages done so far.
 	Times []StageTime
 	// Report is the path of the written report (REPORT.md).
@@ -85,9 +87,9 @@ type Stage struct {
 }
 
 // DefaultStages returns the stages of the demo: Simulate, Train,
-// Evaluate and WriteReport.
+// Evaluate, CT and WriteReport.
 func DefaultStages() []Stage {
-	return []Stage{{"simulate", Simulate}, {"train", Train}, {"evaluate", Evaluate}, {"report", WriteReport}}
+	return []Stage{{"simulate", Simulate}, {"train", Train}, {"evaluate", Evaluate}, {"ct", CT}, {"report", WriteReport}}
 }
 
 // Run runs the stages (nil means DefaultStages) in order, printing a
@@ -104,7 +106,7 @@ func Run(ctx context.Context, w io.Writer, opt *Options, stages []Stage) (*State
 	o.Seed = cmp.Or(o.Seed, 1)
 	if o.Methods == nil {
 		for _, m := range DefaultMethods {
-			if _, err := pipeline.Builtin(m); err == nil {
+			if _, err := pipeline.Builtin(m, nil); err == nil {
 				o.Methods = append(o.Methods, m)
 			}
 		}
@@ -203,7 +205,7 @@ func Evaluate(ctx context.Context, s *State) error {
 	if len(s.Datasets) == 0 {
 		return fmt.Errorf("no datasets (run the simulate stage first)")
 	}
-	ms, err := pipeline.ParseMethods(strings.Join(s.Options.Methods, ","))
+	ms, err := pipeline.ParseMethods(strings.Join(s.Options.Methods, ","), nil)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,9 +53,9 @@ func TestRunQuick(t *testing.T) {
 			t.Errorf("%s: %d steps, %d recorded, %d validations", m.Name, m.Summary.Steps, len(m.Steps), len(m.Validations))
 		}
 	}
-	// groups: (follower, pat, physics, ptt, truth) × (50, 100, 150)
+	// groups: (model, follower, pat, physics, ptt, truth) × (50, 100, 150)
 	g := s.Evaluation.Groups
-	if len(g) != 15 {
+	if len(g) != 18 {
 		t.Fatalf("%d groups: %+v", len(g), g)
 	}
 	byName := map[string]float64{}
@@ -75,21 +76,31 @@ func TestRunQuick(t *testing.T) {
 	if byName["ptt"] < 0.8 {
 		t.Errorf("ptt purity at 50 p/frame %.3f", byName["ptt"])
 	}
-	for _, f := range []string{demo.FileReport, demo.FileCurves, demo.FileVersus, demo.FileEvent, demo.FileEval, demo.FileJSON, "train/pat/best.ckpt"} {
+	// the shipped model is trained: it beats the follower at 50 p/frame
+	if byName["model"] < byName["follower"] {
+		t.Errorf("shipped model purity at 50 p/frame %.3f below the follower's %.3f", byName["model"], byName["follower"])
+	}
+	for _, f := range []string{demo.FileReport, demo.FileCurves, demo.FileVersus, demo.FileEvent, demo.FileEval, demo.FileJSON, "train/pat/best.ckpt",
+		demo.FileCTScan, demo.FileCTImage + ".mhd", demo.FileCTImage + ".raw", demo.FileCTImage + ".png"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+	// the quick scan's image is coarse, but the epoxy body is right to 3 %
+	if ct := s.CT; ct == nil || ct.ROIs[0].Name != "epoxy" || math.Abs(float64(ct.ROIs[0].Mean)/ct.ROIs[0].Truth-1) > 0.03 {
+		t.Errorf("CT stage: %+v", ct)
 	}
 	md, err := os.ReadFile(s.Report)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| ptt | small-ptt | PTT", "(curves.png)", "(event.png)", "reconstructed by **pat**", "--model pat=runs/pat/seed-0/best.ckpt"} {
+	for _, want := range []string{"| ptt | small-ptt | PTT", "(curves.png)", "(event.png)", "reconstructed by **pat**", "--model pat=runs/pat/seed-0/best.ckpt",
+		"## Proton CT", "| Teflon | 1.8", "(ct.png)"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
 	}
-	for _, want := range []string{"== simulate", "== train", "== evaluate", "== report", "== count", "frames: 22", "water100-p100: 6 frames of 100 protons"} {
+	for _, want := range []string{"== simulate", "== train", "== evaluate", "== ct", "== report", "== count", "frames: 22", "water100-p100: 6 frames of 100 protons"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -134,7 +145,7 @@ func TestRunBaselinesOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Models) != 0 || len(s.Evaluation.Groups) != 9 {
+	if len(s.Models) != 0 || len(s.Evaluation.Groups) != 12 { // model, follower, physics, truth × 3
 		t.Fatalf("%d models, %d groups", len(s.Models), len(s.Evaluation.Groups))
 	}
 	md, err := os.ReadFile(filepath.Join(dir, demo.FileReport))

@@ -3,8 +3,10 @@
 // per frame), trains the paper's line-graph network two-step (PTT) and end to
 // end through the assignment solver (PAT), evaluates both against the
 // baseline trackers and the truth upper bound with package pipeline, and
-// writes REPORT.md with training curves, purity and efficiency versus protons
-// per frame and an event display. The demo is a list of Stages sharing a
+// scans the CTP404-like phantom and reconstructs its RSP slice (package
+// imaging), and writes REPORT.md with training curves, purity and efficiency
+// versus protons per frame, an event display and the CT image with its
+// per-insert table. The demo is a list of Stages sharing a
 // State, so a program can drop, replace or append stages. Everything goes to
 // Options.Out (datasets, run directories, eval.txt, eval.json, the report),
 // each file written atomically; without it a temporary directory is used and

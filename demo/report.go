@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/pipeline"
 	"github.com/pcttrack/pcttrack/plot"
+	"github.com/pcttrack/pcttrack/pretrained"
 	"github.com/pcttrack/pcttrack/track"
 	"github.com/pcttrack/pcttrack/train"
 )
@@ -81,6 +83,9 @@ func WriteReport(ctx context.Context, s *State) error {
 	if ev != "" {
 		figs = append(figs, FileEvent)
 	}
+	if s.CT != nil {
+		figs = append(figs, FileCTImage+".png", FileCTImage+"-profile.png")
+	}
 	md := report(s, ev)
 	path := filepath.Join(out, FileReport)
 	if err := atomicfile.WriteFile(path, []byte(md)); err != nil {
@@ -134,7 +139,7 @@ func drawEvent(ctx context.Context, s *State) (string, error) {
 		if m, err = s.Models[n-1].Method(); err != nil {
 			return "", err
 		}
-	} else if m, err = pipeline.Builtin(baseline.NamePhysics); err != nil {
+	} else if m, err = pipeline.Builtin(baseline.NamePhysics, nil); err != nil {
 		return "", err
 	}
 	tr, err := m.New()
@@ -206,6 +211,20 @@ func report(s *State, event string) string {
 	}
 
 	b.WriteString("\n## Results\n\n")
+	if slices.Contains(o.Methods, pipeline.MethodModel) {
+		b.WriteString("`model` is the model that ships in the binary (`" + pretrained.DefaultName + "`, see `pcttrack models`), not trained by this demo")
+		if len(s.Models) > 0 {
+			b.WriteString("; ")
+			for i, m := range s.Models {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("`" + m.Name + "`")
+			}
+			b.WriteString(" were trained above")
+		}
+		b.WriteString(".\n\n")
+	}
 	b.WriteString("Purity / efficiency in % (the paper's definitions), mean ± sd over frames:\n\n```\n")
 	pipeline.WritePaperTable(&b, s.Evaluation.Table)
 	b.WriteString("```\n\nPublished at 100 mm of water (10k test frames; follower = the DTC toolkit's track follower):\n\n")
@@ -228,6 +247,8 @@ func report(s *State, event string) string {
 	if event != "" {
 		b.WriteString("\n## One event\n\n" + event + "\n\n![event display](" + FileEvent + ")\n")
 	}
+
+	b.WriteString(ctReport(s))
 
 	b.WriteString("\n## Throughput\n\n```\n")
 	s.Evaluation.Report.WriteText(&b)

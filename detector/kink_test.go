@@ -29,16 +29,17 @@ func TestKinkSigmaSingleScatterer(t *testing.T) {
 	}
 	al := physics.MustMaterial("aluminium")
 	for _, e := range []float64{50, 100, 200} {
-		// The first gap holds 99 mm of air and the slab: Highland with the
-		// log over the gap and βcp averaged over the slab (the proton
-		// loses 10 % of its energy in it at 50 MeV).
+		// The first gap holds 99 mm of air and the slab, both scattering
+		// at the slab's exit face, right at plane 1 (weight 1): Highland
+		// with the log over the gap and βcp averaged over each slab (the
+		// proton loses 10 % of its energy in the aluminium at 50 MeV).
 		air := physics.MustMaterial("air")
 		eIn := air.EnergyAfter(e, 99)
 		eOut := al.EnergyAfter(eIn, 1)
-		xAl := 1 / al.RadiationLength()
-		xTot := xAl + 99/air.RadiationLength()
-		want := physics.HighlandEs * math.Sqrt(xAl/(physics.BetaCP(eIn)*physics.BetaCP(eOut))) *
-			(1 + 0.038*math.Log(xTot/physics.Beta2((eIn+eOut)/2)))
+		xAl, xAir := 1/al.RadiationLength(), 99/air.RadiationLength()
+		fl := 1 + 0.038*math.Log((xAl+xAir)/physics.Beta2((eIn+eOut)/2))
+		want := physics.HighlandEs * fl * math.Sqrt(xAl/(physics.BetaCP(eIn)*physics.BetaCP(eOut))+
+			xAir/(physics.BetaCP(e)*physics.BetaCP(eIn)))
 		got := st.KinkSigma(1, e, 0)
 		if math.Abs(got/want-1) > 0.01 {
 			t.Errorf("E=%g MeV: KinkSigma %.5f rad, single-slab Highland %.5f", e, got, want)

@@ -1,12 +1,15 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/internal/cputime"
 	"github.com/pcttrack/pcttrack/internal/testframes"
+	"github.com/pcttrack/pcttrack/sim"
 )
 
 var benchFrames = sync.OnceValue(func() map[int][]dataset.Frame {
@@ -135,4 +138,76 @@ func BenchmarkPipeline(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) { run(fs, pb.Next) })
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 	})
+}
+
+var simBenchFrames = sync.OnceValues(func() (map[int][]dataset.Frame, error) {
+	ph, err := sim.ParsePhantom("water:100")
+	if err != nil {
+		return nil, err
+	}
+	m := map[int][]dataset.Frame{}
+	for _, p := range []int{50, 100, 150} {
+		if m[p], err = sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: p, Frames: 4, Seed: 9}); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+})
+
+// BenchmarkSparse times the sparse graphs on simulated 100 mm frames
+// (which record the beam energy the Highland cuts use) against the full
+// ones: "build" is the hit graph (tracker cut 4 σ or none), "line" the line
+// graph of it (physics cut 4 σ or none).
+func BenchmarkSparse(b *testing.B) {
+	fsets, err := simBenchFrames()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, sparse := range []bool{false, true} {
+		var opt Options
+		name := "full"
+		if sparse {
+			opt, name = Options{TrackerCut: 4, PhysicsCut: 4}, "sparse"
+		}
+		for _, p := range []int{50, 100, 150} {
+			fs := fsets[p]
+			bld, _ := NewBuilder(&opt)
+			gs := make([]HitGraph, len(fs))
+			for i := range fs {
+				if err := bld.Build(&gs[i], &fs[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var g HitGraph
+			b.Run(fmt.Sprintf("build/%s/p%d", name, p), func(b *testing.B) {
+				cpuLoop(b, func(i int) error { return bld.Build(&g, &fs[i%len(fs)]) })
+				b.ReportMetric(float64(len(gs[0].Src)), "segments")
+			})
+			lo := LineOptionsOf(opt)
+			lb := NewLineBuilder(&lo)
+			var lg LineGraph
+			if err := lb.Build(&lg, &gs[0]); err != nil { // tables of the cut
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("line/%s/p%d", name, p), func(b *testing.B) {
+				cpuLoop(b, func(i int) error { return lb.Build(&lg, &gs[i%len(gs)]) })
+				b.ReportMetric(float64(len(lg.Src)), "edges")
+			})
+		}
+	}
+}
+
+// cpuLoop runs op(i) for i = 0, 1, ... as the benchmark loop, failing on
+// its first error, and reports the process's CPU time per op.
+func cpuLoop(b *testing.B, op func(i int) error) {
+	b.ReportAllocs()
+	i := 0
+	c0, _ := cputime.Process()
+	for b.Loop() {
+		if err := op(i); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(cputime.Since(c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }

@@ -130,8 +130,10 @@ func TestHighlandMatchesSimulation(t *testing.T) {
 // TestHighlandCutCost measures what the cut costs and saves on the
 // simulated 100 mm / 100 p⁺ frames: the share of true primary pairs kept
 // and of line-graph edges kept, for n = 3, 4, 5. Bounds: for Gaussian
-// scattering n = 3 loses exp(-4.5) = 1.1 % (less with the lowered energy),
-// nuclear elastic tails add about 0.5 %. The cone leaves ~0.7 M edges
+// scattering n = 3 loses exp(-4.5) = 1.1 % (less with the lowered energy);
+// the single-scattering and nuclear elastic tails of the simulation
+// (physics version 2, fitted to Geant4's kinks) add about 2 % at n = 3 and
+// 1.5 % at n = 5 (measured 96.8, 98.1, 98.5 % kept). The cone leaves ~0.7 M edges
 // per frame; the cut keeps about 1 % of them (σ is 3-40 mrad against
 // the 0.4 rad cone).
 func TestHighlandCutCost(t *testing.T) {
@@ -154,9 +156,9 @@ func TestHighlandCutCost(t *testing.T) {
 		minKept        float64 // share of true primary pairs kept
 		minEdges, maxE float64 // share of line-graph edges kept
 	}{
-		{3, 0.980, 0.005, 0.02},
-		{4, 0.990, 0.005, 0.025},
-		{5, 0.990, 0.005, 0.03},
+		{3, 0.960, 0.005, 0.02},
+		{4, 0.975, 0.005, 0.025},
+		{5, 0.980, 0.005, 0.03},
 	}
 	prevEdges := 0.0
 	for _, tc := range tests {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/detector"
 )
 
 // PairFilter decides which pairs of consecutive segments become line-graph
@@ -44,12 +47,28 @@ var _ PairFilter = MaxAngle(0)
 // a nil *LineOptions) keeps every pair of consecutive segments, as the
 // paper does.
 type LineOptions struct {
-	// Filter, when not nil, drops the pairs for which KeepPair is false.
-	// nil keeps all pairs.
+	// PhysicsCut, when > 0, keeps only the pairs whose scattering angle at
+	// the shared hit is at most PhysicsCut Highland σ of its layer: the
+	// cut of a Highland filter (HighlandOptions defaults otherwise) for the
+	// geometry the graph records, or Geometry. Options.PhysicsCut is the
+	// same cut in a graph configuration (LineOptionsOf). It must not be
+	// negative, infinite or NaN (Build fails).
+	PhysicsCut float64 `yaml:"physics_cut,omitempty" json:"physics_cut,omitempty"`
+	// Geometry is the detector of PhysicsCut; nil means the preset the
+	// graph records (the default geometry for other names).
+	Geometry *detector.Geometry `yaml:"-" json:"-"`
+	// Filter, when not nil, drops the pairs for which KeepPair is false
+	// (in addition to PhysicsCut). nil keeps all pairs.
 	Filter PairFilter `yaml:"-" json:"-"`
 	// Validate runs LineGraph.Verify on every line graph built and returns
 	// its error (test-time; O(edges)).
 	Validate bool `yaml:"validate" json:"validate"`
+}
+
+// LineOptionsOf returns the line-graph options of graph options o: its
+// PhysicsCut and Geometry.
+func LineOptionsOf(o Options) LineOptions {
+	return LineOptions{PhysicsCut: o.PhysicsCut, Geometry: o.Geometry}
 }
 
 // LineBuilder builds line graphs into caller-owned LineGraphs, reusing its
@@ -61,8 +80,9 @@ type LineBuilder struct {
 	inSeg   []int32      // segments grouped by Dst, ascending within a hit
 	dir     [][3]float64 // unit direction (deeper − shallower) per segment
 	cursor  []int32
-	keep    []uint64  // Filter: keep bit per candidate pair
-	angle   []float32 // Filter: angle per candidate pair
+	kept    []keptPair // cuts: the pairs kept, in fill order
+	d2max   []float64  // cuts: per layer, the |u−v|² beyond the cut
+	cuts    *highlands
 }
 
 // NewLineBuilder returns a LineBuilder; nil opt means all defaults.
@@ -70,6 +90,9 @@ func NewLineBuilder(opt *LineOptions) *LineBuilder {
 	lb := new(LineBuilder)
 	if opt != nil {
 		lb.opt = *opt
+	}
+	if c := lb.opt.PhysicsCut; c > 0 && !math.IsInf(c, 1) {
+		lb.cuts = newHighlands(c, lb.opt.Geometry)
 	}
 	return lb
 }
@@ -140,25 +163,30 @@ func (lb *LineBuilder) Build(dst *LineGraph, g *HitGraph) error {
 
 	lb.dir = slices.Grow(lb.dir[:0], ns)[:ns]
 	for s := range ns {
-		a, c := &g.Hits[g.Src[s]], &g.Hits[g.Dst[s]]
-		dx, dy, dz := float64(a.X)-float64(c.X), float64(a.Y)-float64(c.Y), float64(a.Z)-float64(c.Z)
-		n := math.Sqrt(dx*dx + dy*dy + dz*dz)
-		if n > 0 {
-			dx, dy, dz = dx/n, dy/n, dz/n
-		}
-		lb.dir[s] = [3]float64{dx, dy, dz}
+		lb.dir[s] = segDir(&g.Hits[g.Src[s]], &g.Hits[g.Dst[s]])
 	}
 
 	// Degrees, then DstStart.
 	deg := lb.cursor[:ns]
 	filter := lb.opt.Filter
-	if filter != nil {
+	var cut []float64
+	if c := lb.opt.PhysicsCut; c != 0 {
+		if lb.cuts == nil {
+			return fe(fmt.Errorf("physics cut %g must be a number of sigmas >= 0", c))
+		}
+		h, err := lb.cuts.prepare(g)
+		if err != nil {
+			return fe(fmt.Errorf("physics cut: %w", err))
+		}
+		cut = h.cut
+	}
+	if filter != nil || cut != nil {
 		if p, ok := filter.(Preparer); ok {
 			if err := p.Prepare(g); err != nil {
 				return fe(fmt.Errorf("pair filter: %w", err))
 			}
 		}
-		lb.filterPass(g, int(pairs))
+		lb.filterPass(g, cut)
 	} else {
 		for s := range ns {
 			deg[s] = inStart[g.Src[s]+1] - inStart[g.Src[s]] + g.SrcStart[g.Dst[s]+1] - g.SrcStart[g.Dst[s]]
@@ -176,7 +204,7 @@ func (lb *LineBuilder) Build(dst *LineGraph, g *HitGraph) error {
 	dst.Angle = slices.Grow(dst.Angle[:0], ne)[:ne]
 	dst.Reverse = slices.Grow(dst.Reverse[:0], ne)[:ne]
 	dst.Label = slices.Grow(dst.Label[:0], ne)[:ne]
-	if filter != nil {
+	if filter != nil || cut != nil {
 		lb.fillFiltered(dst, g)
 	} else {
 		lb.fill(dst, g)
@@ -230,53 +258,90 @@ func (lb *LineBuilder) fill(dst *LineGraph, g *HitGraph) {
 	}
 }
 
-// filterPass evaluates the filter on every candidate pair, in fill order,
-// storing keep bits and angles, and counts the degrees into lb.cursor.
-func (lb *LineBuilder) filterPass(g *HitGraph, pairs int) {
-	lb.keep = slices.Grow(lb.keep[:0], (pairs+63)/64)[:(pairs+63)/64]
-	clear(lb.keep)
-	lb.angle = slices.Grow(lb.angle[:0], pairs)[:pairs]
+// filterPass evaluates the cuts on every candidate pair, in fill order,
+// lists the kept pairs with their angles in lb.kept and counts the degrees
+// into lb.cursor: a pair is kept when its angle is at most cut[layer of
+// the shared hit] (cut nil: no limit) and the Filter, if any, keeps it.
+func (lb *LineBuilder) filterPass(g *HitGraph, cut []float64) {
+	lb.kept = lb.kept[:0]
 	deg := lb.cursor[:len(g.Src)]
 	clear(deg)
-	q := 0
+	filter := lb.opt.Filter
+	// The angle 2·asin(|u−v|/2) grows with |u−v|²: pairs clearly beyond
+	// the cut are dropped without computing it (the margin, far above the
+	// angle's rounding, keeps the decision exact).
+	if cut != nil {
+		lb.d2max = slices.Grow(lb.d2max[:0], len(cut))[:len(cut)]
+		for l, c := range cut {
+			lb.d2max[l] = math.Inf(1)
+			if c < math.Pi {
+				sh := math.Sin(c/2) * (1 + 1e-5)
+				lb.d2max[l] = 4 * sh * sh
+			}
+		}
+	}
 	for b := range len(g.Hits) {
 		o0, o1 := g.SrcStart[b], g.SrcStart[b+1]
+		if o0 == o1 {
+			continue
+		}
+		c, d2max := math.Inf(1), math.Inf(1)
+		if cut != nil {
+			l := g.Hits[b].Layer
+			c, d2max = cut[l], lb.d2max[l]
+		}
 		for _, s1 := range lb.inSeg[lb.inStart[b]:lb.inStart[b+1]] {
+			u := &lb.dir[s1]
 			for s2 := o0; s2 < o1; s2++ {
-				a := pairAngle(&lb.dir[s1], &lb.dir[s2])
-				lb.angle[q] = a
-				if lb.opt.Filter.KeepPair(g, s1, s2, a) {
-					lb.keep[q>>6] |= 1 << (q & 63)
+				v := &lb.dir[s2]
+				if dx, dy, dz := u[0]-v[0], u[1]-v[1], u[2]-v[2]; dx*dx+dy*dy+dz*dz > d2max {
+					continue
+				}
+				a := pairAngle(u, v)
+				if float64(a) <= c && (filter == nil || filter.KeepPair(g, s1, s2, a)) {
+					lb.kept = append(lb.kept, keptPair{s1, s2, a})
 					deg[s1]++
 					deg[s2]++
 				}
-				q++
 			}
 		}
 	}
 }
 
+// keptPair is a pair of consecutive segments in (in, out) and its angle.
+type keptPair struct {
+	in, out int32
+	angle   float32
+}
+
 // fillFiltered is fill restricted to the pairs kept by filterPass.
 func (lb *LineBuilder) fillFiltered(dst *LineGraph, g *HitGraph) {
 	cur := lb.cursor
-	q := 0
-	for b := range len(g.Hits) {
-		o0, o1 := g.SrcStart[b], g.SrcStart[b+1]
-		for _, s1 := range lb.inSeg[lb.inStart[b]:lb.inStart[b+1]] {
-			for s2 := o0; s2 < o1; s2++ {
-				if lb.keep[q>>6]&(1<<(q&63)) != 0 {
-					p1, p2 := cur[s2], cur[s1]
-					cur[s2]++
-					cur[s1]++
-					a := lb.angle[q]
-					l := g.Label[s1] && g.Label[s2]
-					dst.Src[p1], dst.Dst[p1], dst.Angle[p1], dst.Reverse[p1], dst.Label[p1] = s1, s2, a, p2, l
-					dst.Src[p2], dst.Dst[p2], dst.Angle[p2], dst.Reverse[p2], dst.Label[p2] = s2, s1, a, p1, l
-				}
-				q++
-			}
-		}
+	for _, k := range lb.kept {
+		s1, s2 := k.in, k.out
+		p1, p2 := cur[s2], cur[s1]
+		cur[s2]++
+		cur[s1]++
+		l := g.Label[s1] && g.Label[s2]
+		dst.Src[p1], dst.Dst[p1], dst.Angle[p1], dst.Reverse[p1], dst.Label[p1] = s1, s2, k.angle, p2, l
+		dst.Src[p2], dst.Dst[p2], dst.Angle[p2], dst.Reverse[p2], dst.Label[p2] = s2, s1, k.angle, p1, l
 	}
+}
+
+// segDir returns the unit direction a − c of the segment from the deeper
+// hit a to the shallower hit c (zero for coincident hits), in float64: the
+// one definition behind the line graph's angles and the tracker cut.
+func segDir(a, c *dataset.Hit) [3]float64 {
+	return unitDir(float64(a.X)-float64(c.X), float64(a.Y)-float64(c.Y), float64(a.Z)-float64(c.Z))
+}
+
+// unitDir returns (dx, dy, dz) normalised, or unchanged when it is zero.
+func unitDir(dx, dy, dz float64) [3]float64 {
+	n := math.Sqrt(dx*dx + dy*dy + dz*dz)
+	if n > 0 {
+		dx, dy, dz = dx/n, dy/n, dz/n
+	}
+	return [3]float64{dx, dy, dz}
 }
 
 // pairAngle returns the angle between unit vectors u and v as 2·asin(|u−v|/2),

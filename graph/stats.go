@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/internal/scratch"
 )
 
 // LayerPairStats describes one adjacent layer pair L → L−1, i.e. one
@@ -51,6 +52,23 @@ type FrameStats struct {
 	PrimaryPairs        int `json:"primary_pairs"`
 	PrimaryPairsKept    int `json:"primary_pairs_kept"`
 
+	// What each cut keeps, in the order they apply. The Cone fields
+	// describe the graph of the cones alone (the paper's): its segments,
+	// its line-graph edges (both directions) and the true primary
+	// segments and pairs it holds. The HitGraph fields count the true
+	// primary segments of the hit graph as built (after
+	// Options.TrackerCut) and the true primary pairs both of whose
+	// segments it holds, before the line-graph cut and
+	// Options.DropIsolated. Without a tracker cut the Cone fields equal
+	// the HitGraph ones (and ConeLineEdges 2·LineCandidatePairs); without
+	// DropIsolated PrimarySegmentsHitGraph equals PrimarySegmentsKept.
+	ConeSegments            int `json:"cone_segments"`
+	ConeLineEdges           int `json:"cone_line_edges"`
+	PrimarySegmentsCone     int `json:"primary_segments_cone"`
+	PrimaryPairsCone        int `json:"primary_pairs_cone"`
+	PrimarySegmentsHitGraph int `json:"primary_segments_hit_graph"`
+	PrimaryPairsHitGraph    int `json:"primary_pairs_hit_graph"`
+
 	Allowed           float64 `json:"allowed"`            // Segments / CandidatePairs
 	SegmentEfficiency float64 `json:"segment_efficiency"` // PrimarySegmentsKept / PrimarySegments
 	PairEfficiency    float64 `json:"pair_efficiency"`    // PrimaryPairsKept / PrimaryPairs
@@ -73,7 +91,8 @@ type evLayer struct {
 
 // statsWS is the scratch space of frame statistics.
 type statsWS struct {
-	prim []evLayer
+	prim       []evLayer
+	in, inPrim []int32
 }
 
 // ComputeStats returns the statistics of hit graph g and its line graph lg
@@ -151,6 +170,9 @@ func (ws *statsWS) compute(st *FrameStats, g *HitGraph, lg *LineGraph) {
 
 	st.Allowed = ratio(st.Segments, st.CandidatePairs)
 	st.SegmentEfficiency = ratio(st.PrimarySegmentsKept, st.PrimarySegments)
+	st.PrimaryPairsHitGraph, st.ConeLineEdges = ws.primaryPairs(g)
+	st.PrimarySegmentsHitGraph = st.PrimarySegmentsKept
+	st.ConeSegments, st.PrimarySegmentsCone, st.PrimaryPairsCone = st.Segments, st.PrimarySegmentsKept, st.PrimaryPairsHitGraph
 	if lg == nil {
 		return
 	}
@@ -166,6 +188,47 @@ func (ws *statsWS) compute(st *FrameStats, g *HitGraph, lg *LineGraph) {
 		}
 	}
 	st.PairEfficiency = ratio(st.PrimaryPairsKept, st.PrimaryPairs)
+}
+
+// primaryPairs counts the true primary pairs of g's segments (at each hit
+// b, the primary segments arriving times those leaving: they all belong to
+// b's primary) and the line-graph edges of g without a filter (both
+// directions). O(hits + segments).
+func (ws *statsWS) primaryPairs(g *HitGraph) (pairs, lineEdges int) {
+	ws.in = scratch.Zeroed(ws.in, len(g.Hits))
+	ws.inPrim = scratch.Zeroed(ws.inPrim, len(g.Hits))
+	for s, d := range g.Dst {
+		ws.in[d]++
+		if g.PrimaryLabel[s] {
+			ws.inPrim[d]++
+		}
+	}
+	for b := range g.Hits {
+		out, outPrim := int32(0), int32(0)
+		for s := g.SrcStart[b]; s < g.SrcStart[b+1]; s++ {
+			out++
+			if g.PrimaryLabel[s] {
+				outPrim++
+			}
+		}
+		pairs += int(ws.inPrim[b]) * int(outPrim)
+		lineEdges += 2 * int(ws.in[b]) * int(out)
+	}
+	return pairs, lineEdges
+}
+
+// coneOf copies the Cone fields from the statistics of the cone-only graph.
+func (st *FrameStats) coneOf(cone *FrameStats) {
+	st.ConeSegments, st.ConeLineEdges = cone.Segments, cone.ConeLineEdges
+	st.PrimarySegmentsCone, st.PrimaryPairsCone = cone.PrimarySegmentsKept, cone.PrimaryPairsHitGraph
+}
+
+// hitGraphOf copies the HitGraph and Cone fields from the statistics of
+// the graph before DropIsolated.
+func (st *FrameStats) hitGraphOf(pre *FrameStats) {
+	st.PrimarySegmentsHitGraph, st.PrimaryPairsHitGraph = pre.PrimarySegmentsKept, pre.PrimaryPairsHitGraph
+	st.ConeSegments, st.ConeLineEdges = pre.ConeSegments, pre.ConeLineEdges
+	st.PrimarySegmentsCone, st.PrimaryPairsCone = pre.PrimarySegmentsCone, pre.PrimaryPairsCone
 }
 
 // MeanSD is the mean and (population) standard deviation of a quantity
@@ -261,6 +324,55 @@ type Summary struct {
 
 	LayerPairs []LayerPairSummary `json:"layer_pairs,omitempty"`
 	Paper      *PaperSizes        `json:"paper,omitempty"`
+
+	// Cuts says what each cut keeps, over all frames.
+	Cuts CutSummary `json:"cuts"`
+}
+
+// CutSummary is what the cuts of the graph options keep, in the order they
+// apply: the cones, Options.TrackerCut (hit-graph segments) and the
+// line-graph cut (Options.PhysicsCut or a LineOptions filter). Segment and
+// pair counts are sums over frames of the true primary segments and pairs
+// (see FrameStats); sizes are means per frame.
+type CutSummary struct {
+	TrackerCut float64 `json:"tracker_cut,omitempty"` // σ, 0: none
+	PhysicsCut float64 `json:"physics_cut,omitempty"` // σ, 0: none (or another filter)
+
+	DropIsolated bool `json:"drop_isolated,omitempty"`
+
+	PrimarySegments         int `json:"primary_segments"`
+	PrimarySegmentsCone     int `json:"primary_segments_cone"`
+	PrimarySegmentsHitGraph int `json:"primary_segments_hit_graph"`
+	PrimarySegmentsKept     int `json:"primary_segments_kept"`
+	PrimaryPairs            int `json:"primary_pairs"`
+	PrimaryPairsCone        int `json:"primary_pairs_cone"`
+	PrimaryPairsHitGraph    int `json:"primary_pairs_hit_graph"`
+	PrimaryPairsKept        int `json:"primary_pairs_kept"`
+
+	ConeSegments  MeanSD `json:"cone_segments"`   // the cones' graph
+	ConeLineEdges MeanSD `json:"cone_line_edges"` // its full line graph, both directions
+}
+
+// CutLoss is the share of the true primary segments and pairs (of all of
+// them, before any cut) that each cut drops, and what is left.
+type CutLoss struct {
+	SegCone, SegTracker, SegIsolated float64 // the line-graph cut keeps every segment
+	PairCone, PairTracker, PairLine  float64 // DropIsolated drops no kept pair
+	SegKept, PairKept                float64
+}
+
+// Lost returns what each cut drops: the cones, the tracker cut, the
+// line-graph cut and DropIsolated.
+func (c *CutSummary) Lost() CutLoss {
+	seg := func(a, b int) float64 { return ratio(a-b, c.PrimarySegments) }
+	pair := func(a, b int) float64 { return ratio(a-b, c.PrimaryPairs) }
+	return CutLoss{
+		SegCone: seg(c.PrimarySegments, c.PrimarySegmentsCone), SegTracker: seg(c.PrimarySegmentsCone, c.PrimarySegmentsHitGraph),
+		SegIsolated: seg(c.PrimarySegmentsHitGraph, c.PrimarySegmentsKept),
+		PairCone:    pair(c.PrimaryPairs, c.PrimaryPairsCone), PairTracker: pair(c.PrimaryPairsCone, c.PrimaryPairsHitGraph),
+		PairLine: pair(c.PrimaryPairsHitGraph, c.PrimaryPairsKept),
+		SegKept:  ratio(c.PrimarySegmentsKept, c.PrimarySegments), PairKept: ratio(c.PrimaryPairsKept, c.PrimaryPairs),
+	}
 }
 
 // Collector builds the graphs of frame after frame with reused builders
@@ -271,6 +383,15 @@ type Collector struct {
 	g  HitGraph
 	lg LineGraph
 	ws statsWS
+	// cone builds the graph without the tracker cut (TrackerCut only).
+	cone            *Builder
+	coneG           HitGraph
+	coneSt          FrameStats
+	drop            *Dropper // Options.DropIsolated, into dropG
+	dropG           HitGraph
+	preSt           FrameStats
+	cuts            CutSummary
+	coneSeg, coneLE welford
 
 	frames, empty, tooFew                            int
 	hits, layers, dropOut, dropDisc, cand, seg, tseg welford
@@ -288,13 +409,34 @@ type pairAcc struct {
 }
 
 // NewCollector returns a Collector building graphs with opt and lopt (nil
-// means defaults). It fails on invalid options.
+// means defaults); the line graph gets opt's PhysicsCut unless lopt sets
+// its own. With a TrackerCut it also builds each frame's graph without it,
+// to tell what the cut drops. It fails on invalid options.
 func NewCollector(opt *Options, lopt *LineOptions) (*Collector, error) {
 	b, err := NewBuilder(opt)
 	if err != nil {
 		return nil, err
 	}
-	return &Collector{b: b, lb: NewLineBuilder(lopt), pairs: map[int32]*pairAcc{}}, nil
+	o := b.Options()
+	var l LineOptions
+	if lopt != nil {
+		l = *lopt
+	}
+	if l.PhysicsCut == 0 {
+		l.PhysicsCut, l.Geometry = o.PhysicsCut, o.Geometry
+	}
+	c := &Collector{b: b, lb: NewLineBuilder(&l), pairs: map[int32]*pairAcc{}}
+	c.cuts.TrackerCut, c.cuts.PhysicsCut, c.cuts.DropIsolated = o.TrackerCut, l.PhysicsCut, o.DropIsolated
+	if o.DropIsolated {
+		c.drop = new(Dropper)
+	}
+	if o.TrackerCut > 0 {
+		o.TrackerCut = 0
+		if c.cone, err = NewBuilder(&o); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // Options returns the hit-graph options in use, defaults filled in.
@@ -318,7 +460,34 @@ func (c *Collector) Add(f *dataset.Frame) (FrameStats, error) {
 	if err := c.lb.Build(&c.lg, &c.g); err != nil {
 		return st, err
 	}
-	c.ws.compute(&st, &c.g, &c.lg)
+	g := &c.g
+	if c.drop != nil {
+		c.ws.compute(&c.preSt, g, &c.lg)
+		c.drop.Drop(&c.dropG, g, &c.lg)
+		g = &c.dropG
+	}
+	c.ws.compute(&st, g, &c.lg)
+	if c.drop != nil {
+		st.hitGraphOf(&c.preSt)
+	}
+	if c.cone != nil {
+		if err := c.cone.Build(&c.coneG, f); err != nil {
+			return st, err
+		}
+		c.ws.compute(&c.coneSt, &c.coneG, nil)
+		st.coneOf(&c.coneSt)
+	}
+	cs := &c.cuts
+	cs.PrimarySegments += st.PrimarySegments
+	cs.PrimarySegmentsCone += st.PrimarySegmentsCone
+	cs.PrimarySegmentsHitGraph += st.PrimarySegmentsHitGraph
+	cs.PrimarySegmentsKept += st.PrimarySegmentsKept
+	cs.PrimaryPairs += st.PrimaryPairs
+	cs.PrimaryPairsCone += st.PrimaryPairsCone
+	cs.PrimaryPairsHitGraph += st.PrimaryPairsHitGraph
+	cs.PrimaryPairsKept += st.PrimaryPairsKept
+	c.coneSeg.add(float64(st.ConeSegments))
+	c.coneLE.add(float64(st.ConeLineEdges))
 	if c.frames == 0 {
 		c.phantom, c.protons = f.Meta.Phantom, f.Meta.ProtonsPerFrame
 	} else if f.Meta.Phantom != c.phantom || f.Meta.ProtonsPerFrame != c.protons {
@@ -365,6 +534,8 @@ func (c *Collector) Summary() Summary {
 		LineEdges: c.ledges.result(), TrueLineEdges: c.tledges.result(),
 		Allowed: c.allowed.result(), SegmentEfficiency: c.segEff.result(), PairEfficiency: c.pairEff.result(),
 	}
+	s.Cuts = c.cuts
+	s.Cuts.ConeSegments, s.Cuts.ConeLineEdges = c.coneSeg.result(), c.coneLE.result()
 	if c.frames > 0 && !c.mixed {
 		s.Phantom, s.ProtonsPerFrame = c.phantom, c.protons
 		if p, ok := PaperReference(c.phantom, c.protons); ok {

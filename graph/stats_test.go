@@ -27,6 +27,8 @@ func TestComputeStatsCase(t *testing.T) {
 		Frame: 1, Hits: 16, Layers: 5, CandidatePairs: 42, Segments: 19, TrueSegments: 15,
 		LineEdges: 42, TrueLineEdges: 24, LineCandidatePairs: 21,
 		PrimarySegments: 11, PrimarySegmentsKept: 11, PrimaryPairs: 8, PrimaryPairsKept: 8,
+		// no tracker cut: the cones' graph is this one
+		ConeSegments: 19, ConeLineEdges: 42, PrimarySegmentsCone: 11, PrimaryPairsCone: 8, PrimarySegmentsHitGraph: 11, PrimaryPairsHitGraph: 8,
 		Allowed: 19.0 / 42, SegmentEfficiency: 1, PairEfficiency: 1,
 		LayerPairs: []LayerPairStats{
 			{Layer: 4, Rows: 3, Cols: 4, Segments: 5, Allowed: 5.0 / 12},

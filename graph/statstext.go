@@ -86,6 +86,28 @@ func (s *Summary) WriteText(w io.Writer) error {
 	frac("allowed fraction", s.Allowed)
 	frac("primary segments kept", s.SegmentEfficiency)
 	frac("primary pairs kept", s.PairEfficiency)
+	if c := &s.Cuts; c.PrimarySegments > 0 {
+		l := c.Lost()
+		t.printf("\n%-28s %10s %10s\n", "true primary lost to", "segments", "pairs")
+		t.printf("%-28s %9.3f%% %9.3f%%\n", "cones", 100*l.SegCone, 100*l.PairCone)
+		if c.TrackerCut > 0 {
+			t.printf("%-28s %9.3f%% %9.3f%%\n", fmt.Sprintf("tracker cut (%g σ)", c.TrackerCut), 100*l.SegTracker, 100*l.PairTracker)
+		}
+		if l.PairLine > 0 || c.PhysicsCut > 0 {
+			name := "line-graph filter"
+			if c.PhysicsCut > 0 {
+				name = fmt.Sprintf("physics cut (%g σ)", c.PhysicsCut)
+			}
+			t.printf("%-28s %10s %9.3f%%\n", name, "", 100*l.PairLine)
+		}
+		if c.DropIsolated {
+			t.printf("%-28s %9.3f%%\n", "isolated segments dropped", 100*l.SegIsolated)
+		}
+		t.printf("%-28s %9.3f%% %9.3f%%\n", "kept", 100*l.SegKept, 100*l.PairKept)
+		t.printf("size per frame: %.0f → %.0f segments (×%.2f fewer), %.0f → %.0f line-graph edges (×%.1f fewer)\n",
+			c.ConeSegments.Mean, s.Segments.Mean, c.ConeSegments.Mean/max(s.Segments.Mean, 1),
+			c.ConeLineEdges.Mean, s.LineEdges.Mean, c.ConeLineEdges.Mean/max(s.LineEdges.Mean, 1))
+	}
 	if len(s.LayerPairs) > 0 {
 		t.printf("\n%-6s %6s %8s %8s %9s %8s\n", "layer", "frames", "rows", "cols", "segments", "allowed")
 		for _, l := range s.LayerPairs {

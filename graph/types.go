@@ -18,7 +18,10 @@ import "github.com/pcttrack/pcttrack/dataset"
 //     layer and for a pair whose shallower layer has no hits).
 type HitGraph struct {
 	Meta dataset.FrameMeta
-	Hits []dataset.Hit
+	// Options are the resolved options the graph was built with (Build
+	// records them; zero for a graph made by hand).
+	Options Options
+	Hits    []dataset.Hit
 
 	// HitIndex[i] is the index in the input frame's Hits of graph hit i, so
 	// results can be mapped back to the frame.

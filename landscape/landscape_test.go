@@ -11,11 +11,11 @@ import (
 	"testing"
 
 	"github.com/pcttrack/pcttrack/e2e"
-	"github.com/pcttrack/pcttrack/internal/shard"
 	"github.com/pcttrack/pcttrack/internal/zootest"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/pipeline"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/track"
 	"github.com/pcttrack/pcttrack/train"
 	"github.com/pcttrack/pcttrack/zoo"

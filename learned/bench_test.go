@@ -3,57 +3,92 @@ package learned_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/cputime"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/sim"
 	"github.com/pcttrack/pcttrack/track"
 )
 
-// simGraph is the hit graph of one simulated frame behind 100 mm of water
-// with the paper's cuts.
-func simGraph(b *testing.B, protons int) *graph.HitGraph {
-	b.Helper()
+// simFrame is one simulated frame behind 100 mm of water.
+func simFrame(tb testing.TB, protons int, seed uint64) *dataset.Frame {
+	tb.Helper()
 	ph, err := sim.ParsePhantom("water:100")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	var g *graph.HitGraph
-	err = sim.Run(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: protons, Frames: 1, Seed: 7}, func(f *dataset.Frame) error {
-		g, err = graph.Build(f, nil)
-		return err
-	})
+	fs, err := sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: protons, Frames: 1, Seed: seed})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	return g
+	return &fs[0]
 }
 
-// BenchmarkTracker is the learned tracker's inference on one frame:
-// line graph, model input, forward pass (GOMAXPROCS workers), the
-// per-layer LSAPs, chaining and the filter.
+// sparseGraph is the graph options of the sparse benchmarks.
+var sparseGraph = graph.Options{TrackerCut: 4, PhysicsCut: 4}
+
+// benchTracker returns the tracker of a benchmark: the checkpoint in
+// $PCTTRACK_BENCH_FULL or $PCTTRACK_BENCH_SPARSE (line-graph model, full or
+// sparse graphs) when set, else an untrained model on those graphs.
+func benchTracker(b *testing.B, kind string, sparse bool) *learned.Tracker {
+	env, g := "PCTTRACK_BENCH_FULL", graph.Options{}
+	if sparse {
+		env, g = "PCTTRACK_BENCH_SPARSE", sparseGraph
+	}
+	if p := os.Getenv(env); p != "" && kind == model.KindLineGraph {
+		tr, err := learned.Load(p, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return tr
+	}
+	return learned.New(newNet(b, kind), &learned.Options{Graph: &g})
+}
+
+// BenchmarkTracker is the learned tracker's inference on one frame: line
+// graph, model input, forward pass (GOMAXPROCS workers), the per-layer
+// LSAPs, chaining and the filter, on the hit graph built with the
+// tracker's graph options (not timed), full or sparse. cpu-ns/op is the
+// CPU time of the process per frame, less inflated than ns/op on a shared
+// machine. Set PCTTRACK_BENCH_FULL and PCTTRACK_BENCH_SPARSE to trained
+// line-graph checkpoints to time them.
 func BenchmarkTracker(b *testing.B) {
 	for _, p := range []int{50, 100, 150} {
-		g := simGraph(b, p)
+		f := simFrame(b, p, 7)
 		for _, kind := range []string{model.KindLineGraph, model.KindHitGraph} {
-			b.Run(fmt.Sprintf("%s/p%d", kind, p), func(b *testing.B) {
-				tr := learned.New(newNet(b, kind), nil)
-				var res track.Result
-				if err := tr.Track(&res, g); err != nil {
-					b.Fatal(err)
+			for _, sparse := range []bool{false, true} {
+				name := "full"
+				if sparse {
+					name = "sparse"
 				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
+				b.Run(fmt.Sprintf("%s/%s/p%d", kind, name, p), func(b *testing.B) {
+					tr := benchTracker(b, kind, sparse)
+					gopt := tr.Graph()
+					g, err := graph.Build(f, &gopt)
+					if err != nil {
+						b.Fatal(err)
+					}
+					var res track.Result
 					if err := tr.Track(&res, g); err != nil {
 						b.Fatal(err)
 					}
-				}
-				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
-			})
+					b.ReportAllocs()
+					c0, _ := cputime.Process()
+					for b.Loop() {
+						if err := tr.Track(&res, g); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(cputime.Since(c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+					b.ReportMetric(float64(len(g.Src)), "segments")
+				})
+			}
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"math"
+
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/track"
 )
@@ -17,6 +19,36 @@ type Options struct {
 	// needs in the graph to count as a reconstructable particle for the
 	// double-majority efficiency; 0 means DefaultReconstructableHits.
 	ReconstructableHits int `yaml:"reconstructable_hits" json:"reconstructable_hits"`
+	// MaxKinkAngle, when positive, drops tracks whose direction changes by
+	// this much or more (rad, 3-D angle between consecutive segments)
+	// anywhere along them before the track metrics (purity, efficiency,
+	// double-majority efficiency, fake rate) are counted, as the RL
+	// tracker's evaluation does (RLTrackerKinkCut, 0.271 rad, in its
+	// reject_tracks): such tracks count neither as correct nor in the
+	// purity denominator, while the efficiency denominator stays the
+	// events whose hits are all primary. 0 means no cut, the paper's
+	// (E2E) metric.
+	MaxKinkAngle float64 `yaml:"max_kink_angle,omitempty" json:"max_kink_angle,omitempty"`
+}
+
+// RLTrackerKinkCut is the segment-angle cut of the RL tracker's metric
+// (Kortus et al., the follower figures published with it): 0.271 rad.
+const RLTrackerKinkCut = 0.271
+
+// kinked reports whether track t (graph hit indices in order along the
+// track) turns by at least maxAngle rad between two consecutive segments.
+func kinked(g *graph.HitGraph, t []int32, maxAngle float64) bool {
+	c := math.Cos(maxAngle)
+	for i := 0; i+2 < len(t); i++ {
+		a, b, d := &g.Hits[t[i]], &g.Hits[t[i+1]], &g.Hits[t[i+2]]
+		ux, uy, uz := float64(b.X-a.X), float64(b.Y-a.Y), float64(b.Z-a.Z)
+		vx, vy, vz := float64(d.X-b.X), float64(d.Y-b.Y), float64(d.Z-b.Z)
+		n := math.Sqrt((ux*ux + uy*uy + uz*uz) * (vx*vx + vy*vy + vz*vz))
+		if n > 0 && (ux*vx+uy*vy+uz*vz) <= c*n {
+			return true
+		}
+	}
+	return false
 }
 
 func (o Options) minHits() int32 {
@@ -184,7 +216,7 @@ func (e *Evaluator) Evaluate(g *graph.HitGraph, selected []bool, tracks *track.T
 
 	for i := 0; i < tracks.Len(); i++ {
 		t := tracks.Track(i)
-		if len(t) == 0 {
+		if len(t) == 0 || e.Options.MaxKinkAngle > 0 && kinked(g, t, e.Options.MaxKinkAngle) {
 			continue
 		}
 		for _, h := range t {

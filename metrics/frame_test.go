@@ -372,3 +372,21 @@ func TestFrameJSON(t *testing.T) {
 		}
 	}
 }
+
+// The RL tracker's segment-angle cut drops a track that jumps from A to B
+// (8 mm over a 5.5 mm layer gap: a 0.97 rad turn) but keeps the straight
+// ones; the efficiency denominator does not change.
+func TestEvaluateKinkCut(t *testing.T) {
+	g := build(t, frame(false, false))
+	ts := tracksOf(g, [][]int{{a5, a4, a3, a2, a1, a0}, {b5, b4, b3, a2, a1, a0}, {b5, b4, b3, b2, b1, b0}})
+	e := metrics.Evaluator{}
+	all := e.Evaluate(g, nil, ts)
+	e.Options.MaxKinkAngle = metrics.RLTrackerKinkCut
+	cut := e.Evaluate(g, nil, ts)
+	if all.PrimaryTracks != 3 || all.Correct != 2 || cut.PrimaryTracks != 2 || cut.Correct != 2 || cut.PrimaryEvents != all.PrimaryEvents {
+		t.Errorf("no cut %+v; cut %+v", all.Counts, cut.Counts)
+	}
+	if cut.Purity != 1 || all.Purity > 0.67 {
+		t.Errorf("purity %g without, %g with the cut", all.Purity, cut.Purity)
+	}
+}

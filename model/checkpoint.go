@@ -15,21 +15,22 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/nn"
 )
 
-// Checkpoint file layout (version 1; see CHECKPOINT.md):
+// Checkpoint file layout (version 2; see CHECKPOINT.md):
 //
 //	magic    8 bytes  "PCTCKPT\x00"
-//	version  uint32   little-endian, 1
+//	version  uint32   little-endian, 2 (1: no graph options)
 //	hdrlen   uint32   length of the JSON header
 //	header   hdrlen bytes of JSON (checkpointHeader)
 //	data     the tensors' float32 values, little-endian, in header order
 //	crc      uint32   CRC-32 (IEEE) of every preceding byte
 const (
 	checkpointMagic   = "PCTCKPT\x00"
-	CheckpointVersion = 1
+	CheckpointVersion = 2
 	maxHeaderBytes    = 16 << 20
 )
 
@@ -42,8 +43,12 @@ const (
 
 // Checkpoint is the decoded content of a checkpoint file.
 type Checkpoint struct {
-	Version   int
-	Config    Config                // resolved model configuration
+	Version int
+	Config  Config // resolved model configuration
+	// Graph holds the graph options the model was trained with (resolved,
+	// Validate cleared); nil means the paper's graphs (graph.Options{}),
+	// as in every version-1 file.
+	Graph     *graph.Options
 	Meta      map[string]string     // training metadata (step, seed, metrics, ...)
 	Optimizer *nn.OptimizerSettings // nil when no optimiser state was saved
 	Tensors   []Tensor              // parameters, buffers and optimiser state
@@ -61,6 +66,7 @@ type Tensor struct {
 type checkpointHeader struct {
 	Format    string                `json:"format"`
 	Config    Config                `json:"config"`
+	Graph     *graph.Options        `json:"graph,omitempty"`
 	NumParams int                   `json:"num_params"`
 	Meta      map[string]string     `json:"meta,omitempty"`
 	Optimizer *nn.OptimizerSettings `json:"optimizer,omitempty"`
@@ -96,7 +102,15 @@ func NewCheckpoint(net Net, opt nn.Optimizer[float32], meta map[string]string) *
 
 // Encode writes c in the checkpoint format.
 func (c *Checkpoint) Encode(w io.Writer) error {
-	hdr := checkpointHeader{Format: "pcttrack-checkpoint", Config: c.Config, Meta: c.Meta, Optimizer: c.Optimizer, Tensors: c.Tensors}
+	hdr := checkpointHeader{Format: "pcttrack-checkpoint", Config: c.Config, Graph: c.Graph, Meta: c.Meta, Optimizer: c.Optimizer, Tensors: c.Tensors}
+	if c.Graph != nil {
+		g, err := c.Graph.Resolved()
+		if err != nil {
+			return fmt.Errorf("model: checkpoint graph options: %w", err)
+		}
+		g.Validate = false
+		hdr.Graph = &g
+	}
 	for _, t := range c.Tensors {
 		if t.Role == RoleParam {
 			hdr.NumParams += len(t.Data)
@@ -143,14 +157,30 @@ func numel(shape []int) int {
 }
 
 // Save writes net, the optimiser state (opt may be nil) and meta to path
-// atomically: readers see the old file or the complete new one.
+// atomically: readers see the old file or the complete new one. The
+// checkpoint records no graph options (the paper's graphs); see
+// Checkpoint.Save.
 func Save(path string, net Net, opt nn.Optimizer[float32], meta map[string]string) error {
+	return NewCheckpoint(net, opt, meta).Save(path)
+}
+
+// GraphOptions returns the graph options the model was trained with: Graph,
+// or the zero value (the paper's graphs) when it is nil.
+func (c *Checkpoint) GraphOptions() graph.Options {
+	if c.Graph == nil {
+		return graph.Options{}
+	}
+	return *c.Graph
+}
+
+// Save writes c to path atomically (see Encode).
+func (c *Checkpoint) Save(path string) error {
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return fmt.Errorf("model: saving %q: %w", path, err)
 	}
 	defer f.Close()
-	if err := NewCheckpoint(net, opt, meta).Encode(f); err != nil {
+	if err := c.Encode(f); err != nil {
 		return fmt.Errorf("model: saving %q: %w", path, err)
 	}
 	if err := f.Commit(); err != nil {
@@ -190,8 +220,8 @@ func decode(data []byte) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%w: checksum mismatch (truncated or modified)", ErrCorrupt)
 	}
 	version := binary.LittleEndian.Uint32(data[8:])
-	if version != CheckpointVersion {
-		return nil, fmt.Errorf("format version %d is not supported (this build reads %d)", version, CheckpointVersion)
+	if version < 1 || version > CheckpointVersion {
+		return nil, fmt.Errorf("format version %d is not supported (this build reads 1 to %d)", version, CheckpointVersion)
 	}
 	hlen := int(binary.LittleEndian.Uint32(data[12:]))
 	if hlen > maxHeaderBytes || hlen > len(body)-fixed {
@@ -210,8 +240,18 @@ func decode(data []byte) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %s", strings.TrimPrefix(err.Error(), "model: "))
 	}
+	if hdr.Graph != nil {
+		if version < 2 {
+			return nil, fmt.Errorf("%w: a version-%d header with graph options", ErrCorrupt, version)
+		}
+		g, err := hdr.Graph.Resolved()
+		if err != nil {
+			return nil, fmt.Errorf("graph options: %s", strings.TrimPrefix(err.Error(), "graph: "))
+		}
+		hdr.Graph = &g
+	}
 	payload := body[fixed+hlen:]
-	c := &Checkpoint{Version: int(version), Config: cfg, Meta: hdr.Meta, Optimizer: hdr.Optimizer, Tensors: hdr.Tensors}
+	c := &Checkpoint{Version: int(version), Config: cfg, Graph: hdr.Graph, Meta: hdr.Meta, Optimizer: hdr.Optimizer, Tensors: hdr.Tensors}
 	off := 0
 	seen := map[string]bool{}
 	for i := range c.Tensors {

@@ -59,17 +59,7 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	m64, _ := NewModel[float64](Config{}, rng)
 	perturb(m64, rng)
-	m32, _ := New(Config{}, rng)
-	for i, p := range m64.Params() {
-		for j, v := range p.Value.Data {
-			m32.Params()[i].Value.Data[j] = float32(v)
-		}
-	}
-	for i, b := range m64.Buffers() {
-		for j, v := range b.Value.Data {
-			m32.Buffers()[i].Value.Data[j] = float32(v)
-		}
-	}
+	m32 := float32Copy(t, Config{}, m64)
 	for _, asm := range []bool{true, false} {
 		was := kern.SetAsm(asm)
 		t64 := nn.NewTape[float64]()

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"slices"
 
 	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/nn"
@@ -81,6 +82,15 @@ type lgMsg[T nn.Float] struct {
 	pass            lgPass
 
 	tan *lgTan[T] // tangent state between ForwardTangent and BackwardTangent
+
+	// Evaluation mode: the per-bin table T of every angle bin seen, for
+	// the first-layer weights cacheWe; tgen[b] == gen marks bin b valid.
+	cacheWe []T
+	cacheT  []T
+	tgen    []uint32
+	gen     uint32
+	miss    []int32 // global bins to compute
+	missT   []T
 }
 
 type lgScratch[T nn.Float] struct {
@@ -108,6 +118,7 @@ const (
 	passReduce
 	passTable
 	passBinGrad
+	passTableMiss
 )
 
 // edgeBlock is the number of edges processed together (their activations
@@ -164,6 +175,8 @@ func (m *lgMsg[T]) Run(k int) {
 		m.passTable(k)
 	case passBinGrad:
 		m.passBinGrad(k)
+	case passTableMiss:
+		m.passTableMiss(k)
 	}
 }
 
@@ -220,18 +233,23 @@ func (m *lgMsg[T]) Forward(out *nn.Var[T], _ []*nn.Var[T]) {
 	// Batch norm 0 statistics: constants of the data, or running values.
 	bn0 := m.bn0
 	if m.train {
-		copy(m.mu0, d.mean0)
-		for k, v := range d.var0 {
+		mean0, var0 := d.batchStats()
+		copy(m.mu0, mean0)
+		for k, v := range var0 {
 			m.sd0[k] = math.Sqrt(v + bn0.Eps)
 		}
 		if !m.freeze {
-			bn0.UpdateRunning(d.mean0, d.var0, d.e)
+			bn0.UpdateRunning(mean0, var0, d.e)
 		}
 	} else {
 		runningStats(bn0, m.mu0, m.sd0)
 	}
 	m.foldFirst()
-	m.run(passTable, (len(d.bins)+binBlock-1)/binBlock, 0)
+	if m.train {
+		m.run(passTable, (len(d.bins)+binBlock-1)/binBlock, 0)
+	} else {
+		m.cachedTable()
+	}
 
 	if m.train {
 		m.run(passA, m.chunks(), 2*m.h)
@@ -351,6 +369,64 @@ func (m *lgMsg[T]) binRows(buf []T, u0, n int) []T {
 		}
 	}
 	return buf
+}
+
+// cachedTable fills T in evaluation mode from the model's cache of every
+// bin seen so far, computing only the bins it lacks: with running
+// statistics W'_e is the same from frame to frame, and rows of a matrix
+// product do not depend on the other rows, so the table is the one
+// passTable computes. The cache (angle bins × h values) is invalidated
+// whenever W'_e changes (a training step, other statistics).
+func (m *lgMsg[T]) cachedTable() {
+	d, h := m.d, m.h
+	if !slices.Equal(m.cacheWe, m.we) || m.gen == 0 {
+		m.cacheWe = append(m.cacheWe[:0], m.we...)
+		m.gen++
+		if m.gen == 0 { // wrapped: forget every bin
+			clear(m.tgen)
+			m.gen = 1
+		}
+	}
+	nb := d.table.bins()
+	if len(m.tgen) < nb {
+		m.tgen = append(m.tgen, make([]uint32, nb-len(m.tgen))...)
+		m.cacheT = scratch.Grow(m.cacheT, nb*h)
+	}
+	m.miss = m.miss[:0]
+	for _, b := range d.bins {
+		if m.tgen[b] != m.gen {
+			m.miss = append(m.miss, b)
+		}
+	}
+	if len(m.miss) > 0 {
+		m.missT = scratch.Grow(m.missT, len(m.miss)*h)
+		m.run(passTableMiss, (len(m.miss)+binBlock-1)/binBlock, 0)
+		for i, b := range m.miss {
+			copy(m.cacheT[int(b)*h:int(b+1)*h], m.missT[i*h:(i+1)*h])
+			m.tgen[b] = m.gen
+		}
+	}
+	for u, b := range d.bins {
+		copy(m.Tt[u*h:(u+1)*h], m.cacheT[int(b)*h:int(b+1)*h])
+	}
+}
+
+// passTableMiss computes the table rows of the bins m.miss of block k
+// into m.missT.
+func (m *lgMsg[T]) passTableMiss(k int) {
+	dim := m.dim
+	lo, hi := k*binBlock, min((k+1)*binBlock, len(m.miss))
+	for s := lo; s < hi; s += binSub {
+		n := min(binSub, hi-s)
+		buf := m.binScratch[k][:n*dim]
+		for r := range n {
+			dst := buf[r*dim : (r+1)*dim]
+			for c, v := range m.d.table.row(m.miss[s+r]) {
+				dst[c] = T(v)
+			}
+		}
+		kern.MatMul(m.missT[s*m.h:], m.h, buf, dim, m.we, m.h, nil, n, dim, m.h, false)
+	}
 }
 
 // passTable computes T[u] = W'_e·enc(bin u) for bin block k.

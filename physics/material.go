@@ -84,7 +84,7 @@ func newMaterial(name string, density, iev, x0 float64, comp ...any) *Material {
 // values are those of PSTAR/ICRU 49 where PSTAR tabulates the material
 // (water 75 eV), Bragg additivity otherwise. "g4_water" is Geant4's
 // G4_WATER with I = 78 eV, as the DTC toolkit's GATE macros set it (0.5 %
-// more stopping than PSTAR water).
+// less stopping than PSTAR water at 100–250 MeV, so 0.5 % longer ranges).
 var materials = []*Material{
 	newMaterial("water", 1.0, 75, 36.08, "H", 0.111894, "O", 0.888106),
 	newMaterial("g4_water", 1.0, 78, 36.08, "H", 0.111894, "O", 0.888106),
@@ -140,6 +140,37 @@ func MaterialNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// WithI returns the material m with mean excitation energy iev eV instead
+// of m.I: m itself if iev equals m.I, otherwise a shared copy (one per
+// material and I-value) with its own tables. It panics unless iev > 0.
+func (m *Material) WithI(iev float64) *Material {
+	if !(iev > 0) {
+		panic("physics: WithI with a non-positive I-value")
+	}
+	if iev == m.I {
+		return m
+	}
+	variantMu.Lock()
+	defer variantMu.Unlock()
+	k := variantKey{m, iev}
+	if v, ok := variants[k]; ok {
+		return v
+	}
+	v := &Material{Name: m.Name, Density: m.Density, I: iev, ZoverA: m.ZoverA, X0: m.X0, Elements: m.Elements}
+	variants[k] = v
+	return v
+}
+
+type variantKey struct {
+	m *Material
+	i float64
+}
+
+var (
+	variantMu sync.Mutex
+	variants  = map[variantKey]*Material{}
+)
 
 // Water is the shared water material (I = 75 eV, PSTAR).
 var Water = MustMaterial("water")

@@ -1,6 +1,9 @@
 package physics
 
-import "math"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // NuclearThreshold is the energy in MeV below which inelastic nuclear
 // interactions are neglected (the residual range is < 1.3 mm of water).
@@ -85,8 +88,10 @@ func ElasticPPCrossSection(e float64) float64 {
 // elastic cross section to Letaw's inelastic one used by
 // ElasticNuclearCrossSection (measured ratios for light nuclei at
 // 100–300 MeV are 0.3–0.4). It is the free parameter of the lateral tails:
-// 0.4 reproduces the rms lateral spread of the GATE reference file to 2 %
-// (0.3 gives 6 % less, 0.5 4 % more; package sim tests).
+// 0.4 reproduces the rms lateral spread of the GATE reference file with
+// Gaussian diffraction and Highland scattering, and its tail fractions
+// beyond 100 mrad with black-disk diffraction and Wentzel scattering
+// (package sim tests, VALIDATION.md).
 const NuclearElasticFraction = 0.4
 
 // ElasticNuclearCrossSection returns the coherent (diffractive) elastic
@@ -124,4 +129,95 @@ func (m *Material) elasticSigmas(e float64) (pp, nuc, cbrtA float64) {
 		wa /= sn
 	}
 	return sp * k, sn * k, wa
+}
+
+// Black-disk (Fraunhofer) diffraction: the elastic amplitude of a strongly
+// absorbing disc of radius R is ∝ J1(x)/x with x = kRθ, so the density of
+// x over the plane of deflections is ∝ J1(x)²/x: a forward peak of rms
+// √2/(kR) per projected plane and a tail P(> θ) ∝ 1/θ beyond the first
+// minimum (x = 3.83), which the Gaussian of DiffractionAngle lacks; a
+// diffuse edge (DiskEdge) cuts the tail off at large x.
+
+// Black-disk parameters, fitted (with DiskElasticFraction) to the lateral
+// distribution of the GATE reference file's primaries behind 250 mm of
+// water and in the DTC layers (package sim, VALIDATION.md).
+const (
+	// DiskRadius is the disc radius in fm per A^(1/3): the strong-
+	// absorption radius of light nuclei is 1.3–1.4 A^(1/3) fm.
+	DiskRadius = 1.4
+	// DiskEdge is the width of the disc's diffuse edge in units of its
+	// radius: the profile is the disc smeared by a Gaussian of σ =
+	// DiskEdge·R (0.5–0.6 fm for O and Al, the Woods–Saxon diffuseness),
+	// which multiplies the cross section by exp(−(q·σ)²) and tames the
+	// 1/θ tail at large momentum transfer q.
+	DiskEdge = 0.15
+	// DiskElasticFraction is NuclearElasticFraction for black-disk
+	// diffraction: σ_el(p–A) = 0.35 σ_inel.
+	DiskElasticFraction = 0.35
+)
+
+const (
+	diskXMax = 400.0 // largest x tabulated
+	diskN    = 8192
+)
+
+var diskCDF = func() []float64 {
+	// cumulative of J1(x)²/x on a uniform grid (Simpson per cell)
+	c := make([]float64, diskN+1)
+	h := diskXMax / diskN
+	g := func(x float64) float64 {
+		if x < 1e-9 {
+			return 0
+		}
+		j := math.J1(x)
+		return j * j / x * math.Exp(-x*x*DiskEdge*DiskEdge)
+	}
+	for i := 1; i <= diskN; i++ {
+		a := float64(i-1) * h
+		c[i] = c[i-1] + h/6*(g(a)+4*g(a+h/2)+g(a+h))
+	}
+	return c
+}()
+
+// diskX returns the x with cumulative u·G(xmax) (inverse of diskCDF).
+func diskX(u, xmax float64) float64 {
+	h := diskXMax / diskN
+	if xmax > diskXMax {
+		xmax = diskXMax
+	}
+	k := xmax / h
+	i := int(k)
+	gmax := diskCDF[min(i, diskN)]
+	if i < diskN {
+		gmax += (k - float64(i)) * (diskCDF[i+1] - diskCDF[i])
+	}
+	t := u * gmax
+	j := searchFloat(diskCDF, t)
+	if j <= 0 {
+		return 0
+	}
+	if j > diskN {
+		return xmax
+	}
+	return (float64(j-1) + (t-diskCDF[j-1])/(diskCDF[j]-diskCDF[j-1])) * h
+}
+
+// SampleDiffraction draws the projected deflections (tx, ty) in rad of a
+// proton of energy e MeV scattered elastically on a nucleus of mass number
+// a, as diffraction on a black disc of radius DiskRadius·A^(1/3) fm, up to
+// thetaMax rad. Three or more uniform draws, no allocation.
+func SampleDiffraction(r *rand.Rand, e, a, thetaMax float64) (tx, ty float64) {
+	p := math.Sqrt(e * (e + 2*ProtonMass))
+	kr := p / hbarC * DiskRadius * math.Cbrt(a)
+	th := diskX(r.Float64(), kr*thetaMax) / kr
+	var u, v, s float64
+	for {
+		u, v = 2*r.Float64()-1, 2*r.Float64()-1
+		s = u*u + v*v
+		if s < 1 && s > 1e-12 {
+			break
+		}
+	}
+	k := th / math.Sqrt(s)
+	return k * u, k * v
 }

@@ -84,6 +84,9 @@ type Table struct {
 	cbrtA float64   // mean A^(1/3) of the elastic nuclei
 	invDU float64
 	en    []float64 // energy at √R = j/invDU
+
+	coul Coulomb   // elastic Coulomb scattering constants
+	soft []softPar // energy-dependent parts of the soft Coulomb variance (SoftScatter)
 }
 
 func (m *Material) tables() *Table {
@@ -124,6 +127,7 @@ func (m *Material) buildTables() {
 		t.elPP[i], t.elA[i], _ = m.elasticSigmas(e)
 	}
 	_, _, t.cbrtA = m.elasticSigmas(200)
+	m.coulombTables(t)
 	// E(u) with u = √R on a uniform grid: E ∝ R^0.57 ≈ u^1.14 is nearly
 	// linear in u, so linear interpolation is accurate down to R = 0.
 	umax := math.Sqrt(t.rng[n-1])
@@ -261,3 +265,7 @@ func (t *Table) sigmaOf(e float64) float64 {
 	f := x - float64(i)
 	return t.sig[i] + f*(t.sig[i+1]-t.sig[i])
 }
+
+// ElasticA returns the effective mass number of the nuclei of coherent
+// elastic scattering (the cross-section-weighted mean of A^(1/3), cubed).
+func (t *Table) ElasticA() float64 { return t.cbrtA * t.cbrtA * t.cbrtA }

@@ -3,6 +3,7 @@ package physics
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 	"testing"
 )
 
@@ -116,5 +117,36 @@ func TestThinLayerDeltas(t *testing.T) {
 	}
 	if dep, kin := tl.SampleDelta(r, 0, 1); dep != 0 || kin != 0 {
 		t.Error("a stopped proton frees a δ-ray")
+	}
+}
+
+// Geant4's fluctuation model (ThinOptions.Excitation) keeps the mean loss
+// and, in thin silicon, moves the peak up and thins Landau's upper tail:
+// 14 µm at 130 MeV, the GATE reference file's sensitive slab, where that
+// file's deposits have a median of 12.4 keV (VALIDATION.md).
+func TestThinLayerExcitation(t *testing.T) {
+	si := MustMaterial("silicon")
+	lan := NewThinLayer(si, 0.0139, 0)
+	exc := NewThinLayerWith(si, 0.0139, ThinOptions{Excitation: true})
+	r := rand.New(rand.NewPCG(2, 3))
+	const n = 100000
+	draw := func(tl *ThinLayer) (mean float64, q []float64) {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = tl.Sample(r, 130) * 1e3
+			mean += v[i]
+		}
+		sort.Float64s(v)
+		return mean / n, []float64{v[n/4], v[n/2], v[3*n/4]}
+	}
+	ml, ql := draw(lan)
+	me, qe := draw(exc)
+	want := si.StoppingPower(130) * si.Density * 0.00139 * 1e3
+	t.Logf("mean %.2f keV (PSTAR %.2f); quartiles Landau %.2f %.2f %.2f, with excitations %.2f %.2f %.2f", me, want, ql[0], ql[1], ql[2], qe[0], qe[1], qe[2])
+	if math.Abs(me/want-1) > 0.015 || math.Abs(ml/want-1) > 0.015 {
+		t.Errorf("means %.2f (excitation), %.2f (Landau) keV, PSTAR %.2f", me, ml, want)
+	}
+	if qe[0] < ql[0]+0.3 || qe[2]-qe[1] > 0.9*(ql[2]-ql[1]) || math.Abs(qe[1]/12.4-1) > 0.03 {
+		t.Errorf("quartiles %.2f %.2f %.2f keV (Landau %.2f %.2f %.2f), median against GATE's 12.4", qe[0], qe[1], qe[2], ql[0], ql[1], ql[2])
 	}
 }

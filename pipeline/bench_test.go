@@ -74,7 +74,7 @@ func method(b *testing.B, name string) []pipeline.Method {
 	if name == "" {
 		return nil
 	}
-	m, err := pipeline.Builtin(name)
+	m, err := pipeline.Builtin(name, nil)
 	if err != nil {
 		b.Skip(err)
 	}

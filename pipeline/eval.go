@@ -37,36 +37,11 @@ type Evaluation struct {
 // (metrics.Stability). opt.NoMetrics is ignored. The result does not
 // depend on the number of workers.
 func Evaluate(ctx context.Context, src Source, opt *Options) (*Evaluation, error) {
-	var o Options
-	if opt != nil {
-		o = *opt
-	}
-	o.NoMetrics = false
-	var agg metrics.Aggregator
-	var stab metrics.Stability
-	pairs := SeedPairs(o.Methods)
-	rep, err := Run(ctx, src, &o, func(out *Output) error {
-		m := &out.Frame.Meta
-		for i, meth := range o.Methods {
-			agg.Add(metrics.Key{Method: meth.Name, Phantom: m.Phantom, ProtonsPerFrame: m.ProtonsPerFrame, Seed: meth.Seed}, out.Metrics[i])
-		}
-		for _, p := range pairs {
-			a, b := o.Methods[p[0]], o.Methods[p[1]]
-			differ, union, err := metrics.Disagreement(out.Results[p[0]].Selected, out.Results[p[1]].Selected)
-			if err != nil {
-				return fmt.Errorf("pipeline: frame %d: %s: %w", m.Frame, a.Name, err)
-			}
-			stab.Add(metrics.Key{Method: a.Name, Phantom: m.Phantom, ProtonsPerFrame: m.ProtonsPerFrame},
-				a.Seed, b.Seed, len(out.Graph.Src), differ, union)
-		}
-		return nil
-	})
+	st, err := Accumulate(ctx, src, opt)
 	if err != nil {
 		return nil, err
 	}
-	ev := &Evaluation{Groups: agg.Groups(), Stability: stab.Groups(), Report: rep}
-	ev.Table = seedTable(ev.Groups)
-	return ev, nil
+	return st.Evaluation(), nil
 }
 
 // SeedPairs returns the index pairs (i < j) of methods that share a name

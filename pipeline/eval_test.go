@@ -140,7 +140,7 @@ func TestModelMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	t1, t2 := mustNew(t, ms[0]), mustNew(t, ms[0])
-	if t1 == t2 || ms[0].Name != "model" {
+	if t1 == t2 || ms[0].Name != pipeline.DefaultModelName {
 		t.Fatalf("second tracker is the first one, or name %q", ms[0].Name)
 	}
 	src := synth(8, 5)
@@ -233,6 +233,24 @@ func TestWriteTracks(t *testing.T) {
 	if _, _, err := pipeline.WriteTracks(context.Background(), src, bad, meta, &pipeline.Options{}); err == nil {
 		t.Error("no error without a method")
 	}
+	// EditTracks sees every tracked frame before it is written; its error
+	// stops the run and leaves no file.
+	edited := 0
+	edit := &pipeline.Options{Methods: opt.Methods, EditTracks: func(ft *dataset.FrameTracks, out *pipeline.Output) error {
+		if ft.Frame != out.Frame.Meta.Frame {
+			t.Errorf("EditTracks: frame %d with output of frame %d", ft.Frame, out.Frame.Meta.Frame)
+		}
+		if edited++; edited == 3 {
+			return errors.New("edit failed")
+		}
+		return nil
+	}}
+	if _, _, err := pipeline.WriteTracks(context.Background(), src, bad, meta, edit); err == nil || !strings.Contains(err.Error(), "edit failed") {
+		t.Errorf("EditTracks error: %v", err)
+	}
+	if _, err := os.Stat(bad); !errors.Is(err, os.ErrNotExist) || edited != 3 {
+		t.Errorf("after an EditTracks error: %d frames edited, output %v", edited, err)
+	}
 	// An interrupt leaves no file either.
 	ctx, cancel := context.WithCancel(context.Background())
 	opt.Progress = func() { cancel() }
@@ -272,7 +290,7 @@ func TestWritePaperTable(t *testing.T) {
 func TestEvaluateStability(t *testing.T) {
 	src := synth(5, 4)
 	tm := truth(t)
-	pm, err := pipeline.Builtin(baseline.NamePhysics)
+	pm, err := pipeline.Builtin(baseline.NamePhysics, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

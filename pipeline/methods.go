@@ -9,15 +9,17 @@ import (
 	"strings"
 
 	"github.com/pcttrack/pcttrack/baseline"
+	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/pretrained"
 	"github.com/pcttrack/pcttrack/track"
 )
 
 // Method is one tracker that Run applies to every frame.
 type Method struct {
 	// Name labels the method's results (metrics.Key.Method), e.g.
-	// "physics" or "model".
+	// "physics", "model" or "learned".
 	Name string
 	// Seed tells apart runs of one learned method (metrics.Key.Seed),
 	// e.g. the training seed of a checkpoint; 0 for a single run.
@@ -29,6 +31,31 @@ type Method struct {
 	// sequentially, so the trackers it returns must not share mutable
 	// state.
 	New func() (track.Tracker, error)
+	// Graph, when not nil, is the graph the method is built for (a
+	// learned tracker's, see learned.Tracker.Graph); nil for trackers that
+	// take any graph. See PreferredGraph.
+	Graph *graph.Options
+}
+
+// PreferredGraph returns the graph options of methods when all of them
+// name the same ones (Method.Graph): the graph to build for them when the
+// user asks for none, so that learned trackers with sparse graphs get them
+// built directly instead of pruning the paper's. ok is false when a method
+// takes any graph or two differ.
+func PreferredGraph(ms []Method) (opt graph.Options, ok bool) {
+	for i, m := range ms {
+		if m.Graph == nil {
+			return graph.Options{}, false
+		}
+		g := *m.Graph
+		if i > 0 && !(graph.SameHitGraph(g, opt) && g.TrackerCut == opt.TrackerCut) {
+			return graph.Options{}, false
+		}
+		if i == 0 {
+			opt = g
+		}
+	}
+	return opt, len(ms) > 0
 }
 
 // Label returns Name, or "Name seed N" when Seed is set: the stage name
@@ -40,20 +67,72 @@ func (m Method) Label() string {
 	return m.Name
 }
 
-// Builtin returns the built-in tracker of that name as a method (see
-// baseline.New): "truth", "follower" or "physics". An unknown name is an
-// error listing the known ones.
-func Builtin(name string) (Method, error) {
+// DefaultModelName names the learned tracker of a checkpoint given
+// without a name (--model PATH).
+const DefaultModelName = "learned"
+
+// MethodModel names the learned tracker of the embedded default model
+// (pretrained.Default).
+const MethodModel = "model"
+
+// MethodNames returns the names Builtin accepts: the built-in trackers of
+// package baseline and MethodModel, sorted.
+func MethodNames() []string {
+	return slices.Sorted(slices.Values(append(baseline.Names(), MethodModel)))
+}
+
+// Builtin returns the method of that name: a built-in tracker (see
+// baseline.New: "truth", "follower" or "physics"), or "model", the learned
+// tracker of the embedded default model with options opt (nil: learned's
+// defaults, the tool's default assignment). An unknown name is an error
+// listing the known ones.
+func Builtin(name string, opt *learned.Options) (Method, error) {
+	if name == MethodModel {
+		return pretrainedMethod(name, pretrained.DefaultName, opt)
+	}
 	if !slices.Contains(baseline.Names(), name) {
-		return Method{}, fmt.Errorf("pipeline: unknown method %q (known: %s)", name, strings.Join(baseline.Names(), ", "))
+		return Method{}, fmt.Errorf("pipeline: unknown method %q (known: %s)", name, strings.Join(MethodNames(), ", "))
 	}
 	return Method{Name: name, New: func() (track.Tracker, error) { return baseline.New(name) }}, nil
 }
 
-// ParseMethods parses a comma-separated list of built-in tracker names
-// ("follower,physics,truth"). Empty items are ignored; an unknown or
-// repeated name is an error.
-func ParseMethods(list string) ([]Method, error) {
+// pretrainedMethod is the learned tracker of embedded model model, named
+// name, on the graphs its checkpoint records. The first tracker uses the
+// decoded network, the others copies.
+func pretrainedMethod(name, model string, opt *learned.Options) (Method, error) {
+	ck, _, err := pretrained.Checkpoint(model)
+	if err != nil {
+		return Method{}, fmt.Errorf("pipeline: %w", err)
+	}
+	net, err := ck.Net()
+	if err != nil {
+		return Method{}, fmt.Errorf("pipeline: embedded %s: %w", model, err)
+	}
+	tr, err := learned.NewTrained(net, ck.GraphOptions(), opt)
+	if err != nil {
+		return Method{}, fmt.Errorf("pipeline: embedded %s: %w", model, err)
+	}
+	return trackerMethod(name, 0, "embedded "+model, tr), nil
+}
+
+// trackerMethod returns a method whose first worker uses first and the
+// others clones of it, with first's graph as its Graph.
+func trackerMethod(name string, seed uint64, config string, first *learned.Tracker) Method {
+	used := false
+	g := first.Graph()
+	return Method{Name: name, Seed: seed, Config: config, Graph: &g, New: func() (track.Tracker, error) {
+		if !used {
+			used = true
+			return first, nil
+		}
+		return first.Clone(), nil
+	}}
+}
+
+// ParseMethods parses a comma-separated list of method names
+// ("follower,physics,truth,model"); opt configures "model" (see Builtin).
+// Empty items are ignored; an unknown or repeated name is an error.
+func ParseMethods(list string, opt *learned.Options) ([]Method, error) {
 	var ms []Method
 	seen := map[string]bool{}
 	for _, n := range strings.Split(list, ",") {
@@ -65,7 +144,7 @@ func ParseMethods(list string) ([]Method, error) {
 			return nil, fmt.Errorf("pipeline: method %q given twice", n)
 		}
 		seen[n] = true
-		m, err := Builtin(n)
+		m, err := Builtin(n, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +164,7 @@ func Select(methods string, models []string, opt *learned.Options) ([]Method, er
 	var ms []Method
 	if methods != "none" {
 		var err error
-		if ms, err = ParseMethods(methods); err != nil {
+		if ms, err = ParseMethods(methods, opt); err != nil {
 			return nil, err
 		}
 	}
@@ -149,20 +228,24 @@ func SelectOne(method, model, def string, opt *learned.Options) (Method, error) 
 // over seeds (metrics.OverSeeds). Each method's Seed is the checkpoint's
 // training seed (metadata "seed") when the checkpoints have distinct
 // positive seeds, else its 1-based position in paths. opt configures the
-// trackers (nil means learned's defaults). The first tracker of a method
-// uses the loaded model; the others get copies (learned.Tracker.Clone). A
-// missing or corrupt checkpoint is an error naming the file.
+// trackers (nil means learned's defaults); each uses the graph options its
+// checkpoint records (learned.NewTrained), also set as the method's Graph.
+// The first tracker of a method uses the loaded model; the others get
+// copies (learned.Tracker.Clone). A missing or corrupt checkpoint, or an
+// opt.Graph the checkpoint's model rejects, is an error naming the file.
 func ModelMethods(name string, paths []string, opt *learned.Options) ([]Method, error) {
-	name = cmp.Or(name, "model")
-	nets := make([]model.Net, len(paths))
+	name = cmp.Or(name, DefaultModelName)
 	seeds := make([]uint64, len(paths))
 	distinct := map[uint64]bool{}
+	trackers := make([]*learned.Tracker, len(paths))
 	for i, p := range paths {
 		net, ck, err := model.Load(p)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: %w", err)
 		}
-		nets[i] = net
+		if trackers[i], err = learned.NewTrained(net, ck.GraphOptions(), opt); err != nil {
+			return nil, fmt.Errorf("pipeline: %w (checkpoint %s)", err, p)
+		}
 		if s, err := strconv.ParseUint(ck.Meta["seed"], 10, 64); err == nil && s > 0 {
 			seeds[i] = s
 			distinct[s] = true
@@ -178,26 +261,18 @@ func ModelMethods(name string, paths []string, opt *learned.Options) ([]Method, 
 	}
 	ms := make([]Method, len(paths))
 	for i, p := range paths {
-		first := learned.New(nets[i], opt)
-		used := false
-		ms[i] = Method{Name: name, Seed: seeds[i], Config: p, New: func() (track.Tracker, error) {
-			if !used {
-				used = true
-				return first, nil
-			}
-			return first.Clone(), nil
-		}}
+		ms[i] = trackerMethod(name, seeds[i], p, trackers[i])
 	}
 	return ms, nil
 }
 
 // ParseModelFlag splits a --model value "NAME=PATH" into its name and
-// path; without "=" the name is "model". Names may not contain "," or
+// path; without "=" the name is DefaultModelName. Names may not contain "," or
 // spaces.
 func ParseModelFlag(v string) (name, path string, err error) {
 	name, path, ok := strings.Cut(v, "=")
 	if !ok {
-		return "model", v, nil
+		return DefaultModelName, v, nil
 	}
 	if name == "" || path == "" || strings.ContainsAny(name, ", \t") {
 		return "", "", fmt.Errorf("pipeline: bad --model %q (want PATH or NAME=PATH)", v)

@@ -30,14 +30,15 @@ type Frames []dataset.Frame
 // NumFrames returns len(f).
 func (f Frames) NumFrames() int { return len(f) }
 
-// ReadFrameInto copies frame i into dst, reusing the capacity of dst.Hits;
-// dst does not alias f. Safe for concurrent use.
+// ReadFrameInto copies frame i into dst, reusing the capacity of dst.Hits
+// and dst.Primaries; dst does not alias f. Safe for concurrent use.
 func (f Frames) ReadFrameInto(dst *dataset.Frame, i int) error {
 	if i < 0 || i >= len(f) {
 		return fmt.Errorf("pipeline: frame position %d out of range [0, %d)", i, len(f))
 	}
 	dst.Meta = f[i].Meta
 	dst.Hits = append(dst.Hits[:0], f[i].Hits...)
+	dst.Primaries = append(dst.Primaries[:0], f[i].Primaries...)
 	return nil
 }
 
@@ -66,25 +67,6 @@ func (c Concat) ReadFrameInto(dst *dataset.Frame, i int) error {
 		j -= n
 	}
 	return fmt.Errorf("pipeline: frame position %d out of range [0, %d)", i, c.NumFrames())
-}
-
-// FirstN returns the positions of the first n frames of each source (all
-// of them for n = 0), for Options.Frames.
-func (c Concat) FirstN(n int) []int {
-	var pos []int
-	off := 0
-	for _, s := range c {
-		m := s.NumFrames()
-		k := m
-		if n > 0 {
-			k = min(n, m)
-		}
-		for i := range k {
-			pos = append(pos, off+i)
-		}
-		off += m
-	}
-	return pos
 }
 
 // Options configures Run. The zero value (and a nil *Options) builds the
@@ -116,6 +98,10 @@ type Options struct {
 	// OnSkip, if not nil, is called for each skipped frame in order, from
 	// Run's goroutine; an error stops Run.
 	OnSkip func(Skip) error
+	// EditTracks, if not nil, is called by WriteTracks with the tracks of
+	// each tracked frame before they are written, from Run's goroutine
+	// (e.g. to add their WEPL, package wepl); an error stops WriteTracks.
+	EditTracks func(*dataset.FrameTracks, *Output) error
 }
 
 // Output is what Run hands to its visitor for one frame. Everything in it

@@ -46,7 +46,7 @@ func withBadFrames(t *testing.T) pipeline.Frames {
 
 func truth(t *testing.T) pipeline.Method {
 	t.Helper()
-	m, err := pipeline.Builtin(baseline.NameTruth)
+	m, err := pipeline.Builtin(baseline.NameTruth, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func collect(t *testing.T, src pipeline.Source, opt *pipeline.Options) ([]record
 // the same order with the same tracks and metrics, and skip the same frames.
 func TestRunWorkersDeterministic(t *testing.T) {
 	src := withBadFrames(t)
-	ms, err := pipeline.ParseMethods(strings.Join(baseline.Names(), ","))
+	ms, err := pipeline.ParseMethods(strings.Join(baseline.Names(), ","), nil)
 	if err != nil || len(ms) != 3 {
 		t.Fatalf("built-in methods %v: %v", baseline.Names(), err)
 	}
@@ -350,7 +350,7 @@ func TestTruthTracker(t *testing.T) {
 // geometry with that geometry (baseline.Physics refuses a frame recorded
 // with another preset) and frames of unknown geometries with the default.
 func TestPhysicsGeometry(t *testing.T) {
-	m, err := pipeline.Builtin(baseline.NamePhysics)
+	m, err := pipeline.Builtin(baseline.NamePhysics, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +383,7 @@ func TestParseMethods(t *testing.T) {
 		{"magic", nil, `unknown method "magic" (known: `},
 	}
 	for _, tc := range cases {
-		ms, err := pipeline.ParseMethods(tc.in)
+		ms, err := pipeline.ParseMethods(tc.in, nil)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
@@ -406,7 +406,7 @@ func TestParseMethods(t *testing.T) {
 
 func TestParseModelFlag(t *testing.T) {
 	cases := []struct{ in, name, path, err string }{
-		{"runs/a/best.ckpt", "model", "runs/a/best.ckpt", ""},
+		{"runs/a/best.ckpt", "learned", "runs/a/best.ckpt", ""},
 		{"pat=runs/a/best.ckpt", "pat", "runs/a/best.ckpt", ""},
 		{"=x.ckpt", "", "", "bad --model"},
 		{"a b=x.ckpt", "", "", "bad --model"},
@@ -430,7 +430,7 @@ func TestParseModelFlag(t *testing.T) {
 // come back in order, each with its graph and tracks.
 func ExampleRun() {
 	frames := pipeline.Frames(testframes.SyntheticFrames(2, 3, testframes.SynthOptions{Protons: 20}))
-	truth, _ := pipeline.Builtin(baseline.NameTruth)
+	truth, _ := pipeline.Builtin(baseline.NameTruth, nil)
 	rep, err := pipeline.Run(context.Background(), frames, &pipeline.Options{Methods: []pipeline.Method{truth}, Workers: 2},
 		func(o *pipeline.Output) error {
 			fmt.Printf("frame %d: %d hits, %d segments, %d tracks, purity %.2f\n", o.Frame.Meta.Frame,
@@ -453,7 +453,7 @@ func ExampleRun() {
 func ExampleEvaluate() {
 	frames := pipeline.Frames(testframes.SyntheticFrames(1, 4, testframes.SynthOptions{Protons: 30}))
 	frames[2].Hits = nil // an empty frame is skipped, not fatal
-	truth, _ := pipeline.Builtin("truth")
+	truth, _ := pipeline.Builtin("truth", nil)
 	ev, err := pipeline.Evaluate(context.Background(), frames, &pipeline.Options{Methods: []pipeline.Method{truth}, Workers: 2})
 	if err != nil {
 		panic(err)

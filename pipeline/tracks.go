@@ -13,18 +13,21 @@ import (
 // FrameTracks writes the tracks tr of hit graph g into dst (its Hits
 // reused) as a row set of a tracks file: hits in track order, deepest
 // first, with their index in the input frame (g.HitIndex), position,
-// deposit and truth EventID. It returns dst, allocated if nil.
+// deposit, cluster size and truth EventID, and no WEPL. It returns dst,
+// allocated if nil.
 func FrameTracks(dst *dataset.FrameTracks, g *graph.HitGraph, tr *track.Tracks) *dataset.FrameTracks {
 	if dst == nil {
 		dst = new(dataset.FrameTracks)
 	}
 	dst.Frame, dst.Skip = g.Meta.Frame, ""
 	dst.Hits = dst.Hits[:0]
+	dst.WEPL = nil
 	for t := 0; t < tr.Len(); t++ {
 		for o, h := range tr.Track(t) {
 			hit := &g.Hits[h]
 			dst.Hits = append(dst.Hits, dataset.TrackHit{Track: int32(t), Order: int32(o), Hit: g.HitIndex[h],
-				Layer: hit.Layer, X: hit.X, Y: hit.Y, Z: hit.Z, Edep: hit.Edep, EventID: hit.EventID})
+				Layer: hit.Layer, X: hit.X, Y: hit.Y, Z: hit.Z, Edep: hit.Edep, EventID: hit.EventID,
+				ClusterSize: hit.ClusterSize})
 		}
 	}
 	return dst
@@ -69,6 +72,11 @@ func WriteTracks(ctx context.Context, src Source, path string, meta dataset.Trac
 	})
 	rep, err := Run(ctx, src, &o, func(out *Output) error {
 		FrameTracks(&ft, out.Graph, &out.Results[0].Tracks)
+		if o.EditTracks != nil {
+			if err := o.EditTracks(&ft, out); err != nil {
+				return err
+			}
+		}
 		sum.Frames++
 		sum.Tracks += int64(out.Results[0].Tracks.Len())
 		sum.Hits += int64(len(ft.Hits))

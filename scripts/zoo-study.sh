@@ -15,11 +15,10 @@
 # Environment (defaults in brackets):
 #   PCTTRACK   the binary [pcttrack on PATH, else `go run ./cmd/pcttrack`]
 #   OUT        study directory [study]
-#   ZOO        the four zoo configs, paper order [zoo-pat-l25 zoo-pat-l50 zoo-pat-l75 zoo-ptt]
+#   ZOO        the four zoo configs (sparse graph), paper order
+#              [fast-pat-l25 fast-pat-l50 fast-pat-l75 fast-ptt]
 #   CHECK      full-graph check configs, trained with seeds 0..1 into $OUT/check
-#              (none by default: as shipped the zoo configs ARE the full graph;
-#              set CHECK="zoo-full-ptt zoo-full-pat-l50" or files once the zoo
-#              configs use the sparse graph)
+#              [full-ptt full-pat-l50]; CHECK= skips the check
 #   STAGES     train check compare planes connect tables [all of them]
 #   SHARD      k/K [0/1]
 #   CKA_FULL   1 adds the full cross-layer CKA matrix (the authors' module score) [0]
@@ -28,8 +27,8 @@
 set -euo pipefail
 
 OUT=${OUT:-study}
-ZOO=${ZOO:-"zoo-pat-l25 zoo-pat-l50 zoo-pat-l75 zoo-ptt"}
-CHECK=${CHECK:-}
+ZOO=${ZOO:-"fast-pat-l25 fast-pat-l50 fast-pat-l75 fast-ptt"}
+CHECK=${CHECK-"full-ptt full-pat-l50"}
 STAGES=${STAGES:-"train check compare planes connect tables"}
 SHARD=${SHARD:-0/1}
 CKA_FULL=${CKA_FULL:-0}

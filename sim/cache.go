@@ -9,6 +9,7 @@ import (
 type thinKey struct {
 	m      *physics.Material
 	t, cut float64
+	exc    bool
 }
 
 var (

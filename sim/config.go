@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"runtime"
@@ -10,8 +11,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/internal/shard"
 	"github.com/pcttrack/pcttrack/physics"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 // Phantom is a homogeneous slab phantom perpendicular to the beam,
@@ -161,9 +162,13 @@ func GridSpots(x0, x1, y0, y1, step float64) []Spot {
 type Beam struct {
 	Energy       float64 `yaml:"energy,omitempty"`        // MeV; 0 means 230
 	EnergySpread float64 `yaml:"energy_spread,omitempty"` // rms, MeV; 0 means none
-	SourceZ      float64 `yaml:"source_z,omitempty"`      // z of the source plane, mm; 0 means -500
-	SpotSigma    float64 `yaml:"spot_sigma,omitempty"`    // rms size per axis at the source, mm; 0 means 3
-	Divergence   float64 `yaml:"divergence,omitempty"`    // rms angle per axis, rad; 0 means 0.002
+	// SourceZ is the z of the source plane in mm; nil (the zero value, or
+	// no source_z in YAML) means DefaultSourceZ. A pointer so that any z,
+	// 0 included, can be asked for: Beam{SourceZ: sim.Float(0)}, YAML
+	// "source_z: 0", flag --source-z 0.
+	SourceZ    *float64 `yaml:"source_z,omitempty"`
+	SpotSigma  float64  `yaml:"spot_sigma,omitempty"` // rms size per axis at the source, mm; 0 means 3
+	Divergence float64  `yaml:"divergence,omitempty"` // rms angle per axis, rad; 0 means 0.002
 	// Emittance is GATE's phase-space ellipse area per axis, π·ε_rms, in
 	// mm·mrad; 0 means 15, negative means no correlation. It must not
 	// exceed π·SpotSigma·Divergence (GATE refuses such a source). The
@@ -191,6 +196,24 @@ const (
 	DefaultEmittance  = 15.0 // mm·mrad
 )
 
+// Water returns the simulation's water: physics.Water with WaterI (0
+// means DefaultWaterI), the reference of the truth WEPL and RSP.
+func (p *Physics) Water() *physics.Material {
+	return physics.Water.WithI(cmp.Or(p.WaterI, DefaultWaterI))
+}
+
+// Float returns a pointer to v, for optional fields such as Beam.SourceZ.
+func Float(v float64) *float64 { return &v }
+
+// Source returns the z of the source plane: SourceZ, or DefaultSourceZ
+// when it is nil.
+func (b *Beam) Source() float64 {
+	if b.SourceZ == nil {
+		return DefaultSourceZ
+	}
+	return *b.SourceZ
+}
+
 // resolved returns b with defaults filled in and negative spreads zeroed.
 func (b Beam) resolved() Beam {
 	def := func(v, d float64) float64 {
@@ -203,9 +226,7 @@ func (b Beam) resolved() Beam {
 		return v
 	}
 	b.Energy = def(b.Energy, DefaultEnergy)
-	if b.SourceZ == 0 {
-		b.SourceZ = DefaultSourceZ
-	}
+	b.SourceZ = Float(b.Source())
 	b.SpotSigma = def(b.SpotSigma, DefaultSpotSigma)
 	b.Divergence = def(b.Divergence, DefaultDivergence)
 	b.EnergySpread = def(b.EnergySpread, 0)
@@ -217,12 +238,61 @@ func (b Beam) resolved() Beam {
 }
 
 // Physics switches parts of the physics and sets model parameters. The
-// zero value is the full model.
+// zero value is the default model (PhysicsVersion 2): Wentzel multiple
+// scattering with its single-scattering tail, Geant4-like condensed-history
+// steps (MSCStep), water with I = 78 eV, Geant4's fluctuation model for the
+// sensor deposits, nuclear interactions with black-disk elastic scattering
+// (enhanced in the detector, DetectorElastic) and secondary protons, and
+// no δ-electron hits (DeltaCut). Legacy returns
+// the physics of version 1.
 type Physics struct {
 	NoNuclear    bool `yaml:"no_nuclear,omitempty"`    // no nuclear interactions at all (inelastic or elastic)
 	NoElastic    bool `yaml:"no_elastic,omitempty"`    // no hadronic elastic scattering (p–p, p–nucleus)
 	NoStraggling bool `yaml:"no_straggling,omitempty"` // no energy-loss straggling (thick slabs)
 	NoScattering bool `yaml:"no_scattering,omitempty"` // no multiple Coulomb scattering
+	// Scattering is the multiple-scattering model: "" or ScatterWentzel
+	// (default): the screened-Rutherford cross section with Molière's
+	// screening, a Gaussian for the deflections below a cut plus the
+	// single-scattering tail above it drawn one by one (package physics,
+	// SoftScatter and SampleRutherford); ScatterHighland: Highland's
+	// Gaussian, the model before PhysicsVersion 2.
+	Scattering string `yaml:"scattering,omitempty"`
+	// MSCStep is the longest condensed-history step in mm: as Geant4 does,
+	// the multiple-scattering deflection of a step is applied at its end
+	// without the lateral displacement a step accrues inside (Geant4 drops
+	// it where a step ends on a volume boundary, so every thin detector
+	// volume scatters at its exit face). The phantom is cut into such
+	// steps, each volume of the detector is at least one. 0 means
+	// DefaultMSCStep; negative means exact small-angle transport (the
+	// correlated offset of every phantom step and slab group sampled), the
+	// transport before PhysicsVersion 2.
+	MSCStep float64 `yaml:"msc_step,omitempty"`
+	// Diffraction is the angular distribution of coherent proton–nucleus
+	// elastic scattering: "" or DiffractionDisk (default): a black disc of
+	// radius physics.DiskRadius·A^(1/3), forward peak and 1/θ tail
+	// (physics.SampleDiffraction); DiffractionGauss: a Gaussian of rms
+	// ħc/(pR), the model before PhysicsVersion 2.
+	Diffraction string `yaml:"diffraction,omitempty"`
+	// DetectorElastic scales the coherent p–nucleus elastic cross section
+	// in the detector's passive material; 0 means DefaultDetectorElastic.
+	// It is empirical: the GATE reference file's primaries are kinked by
+	// 50–200 mrad in its 3 mm Al layers 2–3 times as often as Rutherford
+	// scattering and the elastic cross section that fits the lateral
+	// spread behind its water make them (VALIDATION.md), and that tail
+	// costs every tracker efficiency. 1 is the plain model.
+	DetectorElastic float64 `yaml:"detector_elastic,omitempty"`
+	// Deposit is the model of the energy deposited in a sensitive slab:
+	// "" or DepositUrban (default): Geant4's universal fluctuation model,
+	// ionisation as a Landau variable plus Poisson-distributed atomic
+	// excitations (physics.ThinOptions.Excitation); DepositLandau: a
+	// Landau variable of the whole loss, the model before PhysicsVersion 2.
+	// Both have the exact mean loss.
+	Deposit string `yaml:"deposit,omitempty"`
+	// WaterI is the mean excitation energy of the phantom's water in eV; 0
+	// means DefaultWaterI. It sets the water's stopping power, hence its
+	// range (PSTAR's 75 eV gives the PSTAR ranges; 78 eV makes them 0.5 %
+	// longer). Other materials keep their I.
+	WaterI float64 `yaml:"water_i,omitempty"`
 	// SecondaryYield is the mean number of fast secondary protons emitted
 	// per inelastic interaction, at most 1.5 (quasi-free knock-out: the
 	// leading proton, plus the struck proton for half of the events). 0
@@ -233,10 +303,53 @@ type Physics struct {
 	PhantomStep float64 `yaml:"phantom_step,omitempty"`
 	// DeltaCut is the production threshold in MeV of δ-electrons freed in
 	// the sensitive slabs, which become hits of their own (PDG 11) while
-	// the proton deposits the restricted loss. 0 means DefaultDeltaCut;
-	// negative means no δ-electrons (the proton deposits its full loss).
+	// the proton deposits the restricted loss. 0 means DefaultDeltaCut
+	// (none); negative means no δ-electrons (the proton deposits its full
+	// loss).
 	DeltaCut float64 `yaml:"delta_cut,omitempty"`
 }
+
+// Models of Physics.Scattering, Physics.Deposit and Physics.Diffraction.
+const (
+	ScatterWentzel  = "wentzel"
+	ScatterHighland = "highland"
+	DepositUrban    = "urban"
+	DepositLandau   = "landau"
+
+	DiffractionDisk  = "disk"
+	DiffractionGauss = "gauss"
+)
+
+// PhysicsVersion identifies the simulator's physics; datasets record it
+// (dataset.Meta.SimPhysics). 1: Highland's Gaussian with exact offsets,
+// water at 75 eV. 2: Wentzel scattering with the single-scattering tail,
+// Geant4-like condensed-history steps, water at 78 eV, recalibrated
+// nuclear elastic scattering.
+const PhysicsVersion = 2
+
+// Legacy returns the physics of PhysicsVersion 1, for comparison: Highland
+// scattering, exact offsets, water at 75 eV, Landau deposits, Gaussian
+// diffraction. With it Run
+// reproduces that version's frames bit for bit.
+func Legacy() Physics {
+	return Physics{Scattering: ScatterHighland, MSCStep: -1, WaterI: 75, Deposit: DepositLandau, Diffraction: DiffractionGauss,
+		DetectorElastic: 1}
+}
+
+// DefaultDetectorElastic is the default Physics.DetectorElastic, fitted
+// to the share of the GATE file's primaries kinked by more than 70 mrad in
+// its layers 4–10 (first half of its events).
+const DefaultDetectorElastic = 3.5
+
+// DefaultWaterI is the default water I-value in eV: Geant4's G4_WATER and
+// the DTC toolkit's GATE macros, which made the paper's data.
+const DefaultWaterI = 78.0
+
+// DefaultMSCStep is the default condensed-history step in mm, fitted to
+// the position–angle correlation behind 250 mm of water in the GATE
+// reference file (VALIDATION.md): about the 0.1–0.2 × range steps of
+// Geant4's proton ionisation and msc step limits there.
+const DefaultMSCStep = 25.0
 
 // DefaultDeltaCut is negative: by default no δ-electron hits are made and
 // the proton deposits its full loss, as in the GATE runs behind the paper's
@@ -280,6 +393,16 @@ type Config struct {
 	// grid (pixel edges at multiples of the pitch); off by default, as the
 	// paper's features use continuous positions.
 	Digitize bool `yaml:"digitize,omitempty"`
+	// Object is a phantom with structure (a built-in solid by name in
+	// YAML: ctp404, head) centred on the isocentre z = 0 and rotated per
+	// frame by Angles; nil means none. It excludes Phantom.
+	Object *Solid `yaml:"object,omitempty"`
+	// Angles are the projection angles of a scan, degrees. Frames must be
+	// a multiple of their number: frame i is at Angles[i / (Frames /
+	// len(Angles))], so each angle has a block of consecutive frames (and
+	// frame i uses spot i mod len(Beam.Spots) as always). Empty means
+	// angle 0; see Scan.
+	Angles []float64 `yaml:"angles,omitempty"`
 }
 
 // resolved returns a copy with defaults filled in, after validation.
@@ -318,7 +441,7 @@ func (c Config) resolved() (Config, error) {
 	for _, v := range []struct {
 		name string
 		x    float64
-	}{{"energy", b.Energy}, {"energy spread", b.EnergySpread}, {"source z", b.SourceZ}, {"spot sigma", b.SpotSigma},
+	}{{"energy", b.Energy}, {"energy spread", b.EnergySpread}, {"source z", b.Source()}, {"spot sigma", b.SpotSigma},
 		{"divergence", b.Divergence}, {"virtual source", b.VirtualSource}, {"emittance", b.Emittance}} {
 		if math.IsNaN(v.x) || math.IsInf(v.x, 0) {
 			return c, fmt.Errorf("sim: beam %s %g is not finite", v.name, v.x)
@@ -339,6 +462,9 @@ func (c Config) resolved() (Config, error) {
 	if lim := math.Pi * c.Beam.SpotSigma * c.Beam.Divergence * 1e3; c.Beam.Emittance > lim*(1+1e-12) && c.Beam.SpotSigma > 0 && c.Beam.Divergence > 0 {
 		return c, fmt.Errorf("sim: beam emittance %g mm·mrad exceeds π·σx·σθ = %.4g mm·mrad", c.Beam.Emittance, lim)
 	}
+	if err := c.checkObject(); err != nil {
+		return c, err
+	}
 	p := c.Physics
 	if math.IsNaN(p.SecondaryYield) || p.SecondaryYield > 1.5 {
 		return c, fmt.Errorf("sim: secondary yield %g out of [0, 1.5]", p.SecondaryYield)
@@ -353,6 +479,50 @@ func (c Config) resolved() (Config, error) {
 	}
 	if p.PhantomStep == 0 {
 		p.PhantomStep = 2
+	}
+	switch strings.ToLower(p.Scattering) {
+	case "", ScatterWentzel:
+		p.Scattering = ScatterWentzel
+	case ScatterHighland:
+		p.Scattering = ScatterHighland
+	default:
+		return c, fmt.Errorf("sim: scattering model %q: want %s or %s", p.Scattering, ScatterWentzel, ScatterHighland)
+	}
+	switch strings.ToLower(p.Deposit) {
+	case "", DepositUrban:
+		p.Deposit = DepositUrban
+	case DepositLandau:
+		p.Deposit = DepositLandau
+	default:
+		return c, fmt.Errorf("sim: deposit model %q: want %s or %s", p.Deposit, DepositUrban, DepositLandau)
+	}
+	switch strings.ToLower(p.Diffraction) {
+	case "", DiffractionDisk:
+		p.Diffraction = DiffractionDisk
+	case DiffractionGauss:
+		p.Diffraction = DiffractionGauss
+	default:
+		return c, fmt.Errorf("sim: diffraction model %q: want %s or %s", p.Diffraction, DiffractionDisk, DiffractionGauss)
+	}
+	if math.IsNaN(p.MSCStep) || math.IsInf(p.MSCStep, 0) {
+		return c, fmt.Errorf("sim: msc step %g mm is not finite", p.MSCStep)
+	}
+	if p.MSCStep == 0 {
+		p.MSCStep = DefaultMSCStep
+	} else if p.MSCStep < 0 {
+		p.MSCStep = -1
+	}
+	if math.IsNaN(p.WaterI) || p.WaterI < 0 || p.WaterI > 0 && (p.WaterI < 50 || p.WaterI > 100) {
+		return c, fmt.Errorf("sim: water I-value %g eV out of [50, 100]", p.WaterI)
+	}
+	if p.WaterI == 0 {
+		p.WaterI = DefaultWaterI
+	}
+	if math.IsNaN(p.DetectorElastic) || p.DetectorElastic < 0 || p.DetectorElastic > 100 {
+		return c, fmt.Errorf("sim: detector elastic scale %g out of [0, 100]", p.DetectorElastic)
+	}
+	if p.DetectorElastic == 0 {
+		p.DetectorElastic = DefaultDetectorElastic
 	}
 	if math.IsNaN(p.DeltaCut) || math.IsInf(p.DeltaCut, 0) {
 		return c, fmt.Errorf("sim: delta cut %g MeV is not finite", p.DeltaCut)

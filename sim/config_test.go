@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 func TestParsePhantom(t *testing.T) {
@@ -71,6 +71,13 @@ func TestConfigErrors(t *testing.T) {
 		{"bad shard", func(c *Config) { c.Shard = shard.Shard{Index: 3, Count: 2} }, "shard 3/2"},
 		{"negative workers", func(c *Config) { c.Workers = -2 }, "-2 workers"},
 		{"yield", func(c *Config) { c.Physics.SecondaryYield = 2 }, "secondary yield 2"},
+		{"scattering model", func(c *Config) { c.Physics.Scattering = "moliere" }, `scattering model "moliere"`},
+		{"deposit model", func(c *Config) { c.Physics.Deposit = "vavilov" }, `deposit model "vavilov"`},
+		{"diffraction model", func(c *Config) { c.Physics.Diffraction = "grey" }, `diffraction model "grey"`},
+		{"water I", func(c *Config) { c.Physics.WaterI = 20 }, "water I-value 20 eV"},
+		{"nan msc step", func(c *Config) { c.Physics.MSCStep = math.NaN() }, "msc step NaN"},
+		{"detector elastic", func(c *Config) { c.Physics.DetectorElastic = -2 }, "detector elastic scale -2"},
+		{"nan source", func(c *Config) { c.Beam.SourceZ = Float(math.NaN()) }, "source z NaN"},
 		{"bad geometry", func(c *Config) { c.Geometry = detector.Default(); c.Geometry.Layers[5].Slabs[0].Thickness = -1 }, "thickness -1 mm"},
 	}
 	for _, tc := range tests {
@@ -90,7 +97,7 @@ func TestConfigErrors(t *testing.T) {
 		want string
 	}{
 		{"phantom in detector", func(c *Config) { c.Phantom.Thickness = 600 }, "inside the detector"},
-		{"source behind phantom", func(c *Config) { c.Beam.SourceZ = -10 }, "upstream of the source"},
+		{"source behind phantom", func(c *Config) { c.Beam.SourceZ = Float(-10) }, "upstream of the source"},
 	} {
 		c := base()
 		tc.mod(&c)
@@ -149,6 +156,42 @@ physics:
 		if _, err := ParseConfig([]byte(bad.yaml)); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("ParseConfig(%q) error %v, want %q", bad.yaml, err, bad.want)
 		}
+	}
+}
+
+// A source at z = 0 can be asked for (Beam.SourceZ is optional, not a
+// zero-means-default number) and survives the YAML round trip; the
+// physics' zero value resolves to version 2's models, Legacy to version
+// 1's, and datasets record the version.
+func TestSourceZAndPhysicsDefaults(t *testing.T) {
+	c, err := ParseConfig([]byte("phantom: none\nbeam:\n  source_z: 0\nframes: 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.resolved()
+	if err != nil || c.Beam.SourceZ == nil || *r.Beam.SourceZ != 0 {
+		t.Fatalf("source_z: 0 decoded as %v (%v)", r.Beam.SourceZ, err)
+	}
+	out, _ := MarshalConfig(c)
+	back, _ := ParseConfig(out)
+	if rb, _ := back.resolved(); *rb.Beam.SourceZ != 0 {
+		t.Errorf("round trip moves the source to %g:\n%s", *rb.Beam.SourceZ, out)
+	}
+	if d, _ := (Config{Frames: 1}).resolved(); *d.Beam.SourceZ != DefaultSourceZ {
+		t.Errorf("default source z %g", *d.Beam.SourceZ)
+	}
+	p := r.Physics
+	if p.Scattering != ScatterWentzel || p.MSCStep != DefaultMSCStep || p.WaterI != DefaultWaterI || p.Deposit != DepositUrban ||
+		p.Diffraction != DiffractionDisk || p.DetectorElastic != DefaultDetectorElastic || p.DeltaCut >= 0 {
+		t.Errorf("zero Physics resolves to %+v", p)
+	}
+	l, _ := (Config{Frames: 1, Physics: Legacy()}).resolved()
+	if l.Physics.Scattering != ScatterHighland || l.Physics.MSCStep >= 0 || l.Physics.WaterI != 75 || l.Physics.DetectorElastic != 1 {
+		t.Errorf("Legacy resolves to %+v", l.Physics)
+	}
+	m, err := Meta(Config{Frames: 3, Seed: 4})
+	if err != nil || m.SimPhysics != PhysicsVersion || m.Source != "simulate" || m.Geometry != "dtc" || m.Frames != 3 || !strings.Contains(m.Config, "scattering: wentzel") {
+		t.Errorf("Meta = %+v, %v", m, err)
 	}
 }
 

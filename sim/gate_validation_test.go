@@ -1,9 +1,10 @@
 package sim
 
 import (
-	"context"
+	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"testing"
 
@@ -15,14 +16,75 @@ import (
 // older 3 mm Al DTC; see /work/shared/data/gate/README.md).
 const gateFile = "../../shared/data/gate/DTC_Aluminium_Absorber3mm_Degrader250mm_250MeV.root"
 
-// gateFigures are the statistics of the GATE file's primaries (TrackID 1),
-// after merging per (event, track, layer) and the cluster-size cut with a
-// 14 µm sensitive slab, per 5000 generated primaries.
+// gateWaterI is the water I-value in eV fitted to the GATE file's first
+// half of events (VALIDATION.md): where its primaries stop. Geant4 gives a
+// water defined from its elements (GATE's material database) the Bragg sum
+// of its elemental values, 69 eV, unless a macro sets it; the 2 eV left
+// are the difference of the two stopping-power models over 380 mm WEPL.
+const gateWaterI = 67.0
+
+// gateHalf is the boundary between the GATE file's calibration half
+// (event ids below it) and its report half.
+const gateHalf = 2500
+
+// quantiles holds a distribution's core and tails: IQR/1.349 (a Gaussian's
+// σ) and the 95th and 99th percentiles of |v − median|, with standard
+// errors from the sample density at each quantile.
+type quantiles struct {
+	v, se [3]float64 // IQR-σ, P95, P99
+	n     int
+}
+
+func quantile(s []float64, p float64) float64 {
+	x := p * float64(len(s)-1)
+	i := int(x)
+	if i >= len(s)-1 {
+		return s[len(s)-1]
+	}
+	return s[i] + (x-float64(i))*(s[i+1]-s[i])
+}
+
+// dist computes the quantiles of v (any order; v is not modified).
+func dist(v []float64) quantiles {
+	q := quantiles{n: len(v)}
+	if len(v) < 20 {
+		return q
+	}
+	s := slices.Sorted(slices.Values(v))
+	n := float64(len(s))
+	// SE of the p-quantile: √(p(1−p)/n)/f, f from the quantiles at p ± h
+	se := func(s []float64, p float64) float64 {
+		h := math.Min(0.02, (1-p)/2)
+		dq := quantile(s, p+h) - quantile(s, p-h)
+		return math.Sqrt(p*(1-p)/n) * dq / (2 * h)
+	}
+	q.v[0] = (quantile(s, 0.75) - quantile(s, 0.25)) / 1.349
+	q.se[0] = math.Hypot(se(s, 0.75), se(s, 0.25)) / 1.349
+	m := quantile(s, 0.5)
+	a := make([]float64, len(s))
+	for i, x := range s {
+		a[i] = math.Abs(x - m)
+	}
+	sort.Float64s(a)
+	for k, p := range []float64{0.95, 0.99} {
+		q.v[k+1], q.se[k+1] = quantile(a, p), se(a, p)
+	}
+	return q
+}
+
+// gateFigures are the statistics of a run's primaries (TrackID 1), after
+// merging per (event, track, layer) and the cluster-size cut with a 14 µm
+// sensitive slab, per generated primary.
 type gateFigures struct {
 	frac, sdx, sdy, edep map[int]float64 // per layer: hit fraction, rms x/y (mm), mean edep (keV)
-	deepMean, deepSD     float64
-	deepHist             map[int]int
-	hits, secHits        int
+	lat, kink            map[int]quantiles
+	// nn is the median distance (mm) from a hit to the nearest other hit
+	// of its layer, and close the share of hits with one within 1 mm, in
+	// frames of 100 primaries with hits (all hits, as trackers see them).
+	nn, close        map[int]float64
+	deepMean, deepSD float64
+	deepHist         map[int]int
+	hits, secHits    int
 }
 
 var gateLayers = []int{0, 1, 2, 4, 6, 8, 10, 12, 14, 16, 17, 18, 19, 20}
@@ -48,14 +110,26 @@ func gateConstants() gateFigures {
 }
 
 // figures computes gateFigures from frames (any framing) of n generated
-// primaries.
-func figures(frames []dataset.Frame, n float64) gateFigures {
+// primaries, keeping the events that keep says yes to (nil: all).
+func figures(frames []dataset.Frame, n float64, keep func(event int64) bool) gateFigures {
 	type acc struct{ n, sx, sxx, sy, syy, se float64 }
+	type key struct {
+		ev int64
+		l  int32
+	}
 	per := map[int]*acc{}
 	deep := map[int64]int{}
-	g := gateFigures{frac: map[int]float64{}, sdx: map[int]float64{}, sdy: map[int]float64{}, edep: map[int]float64{}, deepHist: map[int]int{}}
+	pos := map[key]dataset.Hit{}
+	byEvent := map[int64][]dataset.Hit{}
+	g := gateFigures{frac: map[int]float64{}, sdx: map[int]float64{}, sdy: map[int]float64{}, edep: map[int]float64{},
+		lat: map[int]quantiles{}, kink: map[int]quantiles{}, nn: map[int]float64{}, close: map[int]float64{}, deepHist: map[int]int{}}
+	lat, kink := map[int][]float64{}, map[int][]float64{}
 	for _, f := range frames {
 		for _, h := range f.Hits {
+			if keep != nil && !keep(h.EventID) {
+				continue
+			}
+			byEvent[h.EventID] = append(byEvent[h.EventID], h)
 			g.hits++
 			if h.TrackID != 1 {
 				g.secHits++
@@ -74,6 +148,8 @@ func figures(frames []dataset.Frame, n float64) gateFigures {
 			a.sy += y
 			a.syy += y * y
 			a.se += float64(h.Edep)
+			lat[l] = append(lat[l], x, y)
+			pos[key{h.EventID, h.Layer}] = h
 			if d, ok := deep[h.EventID]; !ok || l > d {
 				deep[h.EventID] = l
 			}
@@ -85,6 +161,58 @@ func figures(frames []dataset.Frame, n float64) gateFigures {
 		g.sdx[l] = math.Sqrt(a.sxx/a.n - mx*mx)
 		g.sdy[l] = math.Sqrt(a.syy/a.n - my*my)
 		g.edep[l] = 1e3 * a.se / a.n
+		g.lat[l] = dist(lat[l])
+	}
+	// projected kink at plane l: slope l→l+1 minus slope l−1→l, in mrad
+	for k, h := range pos {
+		a, okA := pos[key{k.ev, k.l - 1}]
+		c, okC := pos[key{k.ev, k.l + 1}]
+		if !okA || !okC {
+			continue
+		}
+		d1, d2 := float64(h.Z-a.Z), float64(c.Z-h.Z)
+		kink[int(k.l)] = append(kink[int(k.l)],
+			1e3*(float64(c.X-h.X)/d2-float64(h.X-a.X)/d1), 1e3*(float64(c.Y-h.Y)/d2-float64(h.Y-a.Y)/d1))
+	}
+	for l, v := range kink {
+		g.kink[l] = dist(v)
+	}
+	// nearest neighbours in frames of 100 events with hits, in event order
+	events := slices.Sorted(func(yield func(int64) bool) {
+		for e := range byEvent {
+			if !yield(e) {
+				return
+			}
+		}
+	})
+	for _, l := range []int{0, 1} {
+		var d []float64
+		for i := 0; i+100 <= len(events); i += 100 {
+			var hs []dataset.Hit
+			for _, e := range events[i : i+100] {
+				for _, h := range byEvent[e] {
+					if int(h.Layer) == l {
+						hs = append(hs, h)
+					}
+				}
+			}
+			for i, h := range hs {
+				best := math.Inf(1)
+				for j, o := range hs {
+					if i != j {
+						best = math.Min(best, math.Hypot(float64(h.X-o.X), float64(h.Y-o.Y)))
+					}
+				}
+				if !math.IsInf(best, 1) {
+					d = append(d, best)
+				}
+			}
+		}
+		if len(d) > 0 {
+			sort.Float64s(d)
+			g.nn[l] = quantile(d, 0.5)
+			g.close[l] = float64(sort.SearchFloat64s(d, 1)) / float64(len(d))
+		}
 	}
 	var s, s2 float64
 	for _, d := range deep {
@@ -98,9 +226,9 @@ func figures(frames []dataset.Frame, n float64) gateFigures {
 	return g
 }
 
-// readGATEFigures reads the reference file through the dataset importer,
+// readGATEFrames reads the reference file through the dataset importer,
 // one event per frame; it skips the test when the file is absent.
-func readGATEFigures(t *testing.T) gateFigures {
+func readGATEFrames(t *testing.T) []dataset.Frame {
 	t.Helper()
 	if _, err := os.Stat(gateFile); err != nil {
 		t.Skipf("GATE reference file not available: %v", err)
@@ -111,40 +239,38 @@ func readGATEFigures(t *testing.T) gateFigures {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return figures(frames, 5000)
+	return frames
 }
 
-// simulateGATE runs the simulator on the GATE file's set-up: the gate-3mm
-// geometry, 250 mm of water ending at z = 0, a 250 MeV point source at
-// z = -255 mm (every hit of the file has sourcePos (0, 0, -255), so there
-// is no spot size; a divergence would be invisible next to the 6–7 mm of
-// scattering and is taken as 0), primaries counted as generated, and no
+// gateConfig is the GATE file's set-up: the gate-3mm geometry, 250 mm of
+// water ending at z = 0, a 250 MeV point source at z = -255 mm (every hit
+// of the file has sourcePos (0, 0, -255), so there is no spot size; a
+// divergence would be invisible next to the 6–7 mm of scattering and is
+// taken as 0), primaries counted as generated, water at gateWaterI, and no
 // separate δ-electrons: that run's production cut in the thin slab was
 // above T_max (the primaries' mean edep is the full mean loss, not the
-// restricted one), and its 0.6 % of electron hits come from other
-// volumes, which the simulation does not model.
-func simulateGATE(t *testing.T, frames int) (gateFigures, float64) {
+// restricted one), and its 0.6 % of electron hits come from other volumes,
+// which the simulation does not model.
+func gateConfig(frames int, ph Physics) Config {
 	g, _ := detector.Preset(detector.PresetGATE3mm)
-	cfg := Config{
+	ph.DeltaCut = -1
+	if ph.WaterI == 0 {
+		ph.WaterI = gateWaterI
+	}
+	return Config{
 		Geometry: g, Phantom: Phantom{"water", 250, -125},
-		Beam:    Beam{Energy: 250, SourceZ: -255, SpotSigma: -1, Divergence: -1},
-		Physics: Physics{DeltaCut: -1},
-		Frames:  frames, ProtonsPerFrame: 100, Seed: 2018, CountGenerated: true,
+		Beam:    Beam{Energy: 250, SourceZ: Float(-255), SpotSigma: -1, Divergence: -1},
+		Physics: ph, Frames: frames, ProtonsPerFrame: 100, Seed: 2018, CountGenerated: true,
 	}
-	var out []dataset.Frame
-	err := Run(context.Background(), cfg, func(f *dataset.Frame) error {
-		out = append(out, dataset.Frame{Meta: f.Meta, Hits: append([]dataset.Hit(nil), f.Hits...)})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+}
+
+func simulateGATE(t *testing.T, frames int, ph Physics) (gateFigures, float64) {
 	n := float64(frames * 100)
-	return figures(out, n), n
+	return figures(collect(t, gateConfig(frames, ph)), n, nil), n
 }
 
 func TestGATEFileMatchesConstants(t *testing.T) {
-	got := readGATEFigures(t)
+	got := figures(readGATEFrames(t), 5000, nil)
 	want := gateConstants()
 	for _, l := range gateLayers {
 		if math.Abs(got.frac[l]-want.frac[l]) > 0.001 || math.Abs(got.edep[l]/want.edep[l]-1) > 0.005 ||
@@ -160,56 +286,86 @@ func TestGATEFileMatchesConstants(t *testing.T) {
 	}
 }
 
+// TestSimulationAgainstGATE compares the default physics on the GATE
+// file's set-up with each half of its events: the first half calibrated
+// the free parameters (physics.DiskRadius, DiskEdge, DiskElasticFraction,
+// DefaultMSCStep, gateWaterI), the second is out of sample.
 func TestSimulationAgainstGATE(t *testing.T) {
-	ref := gateConstants()
-	src := "the lead's figures of the GATE file"
-	if _, err := os.Stat(gateFile); err == nil {
-		ref = readGATEFigures(t)
-		src = "the GATE file"
+	frames := readGATEFrames(t)
+	sim, n := simulateGATE(t, 100, Physics{})
+	for _, half := range []struct {
+		name string
+		keep func(int64) bool
+	}{{"calibration half", func(e int64) bool { return e < gateHalf }}, {"report half", func(e int64) bool { return e >= gateHalf }}} {
+		t.Run(half.name, func(t *testing.T) {
+			ref := figures(frames, 2500, half.keep)
+			compareGATE(t, sim, ref, n, 2500)
+		})
 	}
-	sim, n := simulateGATE(t, 100)
-	t.Logf("%g simulated primaries against %s (5000 primaries)", n, src)
-	t.Logf("layer  frac sim/GATE    rms x sim/GATE   rms y sim/GATE   edep keV sim/GATE")
+}
+
+func compareGATE(t *testing.T, sim, ref gateFigures, n, nRef float64) {
+	t.Logf("%g simulated primaries against %g of the GATE file", n, nRef)
+	t.Logf("layer  frac sim/GATE    rms x sim/GATE   edep keV sim/GATE   lateral IQR-σ, P95, P99 mm sim/GATE (%% off ± 1 SE)")
 	for _, l := range gateLayers {
-		t.Logf("L%-3d  %.4f / %.4f   %6.3f / %6.3f  %6.3f / %6.3f  %7.2f / %7.2f", l, sim.frac[l], ref.frac[l],
-			sim.sdx[l], ref.sdx[l], sim.sdy[l], ref.sdy[l], sim.edep[l], ref.edep[l])
+		t.Logf("L%-3d  %.4f / %.4f   %6.3f / %6.3f   %7.2f / %7.2f   %s", l, sim.frac[l], ref.frac[l],
+			sim.sdx[l], ref.sdx[l], sim.edep[l], ref.edep[l], quantileRow(sim.lat[l], ref.lat[l]))
+	}
+	t.Logf("kink angles, mrad: IQR-σ, P95, P99 sim/GATE")
+	for _, l := range []int{1, 2, 4, 8, 12, 16} {
+		t.Logf("L%-3d  %s", l, quantileRow(sim.kink[l], ref.kink[l]))
+	}
+	for _, l := range []int{0, 1} {
+		t.Logf("L%d nearest other hit (frames of 100 p+): median %.3f / %.3f mm, within 1 mm %.3f / %.3f",
+			l, sim.nn[l], ref.nn[l], sim.close[l], ref.close[l])
 	}
 	var hs []int
 	for d := range sim.deepHist {
 		hs = append(hs, d)
 	}
 	sort.Ints(hs)
-	t.Logf("deepest primary layer: mean %.3f / %.3f, sd %.3f / %.3f; GATE 16-20: %d %d %d %d %d; sim per 5000: %.0f %.0f %.0f %.0f %.0f",
-		sim.deepMean, ref.deepMean, sim.deepSD, ref.deepSD,
-		ref.deepHist[16], ref.deepHist[17], ref.deepHist[18], ref.deepHist[19], ref.deepHist[20],
-		float64(sim.deepHist[16])*5000/n, float64(sim.deepHist[17])*5000/n, float64(sim.deepHist[18])*5000/n,
-		float64(sim.deepHist[19])*5000/n, float64(sim.deepHist[20])*5000/n)
-	simHits, refHits := float64(sim.hits)/n, float64(ref.hits)/5000
+	per := func(h map[int]int, k, nn float64) string {
+		out := ""
+		for d := 16; d <= 20; d++ {
+			out += fmt.Sprintf(" %.0f", float64(h[d])*k/nn)
+		}
+		return out
+	}
+	t.Logf("deepest primary layer: mean %.3f / %.3f, sd %.3f / %.3f; per 1000 primaries in 16-20: sim%s, GATE%s",
+		sim.deepMean, ref.deepMean, sim.deepSD, ref.deepSD, per(sim.deepHist, 1000, n), per(ref.deepHist, 1000, nRef))
+	simHits, refHits := float64(sim.hits)/n, float64(ref.hits)/nRef
 	simSec, refSec := float64(sim.secHits)/float64(sim.hits), float64(ref.secHits)/float64(ref.hits)
 	t.Logf("hits per generated primary %.2f / %.2f; secondary share of hits %.2f%% / %.2f%%", simHits, refHits, 100*simSec, 100*refSec)
 
 	// Tolerances. Survival: the nuclear model is normalised to Bortfeld,
-	// Geant4 loses ~1 point more in 250 mm of water; statistics ±0.6 point.
-	// Rms widths: dominated by single/nuclear scattering tails, ±4 % from
-	// statistics alone. Edep (plateau, layers <= 12): 2–5 % low in the
-	// simulation, consistently with its protons arriving with ~3 % more
-	// energy. The
-	// Bragg peak sits ~0.4 layer (1 % of the 380 mm WEPL) deeper in the
-	// simulation than in Geant4 (stopping-power tables, water I), so the
-	// layers 16–20 and the deepest-layer histogram are compared through
-	// its mean, spread and mode only.
+	// and Geant4 keeps 2 points more primaries behind 250 mm of water and
+	// loses a little less in each DTC layer; statistics ±0.9 point: 3.5
+	// points. Lateral quantiles: the 5 % plus twice the standard
+	// error of the ratio (GATE's half has ~4000 positions per layer: ±2,
+	// 3–5, 8 % on IQR-σ, P95, P99). Rms widths: dominated by the rare
+	// widest scatterings; the file's two halves differ by up to 6 % among
+	// themselves: ±15 %. Edep (plateau, layers <= 12): the mean of a
+	// Landau-tailed deposit, ±6 %.
 	for _, l := range gateLayers {
 		if l > 16 {
 			continue
 		}
-		if d := sim.frac[l] - ref.frac[l]; math.Abs(d) > 0.03 {
+		if d := sim.frac[l] - ref.frac[l]; math.Abs(d) > 0.035 {
 			t.Errorf("layer %d: %.4f of the primaries have a hit, GATE %.4f", l, sim.frac[l], ref.frac[l])
+		}
+		for k, what := range []string{"IQR-σ", "P95", "P99"} {
+			s, r := sim.lat[l], ref.lat[l]
+			rel := s.v[k]/r.v[k] - 1
+			se := math.Hypot(s.se[k]/s.v[k], r.se[k]/r.v[k])
+			if math.Abs(rel) > 0.05+2*se {
+				t.Errorf("layer %d: lateral %s %.3f mm, GATE %.3f (%+.1f%% ± %.1f%%)", l, what, s.v[k], r.v[k], 100*rel, 100*se)
+			}
 		}
 		for _, v := range []struct {
 			what     string
 			got, ref float64
 		}{{"rms x", sim.sdx[l], ref.sdx[l]}, {"rms y", sim.sdy[l], ref.sdy[l]}} {
-			if math.Abs(v.got/v.ref-1) > 0.10 {
+			if math.Abs(v.got/v.ref-1) > 0.15 {
 				t.Errorf("layer %d: %s %.3f mm, GATE %.3f", l, v.what, v.got, v.ref)
 			}
 		}
@@ -217,7 +373,14 @@ func TestSimulationAgainstGATE(t *testing.T) {
 			t.Errorf("layer %d: mean edep %.2f keV, GATE %.2f", l, sim.edep[l], ref.edep[l])
 		}
 	}
-	if math.Abs(sim.deepMean-ref.deepMean) > 0.6 || math.Abs(sim.deepSD/ref.deepSD-1) > 0.15 {
+	// the crowding trackers meet in layers 0-1: the file's two halves
+	// differ by up to 7 % between themselves (frames of 100 events)
+	for _, l := range []int{0, 1} {
+		if math.Abs(sim.nn[l]/ref.nn[l]-1) > 0.10 {
+			t.Errorf("layer %d: median nearest-hit distance %.3f mm, GATE %.3f", l, sim.nn[l], ref.nn[l])
+		}
+	}
+	if math.Abs(sim.deepMean-ref.deepMean) > 0.3 || math.Abs(sim.deepSD/ref.deepSD-1) > 0.15 {
 		t.Errorf("deepest layer mean %.3f sd %.3f, GATE %.3f %.3f", sim.deepMean, sim.deepSD, ref.deepMean, ref.deepSD)
 	}
 	mode := func(h map[int]int) int {
@@ -235,4 +398,20 @@ func TestSimulationAgainstGATE(t *testing.T) {
 	if math.Abs(simHits/refHits-1) > 0.05 || math.Abs(simSec-refSec) > 0.015 {
 		t.Errorf("hits per primary %.2f (GATE %.2f), secondary share %.3f (GATE %.3f)", simHits, refHits, simSec, refSec)
 	}
+}
+
+// quantileRow formats sim/GATE quantiles with the relative difference and
+// its standard error.
+func quantileRow(s, r quantiles) string {
+	out := ""
+	for k := range 3 {
+		if r.v[k] == 0 {
+			out += "   —"
+			continue
+		}
+		rel := s.v[k]/r.v[k] - 1
+		se := math.Hypot(s.se[k]/s.v[k], r.se[k]/r.v[k])
+		out += fmt.Sprintf("  %.2f/%.2f (%+.1f±%.1f)", s.v[k], r.v[k], 100*rel, 100*se)
+	}
+	return out
 }

@@ -6,32 +6,29 @@ import (
 	"time"
 
 	"github.com/pcttrack/pcttrack/dataset"
-	"github.com/pcttrack/pcttrack/detector"
 )
 
 // Meta returns the dataset metadata of simulation c: source "simulate",
 // the geometry's name, the seed, the whole configuration as YAML
-// (MarshalConfig), the run's frame count and its shard. An invalid
-// configuration is an error.
+// (MarshalConfig), the run's frame count, its shard and the physics
+// version. An invalid configuration is an error.
 func Meta(c Config) (dataset.Meta, error) {
 	text, err := MarshalConfig(c)
 	if err != nil {
 		return dataset.Meta{}, err
 	}
-	geom := detector.PresetDTC
-	if c.Geometry != nil {
-		geom = c.Geometry.Name
-	}
-	return dataset.Meta{Source: "simulate", Geometry: geom, Seed: c.Seed, Config: string(text),
-		Frames: int64(c.Frames), Shard: c.Shard.String()}, nil
+	r, _ := c.resolved()
+	return dataset.Meta{Source: "simulate", Geometry: r.Geometry.Name, Seed: c.Seed, Config: string(text),
+		Frames: int64(c.Frames), Shard: c.Shard.String(), SimPhysics: PhysicsVersion}, nil
 }
 
 // Collect runs simulation c (see Run) and returns copies of the frames it
-// owns, in frame order.
+// owns, with their truth, in frame order.
 func Collect(ctx context.Context, c Config) ([]dataset.Frame, error) {
 	var frames []dataset.Frame
 	err := Run(ctx, c, func(f *dataset.Frame) error {
-		frames = append(frames, dataset.Frame{Meta: f.Meta, Hits: append([]dataset.Hit(nil), f.Hits...)})
+		frames = append(frames, dataset.Frame{Meta: f.Meta, Hits: append([]dataset.Hit(nil), f.Hits...),
+			Primaries: append([]dataset.PrimaryTruth(nil), f.Primaries...)})
 		return nil
 	})
 	return frames, err
@@ -66,12 +63,7 @@ func Write(ctx context.Context, c Config, path string, progress func()) (WriteSt
 		if err := w.Write(fr); err != nil {
 			return err
 		}
-		st.Frames++
-		st.Primaries += fr.Meta.ProtonsPerFrame
-		st.Hits += len(fr.Hits)
-		if progress != nil {
-			progress()
-		}
+		st.add(fr, progress)
 		return nil
 	})
 	if err != nil {

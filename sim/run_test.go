@@ -12,8 +12,8 @@ import (
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/internal/shard"
 	"github.com/pcttrack/pcttrack/physics"
+	"github.com/pcttrack/pcttrack/shard"
 )
 
 // collect runs cfg and returns deep copies of the emitted frames.
@@ -159,18 +159,18 @@ func TestClusterSizeTable(t *testing.T) {
 
 func TestRunErrors(t *testing.T) {
 	cfg := smallConfig()
-	cfg.Phantom.Thickness = 400 // longer than the 330 mm range at 230 MeV
+	cfg.Phantom.Thickness = 400 // longer than the 331 mm range at 230 MeV (water at 78 eV)
 	cfg.Frames = 1
 	cfg.ProtonsPerFrame = 5
 	err := Run(context.Background(), cfg, func(*dataset.Frame) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "thicker than the 330 mm range") {
+	if err == nil || !strings.Contains(err.Error(), "thicker than the 331 mm range") {
 		t.Errorf("too thick a phantom: %v", err)
 	}
 	// a detector whose first sensor sits behind 400 mm of water
 	cfg = smallConfig()
 	cfg.Phantom = Phantom{}
 	cfg.Geometry = waterStack(400, 1)
-	cfg.Beam.SourceZ = -1
+	cfg.Beam.SourceZ = Float(-1)
 	err = Run(context.Background(), cfg, func(*dataset.Frame) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "reached the detector") {
 		t.Errorf("unreachable detector: %v", err)
@@ -239,5 +239,31 @@ func TestFrameDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("a frame allocates %.1f times", allocs)
+	}
+}
+
+// TestEveryScatteringModel runs each scattering model with and without
+// condensed-history steps through the water slab: a proton whose range
+// ends inside the step where its interaction was drawn stopped there (it
+// once interacted at energy 0, became NaN and panicked the Highland model).
+func TestEveryScatteringModel(t *testing.T) {
+	for _, sc := range []string{ScatterWentzel, ScatterHighland} {
+		for _, step := range []float64{0, -1} {
+			c := Config{Phantom: Phantom{Material: "water", Thickness: 200}, Frames: 20, ProtonsPerFrame: 100, Seed: 3,
+				Physics: Physics{Scattering: sc, MSCStep: step}}
+			frames := collect(t, c)
+			events := map[int64]bool{}
+			for _, f := range frames {
+				for _, h := range f.Hits {
+					events[h.EventID] = true
+					if math.IsNaN(float64(h.X+h.Y+h.Edep)) || math.IsInf(float64(h.X+h.Y+h.Edep), 0) {
+						t.Fatalf("%s, msc step %g: hit %+v", sc, step, h)
+					}
+				}
+			}
+			if n := len(events); n < 1800 {
+				t.Errorf("%s, msc step %g: %d of 2000 primaries reached the detector", sc, step, n)
+			}
+		}
 	}
 }

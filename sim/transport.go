@@ -29,7 +29,10 @@ type particle struct {
 	tx, ty  float64 // direction tangents dx/dz, dy/dz
 	e       float64 // MeV
 	budget  float64 // nuclear mean free paths left before the next interaction
-	pending float64 // scattering thickness (X0) not yet sampled
+	pending float64 // Highland: scattering thickness (X0) not yet sampled
+	pendVar float64 // Wentzel: soft deflection variance (rad², per plane) not yet sampled
+	pendNu  float64 // Wentzel: expected hard deflections not yet sampled
+	coul    float64 // Wentzel: hard-deflection mean free paths left before the next one
 	seg     int
 	frac    float64 // fraction of segment seg already traversed
 	id      int32
@@ -47,11 +50,22 @@ type worker struct {
 	nextID  int32
 	eventID int64
 	visible bool
+	wentzel bool                 // Physics.Scattering is ScatterWentzel
+	disk    bool                 // Physics.Diffraction is DiffractionDisk
+	elScale float64              // p–nucleus elastic cross section relative to the tables'
+	truth   dataset.PrimaryTruth // of the primary in flight (truth.go)
+	obj     objectState          // scratch of Config.Object's steps (objectstep.go)
+	wepl    float64              // its WEPL so far in the phantom
 }
 
 func newWorker(c *Config, p *plan) *worker {
 	pcg := rand.NewPCG(c.Seed, 0)
-	return &worker{c: c, p: p, pcg: pcg, r: rand.New(pcg)}
+	w := &worker{c: c, p: p, pcg: pcg, r: rand.New(pcg), wentzel: c.Physics.Scattering == ScatterWentzel,
+		disk: c.Physics.Diffraction == DiffractionDisk, elScale: 1}
+	if w.disk {
+		w.elScale = physics.DiskElasticFraction / physics.NuclearElasticFraction
+	}
+	return w
 }
 
 // frame simulates frame i into f (reusing f.Hits).
@@ -65,14 +79,16 @@ func (w *worker) frame(i int, f *dataset.Frame) error {
 		Phantom: w.p.phantom, PhantomThickness: w.p.phantomWET,
 		BeamEnergy: c.Beam.Energy, ProtonsPerFrame: n, Seed: c.Seed, Geometry: c.Geometry.Name,
 	}
+	w.setFrame(i, &f.Meta)
 	f.Hits = f.Hits[:0]
+	f.Primaries = f.Primaries[:0]
 	w.f = f
 	maxTries := maxTriesConst + 100*n
 	done := 0
 	for tries := 0; done < n; tries++ {
 		if tries >= maxTries {
 			return fmt.Errorf("sim: frame %d: only %d of %d primaries reached the detector in %d tries (phantom %s too thick for %g MeV?)",
-				i, done, n, tries, c.Phantom, c.Beam.Energy)
+				i, done, n, tries, w.p.phantom, c.Beam.Energy)
 		}
 		w.eventID = int64(i)*int64(n) + int64(done)
 		w.primary(spot)
@@ -84,21 +100,8 @@ func (w *worker) frame(i int, f *dataset.Frame) error {
 }
 
 // beamCorr returns the position–angle correlation coefficient of the beam
-// and √(1 − ρ²) (GATE PencilBeam: covariance ±√(σx²σθ² − ε²), ε the
-// ellipse area over π).
-func (w *worker) beamCorr() (rho, rest float64) {
-	b := &w.c.Beam
-	if b.Emittance <= 0 || b.SpotSigma <= 0 || b.Divergence <= 0 {
-		return 0, 1
-	}
-	eps := b.Emittance * 1e-3 / math.Pi // mm·rad
-	s := b.SpotSigma * b.Divergence
-	rho = math.Sqrt(max(0, 1-eps*eps/(s*s)))
-	if b.Converging {
-		rho = -rho
-	}
-	return rho, math.Sqrt(1 - rho*rho)
-}
+// and √(1 − ρ²) (Beam.correlation).
+func (w *worker) beamCorr() (rho, rest float64) { return w.c.Beam.correlation() }
 
 // primary simulates one primary and its secondaries.
 func (w *worker) primary(spot Spot) {
@@ -108,8 +111,8 @@ func (w *worker) primary(spot Spot) {
 	ax, ay := spot.X, spot.Y
 	if b.VirtualSource > 0 {
 		p.tx, p.ty = spot.X/b.VirtualSource, spot.Y/b.VirtualSource
-		ax += p.tx * b.SourceZ
-		ay += p.ty * b.SourceZ
+		ax += p.tx * *b.SourceZ
+		ay += p.ty * *b.SourceZ
 	}
 	z1x, z1y := r.NormFloat64(), r.NormFloat64()
 	p.x = ax + b.SpotSigma*z1x
@@ -121,13 +124,21 @@ func (w *worker) primary(spot Spot) {
 	if !w.c.Physics.NoNuclear {
 		p.budget = r.ExpFloat64()
 	}
+	if w.wentzel {
+		p.coul = r.ExpFloat64()
+	}
 	w.nextID = 2
 	w.visible = false
 	w.queue = w.queue[:0]
+	w.startTruth()
+	nh := len(w.f.Hits)
 	w.transport(&p)
 	for k := 0; k < len(w.queue); k++ {
 		s := w.queue[k]
 		w.transport(&s)
+	}
+	if len(w.f.Hits) > nh {
+		w.f.Primaries = append(w.f.Primaries, w.truth)
 	}
 }
 
@@ -142,6 +153,11 @@ func (w *worker) transport(p *particle) {
 		scale := 1.0
 		if i == p.seg && p.frac > 0 {
 			scale = 1 - p.frac
+		} else if p.id == 1 {
+			w.observe(p, s, i)
+		}
+		if s.kind == kindObject {
+			s = w.objectStep(p, i, scale)
 		}
 		l := (s.z1 - s.z0) * scale
 		if s.kind == kindSensor {
@@ -151,6 +167,7 @@ func (w *worker) transport(p *particle) {
 				return // outside the sensitive area: it leaves the detector
 			}
 			pf := math.Sqrt(1 + p.tx*p.tx + p.ty*p.ty)
+			ein := p.e
 			d := s.thin.SampleScaled(r, p.e, pf*scale)
 			p.e -= d
 			if d > 0 {
@@ -164,6 +181,11 @@ func (w *worker) transport(p *particle) {
 			}
 			p.x, p.y = x+p.tx*half, y+p.ty*half
 			p.pending += s.xX0 * pf
+			if w.wentzel && p.e > 0 && !s.folded {
+				_, v := s.coul.mixTab.SoftScatterMix(ein, p.e, &s.coul.mix, pf*scale, s.coul.lnSoftK)
+				p.pendVar += v
+				p.pendNu += s.coul.nuHard * pf * scale
+			}
 			if p.e <= 0 {
 				return
 			}
@@ -178,7 +200,8 @@ func (w *worker) transport(p *particle) {
 			}
 		}
 		ein := p.e
-		var tot, done float64
+		wz := w.wentzel && !ph.NoScattering
+		var tot, done, soft float64
 		for k := range s.subs {
 			tot += s.subs[k].t
 		}
@@ -189,13 +212,25 @@ func (w *worker) transport(p *particle) {
 			if ph.NoElastic {
 				pp, na = 0, 0
 			}
+			na *= w.elScale
+			if s.detector {
+				na *= ph.DetectorElastic
+			}
 			if d := (in + pp + na) * path; d >= p.budget {
 				f := p.budget / d
 				g := (done + f*sb.t) / tot // fraction of the remaining segment
 				p.e = sb.tab.EnergyAfter(p.e, f*path)
+				if p.e <= 0 {
+					return // it stops before the interaction point
+				}
 				p.x, p.y = p.x+p.tx*g*l, p.y+p.ty*g*l
 				p.seg, p.frac = i, 1-scale+scale*g
 				p.pending += s.xX0 * ps * g
+				if wz {
+					_, v := s.coul.mixTab.SoftScatterMix(ein, p.e, &s.coul.mix, ps*g, s.coul.lnSoftK)
+					p.pendVar += v
+					p.pendNu += s.coul.nuHard * ps * g
+				}
 				u := r.Float64() * (in + pp + na)
 				switch {
 				case u < in:
@@ -206,9 +241,15 @@ func (w *worker) transport(p *particle) {
 						return
 					}
 				default:
-					th := sb.tab.DiffractionAngle(p.e)
-					p.tx = kink(p.tx, th*r.NormFloat64())
-					p.ty = kink(p.ty, th*r.NormFloat64())
+					if w.disk {
+						tx, ty := physics.SampleDiffraction(r, p.e, sb.tab.ElasticA(), maxSecondaryT)
+						p.tx = kink(p.tx, tx)
+						p.ty = kink(p.ty, ty)
+					} else {
+						th := sb.tab.DiffractionAngle(p.e)
+						p.tx = kink(p.tx, th*r.NormFloat64())
+						p.ty = kink(p.ty, th*r.NormFloat64())
+					}
 				}
 				if p.tx*p.tx+p.ty*p.ty > maxTan2 {
 					return // scattered sideways: no longer tracked
@@ -225,6 +266,9 @@ func (w *worker) transport(p *particle) {
 			p.e = sb.tab.EnergyFromRange(rng - path)
 			done += sb.t
 		}
+		if wz && !s.coul.negligible {
+			_, soft = s.coul.mixTab.SoftScatterMix(ein, p.e, &s.coul.mix, ps, s.coul.lnSoftK)
+		}
 		if ph.NoScattering {
 			p.x += p.tx * l
 			p.y += p.ty * l
@@ -232,8 +276,16 @@ func (w *worker) transport(p *particle) {
 		}
 		if !s.sample {
 			p.pending += s.xX0 * ps
+			p.pendVar += soft
+			p.pendNu += s.coul.nuHard * ps
 			p.x += p.tx * l
 			p.y += p.ty * l
+			continue
+		}
+		if wz {
+			if !w.coulomb(p, s, l, ps, soft, ein) {
+				return
+			}
 			continue
 		}
 		x := s.xX0*ps + p.pending
@@ -253,6 +305,51 @@ func (w *worker) transport(p *particle) {
 			return
 		}
 	}
+}
+
+// coulomb applies the Wentzel deflection of sampled segment s (length l
+// along z, path scale ps, entered at energy ein) to p: the soft variance
+// accrued in s (soft) and carried from before as a Gaussian, and the hard
+// deflections of the region's cut tail at their positions, drawn as a
+// Poisson process from p.coul. With s.angleOnly the Gaussian acts at the
+// segment's end (a condensed-history step); otherwise with its correlated
+// offset. It reports whether p is still tracked.
+func (w *worker) coulomb(p *particle, s *segment, l, ps, soft, ein float64) bool {
+	r := w.r
+	sig := math.Sqrt(soft + p.pendVar)
+	nu := s.coul.nuHard*ps + p.pendNu
+	p.pendVar, p.pendNu = 0, 0
+	var dx, dy, dtx, dty float64
+	if s.angleOnly {
+		dtx, dty = sig*r.NormFloat64(), sig*r.NormFloat64()
+	} else {
+		dx, dtx = physics.ScatterPair(r, sig, l)
+		dy, dty = physics.ScatterPair(r, sig, l)
+	}
+	if p.coul < nu {
+		em := 0.5 * (ein + p.e)
+		thc := s.coul.cutK / physics.BetaCP(em)
+		var used float64
+		for used+p.coul < nu {
+			used += p.coul
+			u := used / nu // where along the segment
+			if tx, ty, ok := physics.SampleRutherford(r, thc, em, s.coul.r2N); ok {
+				dx += tx * (1 - u) * l
+				dy += ty * (1 - u) * l
+				dtx += tx
+				dty += ty
+			}
+			p.coul = r.ExpFloat64()
+		}
+		p.coul -= nu - used
+	} else {
+		p.coul -= nu
+	}
+	p.x += p.tx*l + dx
+	p.y += p.ty*l + dy
+	p.tx = kink(p.tx, dtx)
+	p.ty = kink(p.ty, dty)
+	return p.tx*p.tx+p.ty*p.ty <= maxTan2
 }
 
 // maxTan2 is tan²(maxSecondaryT): particles beyond it are not tracked.
@@ -346,6 +443,9 @@ func (w *worker) emit(p *particle, e, cosT, phi float64) {
 	}
 	if !w.c.Physics.NoNuclear {
 		s.budget = w.r.ExpFloat64()
+	}
+	if w.wentzel {
+		s.coul = w.r.ExpFloat64()
 	}
 	w.queue = append(w.queue, s)
 }

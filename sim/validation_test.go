@@ -77,7 +77,7 @@ func waterStack(step float64, n int) *detector.Geometry {
 func waterStackConfig(n int) Config {
 	return Config{
 		Geometry: waterStack(2, 200), Frames: n, ProtonsPerFrame: 100, Seed: 9, CountGenerated: true, KeepSmallClusters: true,
-		Beam:    Beam{Energy: 230, SourceZ: -1, SpotSigma: -1, Divergence: -1},
+		Beam:    Beam{Energy: 230, SourceZ: Float(-1), SpotSigma: -1, Divergence: -1},
 		Physics: Physics{NoNuclear: true, DeltaCut: -1},
 	}
 }

@@ -89,7 +89,11 @@ type Config struct {
 	Assign track.Options `yaml:"assign"`
 	// Filter is the track filter of validation (zero = the paper's).
 	Filter track.Filter `yaml:"filter"`
-	// Graph configures the hit graph (zero = the paper's cones).
+	// Graph configures the graphs (zero = the paper's: its cones and the
+	// full line graph). Sparse graphs set tracker_cut (prune the
+	// tracker-cone segments) and physics_cut (the Highland cut of the
+	// line graph), both in σ; the checkpoints record these options and
+	// trackers use them.
 	Graph graph.Options `yaml:"graph"`
 	// Data says where the frames come from.
 	Data Data `yaml:"data"`
@@ -110,9 +114,11 @@ type Data struct {
 	Simulate *Simulate `yaml:"simulate,omitempty"`
 	// CacheMB is the memory budget in MB for prepared training frames
 	// (hit graph and model input, ~10 MB for a 100-proton frame behind
-	// 100 mm of water); frames beyond it are prepared again whenever they
-	// are drawn. Validation frames are always kept. 0 means 4096; a
-	// negative value keeps none. It does not change results.
+	// 100 mm of water on the paper's graphs, ~0.35 MB on sparse ones:
+	// all 3060 frames of a paper-scale sparse run take 1.1 GB); frames
+	// beyond it are prepared again whenever they are drawn. Validation
+	// frames are always kept. 0 means 4096; a negative value keeps none.
+	// It does not change results.
 	CacheMB int `yaml:"cache_mb,omitempty"`
 }
 

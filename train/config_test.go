@@ -156,6 +156,7 @@ func TestEmbeddedConfigs(t *testing.T) {
 		"hitgraph-pat-l50": {MethodPAT, model.KindHitGraph, 50, 30000, 32, 3, true},
 		"small-ptt":        {MethodPTT, model.KindLineGraph, 0, 400, 4, 1, false},
 		"small-pat":        {MethodPAT, model.KindLineGraph, 50, 400, 4, 1, false},
+		"small-ptt-sparse": {MethodPTT, model.KindLineGraph, 0, 400, 4, 1, false},
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {

@@ -131,7 +131,7 @@ func (t *Trainer) setNet(net model.Net, opt nn.Optimizer[float32]) error {
 		}
 	}
 	t.net, t.opt = net, opt
-	t.tracker = learned.New(net, &learned.Options{Assign: t.cfg.Assign, Filter: t.cfg.Filter, BatchNorm: *t.cfg.ValBatchNorm})
+	t.tracker = learned.New(net, &learned.Options{Assign: t.cfg.Assign, Filter: t.cfg.Filter, BatchNorm: *t.cfg.ValBatchNorm, Graph: &t.cfg.Graph})
 	t.bufSave = t.bufSave[:0]
 	for _, b := range net.Buffers() {
 		t.bufSave = append(t.bufSave, make([]float32, len(b.Value.Data)))
@@ -317,7 +317,10 @@ func (t *Trainer) save(path string, opt nn.Optimizer[float32], extra map[string]
 	for k, v := range extra {
 		meta[k] = v
 	}
-	if err := model.Save(path, t.net, opt, meta); err != nil {
+	c := model.NewCheckpoint(t.net, opt, meta)
+	g := t.cfg.Graph
+	c.Graph = &g
+	if err := c.Save(path); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	return nil
@@ -336,6 +339,9 @@ func (t *Trainer) Resume(path string) error {
 	}
 	if ck.Optimizer == nil {
 		return fmt.Errorf("train: resume: %s holds no optimiser state (not a last.ckpt?)", path)
+	}
+	if g, want := ck.GraphOptions(), t.cfg.Graph; !sameGraph(g, want) {
+		return fmt.Errorf("train: resume: %s was trained on %s, the config says %s", path, g.Summary(), want.Summary())
 	}
 	if ck.Optimizer.Kind != t.cfg.Optimizer.Kind {
 		return fmt.Errorf("train: resume: %s was trained with %s, the config says %s", path, ck.Optimizer.Kind, t.cfg.Optimizer.Kind)
@@ -365,4 +371,11 @@ func (t *Trainer) Resume(path string) error {
 	}
 	t.step, t.bestStep, t.validated, t.best = vals[0], vals[1], vals[2], best
 	return nil
+}
+
+// sameGraph reports whether graph options a and b build the same graphs.
+func sameGraph(a, b graph.Options) bool {
+	a, errA := a.Resolved()
+	b, errB := b.Resolved()
+	return errA == nil && errB == nil && graph.SameHitGraph(a, b) && a.TrackerCut == b.TrackerCut && a.PhysicsCut == b.PhysicsCut
 }

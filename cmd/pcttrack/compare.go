@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/compare"
-	"github.com/pcttrack/pcttrack/internal/shard"
 	"github.com/pcttrack/pcttrack/plot"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/track"
 	"github.com/pcttrack/pcttrack/zoo"
 )

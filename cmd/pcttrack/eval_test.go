@@ -115,7 +115,7 @@ func TestEvalCommandSeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"over the seeds' averages", "per seed (mean ± sd over frames):", "\npat ", "\nmodel ", "\ntruth ", "pat seed 1", "pat seed 2",
+	for _, s := range []string{"over the seeds' averages", "per seed (mean ± sd over frames):", "\npat ", "\nlearned ", "\ntruth ", "pat seed 1", "pat seed 2",
 		"seed stability", "% of candidates"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/learned"
+	"github.com/pcttrack/pcttrack/pipeline"
+	"github.com/pcttrack/pcttrack/track"
 )
 
 // graphOptFlags are the hit-graph flags shared by graph, eval and track.
@@ -17,7 +22,16 @@ type graphOptFlags struct {
 	removeDisconnected bool
 	paperQuirks        bool
 	rejectOutside      bool
+	trackerCut         float64
+	physicsCut         float64
+	dropIsolated       bool
+	sparse             bool
+	forceGraph         bool
+	fl                 *pflag.FlagSet
 }
+
+// graphFlagNames are the flags of graphOptFlags.options.
+var graphFlagNames = []string{"tracker-cone", "calo-cone", "tracker-below", "remove-disconnected", "paper-quirks", "reject-outside", "tracker-cut", "physics-cut", "drop-isolated", "sparse"}
 
 func (f *graphOptFlags) add(fl *pflag.FlagSet) {
 	fl.Float64Var(&f.trackerCone, "tracker-cone", graph.DefaultTrackerCone, "cone around the beam axis for segments leaving layers below --tracker-below, rad")
@@ -26,6 +40,52 @@ func (f *graphOptFlags) add(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.removeDisconnected, "remove-disconnected", false, "drop the layers behind the first gap in each frame")
 	fl.BoolVar(&f.paperQuirks, "paper-quirks", false, "remove_disconnected with the paper's off-by-one (to match its numbers)")
 	fl.BoolVar(&f.rejectOutside, "reject-outside", false, "fail on hits outside the 270.8 × 166.3 mm aperture instead of dropping them")
+	fl.Float64Var(&f.trackerCut, "tracker-cut", 0, "keep a tracker-cone segment only if it continues a deeper one within `NSIGMA` Highland sigmas (0 = whole cone)")
+	fl.Float64Var(&f.physicsCut, "physics-cut", 0, "drop line-graph pairs scattering by more than `NSIGMA` Highland sigmas at their depth (0 = keep all)")
+	fl.BoolVar(&f.dropIsolated, "drop-isolated", false, "drop the segments the physics cut leaves without a pair")
+	fl.BoolVar(&f.sparse, "sparse", false, fmt.Sprintf("sparse graphs: --tracker-cut %g --physics-cut %g --drop-isolated", graph.DefaultSparseCut, graph.DefaultSparseCut))
+	f.fl = fl
+}
+
+// addModel adds --force-graph, for commands that run learned trackers.
+func (f *graphOptFlags) addModel(fl *pflag.FlagSet) {
+	fl.BoolVar(&f.forceGraph, "force-graph", false, "learned trackers use the graph flags' options instead of those their checkpoint was trained with")
+}
+
+// changed reports whether a graph flag was given.
+func (f *graphOptFlags) changed() bool {
+	for _, n := range graphFlagNames {
+		if f.fl != nil && f.fl.Changed(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// forModels returns the pipeline's graph options for methods ms: the graph
+// flags' when given, else the graph all of ms prefer (learned trackers
+// with one set of graph options, pipeline.PreferredGraph), else the
+// flags' defaults (the paper's graph).
+func (f *graphOptFlags) forModels(cmd string, ms []pipeline.Method) (graph.Options, error) {
+	opt, err := f.options(cmd)
+	if err != nil || f.changed() || f.forceGraph {
+		return opt, err
+	}
+	if g, ok := pipeline.PreferredGraph(ms); ok {
+		g.Validate = opt.Validate
+		return g, nil
+	}
+	return opt, nil
+}
+
+// modelOptions are the learned trackers' options for the graph flags and
+// --paper: with --force-graph they use the flags' graphs (gopt).
+func (f *graphOptFlags) modelOptions(paper bool, gopt graph.Options) *learned.Options {
+	o := &learned.Options{Assign: track.Options{Paper: paper}}
+	if f.forceGraph {
+		o.Graph, o.ForceGraph = &gopt, true
+	}
+	return o
 }
 
 // options checks the flags and returns the graph options; cmd prefixes
@@ -48,5 +108,30 @@ func (f *graphOptFlags) options(cmd string) (graph.Options, error) {
 	if f.rejectOutside {
 		opt.Outside = graph.RejectOutside
 	}
+	opt.TrackerCut, opt.PhysicsCut, opt.DropIsolated = f.trackerCut, f.physicsCut, f.dropIsolated
+	if f.sparse {
+		if f.fl.Changed("tracker-cut") || f.fl.Changed("physics-cut") || f.fl.Changed("drop-isolated") {
+			return graph.Options{}, fmt.Errorf("%s: give --sparse or the cuts, not both", cmd)
+		}
+		s := graph.SparseOptions()
+		opt.TrackerCut, opt.PhysicsCut, opt.DropIsolated = s.TrackerCut, s.PhysicsCut, s.DropIsolated
+	}
+	if _, err := opt.Resolved(); err != nil {
+		return graph.Options{}, fmt.Errorf("%s: --tracker-cut/--physics-cut/--drop-isolated: %s", cmd, strings.TrimPrefix(err.Error(), "graph: "))
+	}
 	return opt, nil
+}
+
+// runOptions describes the graph and tracker options of a track or eval
+// run as JSON, for its output metadata: merge refuses shards whose options
+// differ.
+func runOptions(g graph.Options, paper bool) (string, error) {
+	b, err := json.Marshal(struct {
+		Graph graph.Options `json:"graph"`
+		Paper bool          `json:"paper"`
+	}{g, paper})
+	if err != nil {
+		return "", fmt.Errorf("options: %w", err)
+	}
+	return string(b), nil
 }

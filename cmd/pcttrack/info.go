@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +20,9 @@ type infoOutput struct {
 	FormatVersion int             `json:"format_version"`
 	Meta          dataset.Meta    `json:"meta"`
 	Summary       dataset.Summary `json:"summary"`
+	// MissingColumns are the optional columns the file lacks (written
+	// before they existed).
+	MissingColumns []string `json:"missing_columns,omitempty"`
 }
 
 var infoCmd = &cobra.Command{
@@ -42,11 +46,14 @@ var infoCmd = &cobra.Command{
 		if infoJSON {
 			enc := json.NewEncoder(out)
 			enc.SetIndent("", "  ")
-			return enc.Encode(infoOutput{File: args[0], FormatVersion: meta.Version, Meta: meta, Summary: s})
+			return enc.Encode(infoOutput{File: args[0], FormatVersion: meta.Version, Meta: meta, Summary: s, MissingColumns: r.Missing()})
 		}
 		fmt.Fprintf(out, "file\t%s\nsource\t%s\ngeometry\t%s\nseed\t%d\n", args[0], meta.Source, meta.Geometry, meta.Seed)
 		if meta.Shard != "" {
 			fmt.Fprintf(out, "shard\t%s of a %d-frame run\n", meta.Shard, meta.Frames)
+		}
+		if m := r.Missing(); m != nil {
+			fmt.Fprintf(out, "missing columns\t%s (written before they existed)\n", strings.Join(m, ", "))
 		}
 		return s.WriteText(out)
 	},

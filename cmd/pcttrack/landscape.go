@@ -16,9 +16,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
-	"github.com/pcttrack/pcttrack/internal/shard"
 	"github.com/pcttrack/pcttrack/landscape"
 	"github.com/pcttrack/pcttrack/plot"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/zoo"
 )
 

@@ -44,7 +44,7 @@ func newPlotEventCmd() *cobra.Command {
 			"dropped by the track filter dotted, links between different events in red and missed true\n" +
 			"segments in dashed orange; the title gives the frame's purity and efficiency. --extent, --xlim,\n" +
 			"--ylim and --zlim zoom. The format (.png or .svg) follows --out, which is written atomically.\n\n" +
-			"Methods: " + strings.Join(baseline.Names(), ", ") + " (truth: assignment on the Monte-Carlo\n" +
+			"Methods: " + strings.Join(pipeline.MethodNames(), ", ") + " (truth: assignment on the Monte-Carlo\n" +
 			"truth, the upper bound of an assignment tracker). --model [NAME=]CKPT draws the learned tracker\n" +
 			"of a checkpoint instead.",
 		Args: cobra.ExactArgs(1),
@@ -52,7 +52,7 @@ func newPlotEventCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.frame, "frame", 0, "frame to draw: 0-based position in the dataset")
-	fl.StringVar(&f.method, "method", "", "built-in tracker: "+strings.Join(baseline.Names(), ", ")+" (default follower)")
+	fl.StringVar(&f.method, "method", "", "built-in tracker: "+strings.Join(pipeline.MethodNames(), ", ")+" (default follower)")
 	fl.StringVar(&f.model, "model", "", "checkpoint of a learned tracker, [NAME=]PATH (instead of --method)")
 	fl.StringVar(&f.out, "out", "", "output image (.png or .svg), required")
 	fl.Float64Var(&f.width, "width", 14, "figure width, inch")

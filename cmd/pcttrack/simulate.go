@@ -6,9 +6,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
 	"github.com/pcttrack/pcttrack/internal/progress"
-	"github.com/pcttrack/pcttrack/internal/shard"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/sim"
 )
 
@@ -16,8 +17,11 @@ import (
 type simulateFlags struct {
 	config, geometry, phantom, out, shard string
 	energy, spotSigma, divergence         float64
+	sourceZ, waterI                       float64
+	legacy                                bool
 	protonsPerFrame, frames, workers      int
 	seed                                  uint64
+	resume                                bool
 }
 
 func newSimulateCmd() *cobra.Command {
@@ -46,7 +50,11 @@ func newSimulateCmd() *cobra.Command {
 	fl.StringVar(&f.geometry, "geometry", detector.PresetDTC, "geometry preset ("+joinNames(detector.PresetNames())+") or YAML file")
 	fl.Float64Var(&f.spotSigma, "spot-sigma", sim.DefaultSpotSigma, "beam spot size (rms per axis) at the source, mm; 0 = point beam")
 	fl.Float64Var(&f.divergence, "divergence", 1e3*sim.DefaultDivergence, "beam divergence (rms per axis), mrad; 0 = parallel")
+	fl.Float64Var(&f.sourceZ, "source-z", sim.DefaultSourceZ, "z of the source plane, mm (the GATE reference file's: -255)")
+	fl.Float64Var(&f.waterI, "water-i", sim.DefaultWaterI, "mean excitation energy of the phantom's water, eV (PSTAR: 75)")
+	fl.BoolVar(&f.legacy, "legacy-physics", false, fmt.Sprintf("the physics before version %d (Highland scattering, exact offsets, Landau deposits, 75 eV water), for comparison", sim.PhysicsVersion))
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task); another run there is an error")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -99,6 +107,15 @@ func (f *simulateFlags) simConfig(cmd *cobra.Command) (sim.Config, error) {
 	if set("divergence") {
 		c.Beam.Divergence = noneIfZero(f.divergence * 1e-3)
 	}
+	if set("source-z") {
+		c.Beam.SourceZ = sim.Float(f.sourceZ)
+	}
+	if f.legacy {
+		c.Physics = sim.Legacy()
+	}
+	if set("water-i") && (!f.legacy || cmd.Flags().Changed("water-i")) {
+		c.Physics.WaterI = f.waterI
+	}
 	if set("protons-per-frame") {
 		if f.protonsPerFrame < 1 {
 			return c, fmt.Errorf("simulate: --protons-per-frame must be at least 1, not %d", f.protonsPerFrame)
@@ -140,8 +157,19 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
-	if _, err := sim.MarshalConfig(c); err != nil { // validates before the progress bar
+	meta, err := sim.Meta(c) // validates before the progress bar
+	if err != nil {
 		return err
+	}
+	if f.resume {
+		done, err := dataset.Holds(f.out, meta)
+		if err != nil {
+			return fmt.Errorf("simulate: --resume: %w", err)
+		}
+		if done {
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "kept %s: shard %s of this run is complete\n", f.out, c.Shard)
+			return err
+		}
 	}
 	bar := progress.New(cmd.ErrOrStderr(), int64(c.Owned()), "simulate")
 	st, err := sim.Write(cmd.Context(), c, f.out, func() { bar.Add(1) })

@@ -37,7 +37,7 @@ func TestTrackCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	m, _ := pipeline.Builtin("truth")
+	m, _ := pipeline.Builtin("truth", nil)
 	k := 0
 	_, err = pipeline.Run(context.Background(), r, &pipeline.Options{Methods: []pipeline.Method{m}}, func(o *pipeline.Output) error {
 		want := pipeline.FrameTracks(nil, o.Graph, &o.Results[0].Tracks)

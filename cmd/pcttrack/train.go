@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pcttrack/pcttrack/configs"
-	"github.com/pcttrack/pcttrack/internal/shard"
 	"github.com/pcttrack/pcttrack/plot"
+	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/train"
 )
 

@@ -114,6 +114,25 @@ func MatMul[T Float](c []T, ldc int, a []T, lda int, b []T, ldb int, bias []T, n
 
 // matMulGo handles columns [j0, m).
 func matMulGo[T Float](c []T, ldc int, a []T, lda int, b []T, ldb int, bias []T, n, k, m int, acc bool, j0 int) {
+	if m-j0 == 1 {
+		// One column (a layer with one output): a dot product per row,
+		// the same operations in the same order as the general loop,
+		// without its per-element slicing.
+		for i := 0; i < n; i++ {
+			var s T
+			switch {
+			case acc:
+				s = c[i*ldc+j0]
+			case bias != nil:
+				s = bias[j0]
+			}
+			for p, av := range a[i*lda : i*lda+k] {
+				s += av * b[p*ldb+j0]
+			}
+			c[i*ldc+j0] = s
+		}
+		return
+	}
 	for i := 0; i < n; i++ {
 		ci := c[i*ldc+j0 : i*ldc+m]
 		if !acc {

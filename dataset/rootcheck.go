@@ -1,0 +1,240 @@
+package dataset
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// maxROOTObject bounds the uncompressed size of one ROOT object, ROOT's
+// own buffer limit (1 GiB): a larger claimed length is corruption.
+const maxROOTObject = 1 << 30
+
+// checkROOT guards groot against corrupt length fields, which it trusts
+// when it allocates: a flipped byte in a key header of a 32 kB file made
+// it allocate 1.8 GB. It walks the chain of records from fBEGIN to fEND
+// (as ROOT's TFile::Map does) and the top directory's key list, reading
+// only headers, and checks that every record lies in the file and knows
+// its own position, that its object length agrees with the record
+// (uncompressed) or with the headers of its compression blocks, that the
+// streamer record and every listed key start a record, and that a listed
+// key agrees with the record it names. Corrupt compressed payloads (the
+// tree's metadata, say) are left to groot, which reports most of them.
+func checkROOT(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	rd := &beReader{r: f, size: st.Size()}
+	size := rd.size
+	var magic [4]byte
+	rd.bytes(0, magic[:])
+	if rd.err == nil && string(magic[:]) != "root" {
+		return errors.New("not a ROOT file (no \"root\" magic)")
+	}
+	version := rd.i32(4)
+	begin := int64(rd.i32(8))
+	var end, seekInfo int64
+	var nbytesName int32
+	if version >= 1000000 {
+		end, nbytesName, seekInfo = rd.i64(12), rd.i32(36), rd.i64(45)
+	} else {
+		end, nbytesName, seekInfo = int64(rd.i32(12)), rd.i32(28), int64(rd.i32(37))
+	}
+	if rd.err != nil {
+		return fmt.Errorf("ROOT header: %w", rd.err)
+	}
+	if begin <= 0 || end < begin || end > size {
+		return fmt.Errorf("ROOT header: records [%d, %d) outside the file of %d bytes", begin, end, size)
+	}
+	records := map[int64]keyHeader{}
+	for pos := begin; pos < end; {
+		n := rd.i32(pos)
+		if rd.err != nil {
+			return fmt.Errorf("record at %d: %w", pos, rd.err)
+		}
+		switch {
+		case n < 0: // a free gap
+			pos -= int64(n)
+			continue
+		case n == 0 || pos+int64(n) > end:
+			return fmt.Errorf("record at %d: length %d runs past the end of the records (%d)", pos, n, end)
+		}
+		k, err := rd.key(pos)
+		if err == nil && k.nbytes != n {
+			err = fmt.Errorf("length %d in the key, %d in the record", k.nbytes, n)
+		}
+		if err == nil && k.seekKey != pos { // groot reads the object from there
+			err = fmt.Errorf("key at %d says it is at %d", pos, k.seekKey)
+		}
+		if err == nil {
+			err = rd.checkPayload(pos, k)
+		}
+		if err != nil {
+			return fmt.Errorf("record at %d: %w", pos, err)
+		}
+		records[pos] = k
+		pos += int64(n)
+	}
+	if _, ok := records[seekInfo]; !ok {
+		return fmt.Errorf("ROOT header: streamer record at %d is not a record", seekInfo)
+	}
+	// The top directory follows the file's own key and name.
+	dir := begin + int64(nbytesName)
+	dv := rd.i16(dir)
+	var seekKeys int64
+	if dv > 1000 {
+		seekKeys = rd.i64(dir + 2 + 4 + 4 + 4 + 4 + 8 + 8)
+	} else {
+		seekKeys = int64(rd.i32(dir + 2 + 4 + 4 + 4 + 4 + 4 + 4))
+	}
+	list, ok := records[seekKeys]
+	if rd.err != nil || !ok {
+		return fmt.Errorf("top directory: key list at %d is not a record (%v)", seekKeys, rd.err)
+	}
+	if list.compressed() {
+		return errors.New("top directory: compressed key list")
+	}
+	pos := seekKeys + int64(list.keylen)
+	nkeys := rd.i32(pos)
+	pos += 4
+	if rd.err != nil || nkeys < 0 || int64(nkeys) > int64(list.objlen) {
+		return fmt.Errorf("top directory: %d keys in a list of %d bytes (%v)", nkeys, list.objlen, rd.err)
+	}
+	for i := range nkeys {
+		k, err := rd.key(pos)
+		if err != nil {
+			return fmt.Errorf("top directory: key %d: %w", i, err)
+		}
+		rec, ok := records[k.seekKey]
+		if !ok || rec.nbytes != k.nbytes || rec.objlen != k.objlen || rec.keylen != k.keylen {
+			return fmt.Errorf("top directory: key %d does not match a record at %d", i, k.seekKey)
+		}
+		pos += int64(k.headerLen)
+	}
+	return nil
+}
+
+// keyHeader is the part of a TKey header that sizes its object.
+type keyHeader struct {
+	nbytes, objlen int32
+	keylen         int16
+	seekKey        int64
+	headerLen      int // bytes of the header as stored, names included
+}
+
+func (k keyHeader) compressed() bool { return k.objlen != k.nbytes-int32(k.keylen) }
+
+// key reads the TKey header at pos: Nbytes, Version, ObjLen, Datime,
+// KeyLen, Cycle, SeekKey, SeekPdir (64-bit from version 1000 on) and
+// three strings.
+func (rd *beReader) key(pos int64) (keyHeader, error) {
+	k := keyHeader{nbytes: rd.i32(pos), objlen: rd.i32(pos + 6), keylen: rd.i16(pos + 14)}
+	v := rd.i16(pos + 4)
+	p := pos + 18
+	if v > 1000 {
+		k.seekKey = rd.i64(p)
+		p += 16
+	} else {
+		k.seekKey = int64(rd.i32(p))
+		p += 8
+	}
+	for range 3 { // class, name, title
+		n := int64(rd.u8(p))
+		p++
+		if n == 255 {
+			n = int64(rd.i32(p))
+			p += 4
+		}
+		p += n
+	}
+	k.headerLen = int(p - pos)
+	switch {
+	case rd.err != nil:
+		return k, rd.err
+	case k.nbytes <= 0 || int32(k.keylen) > k.nbytes || k.headerLen > int(k.keylen): // a basket adds its own header
+		return k, fmt.Errorf("key lengths %d and %d for a header of %d bytes", k.nbytes, k.keylen, k.headerLen)
+	case k.objlen < 0 || k.objlen > maxROOTObject:
+		return k, fmt.Errorf("object length %d", k.objlen)
+	}
+	return k, nil
+}
+
+// checkPayload checks the object of the record at pos: stored as is, or
+// as ROOT compression blocks of a known algorithm whose 9-byte headers
+// (algorithm, method, 3-byte compressed and uncompressed sizes,
+// little-endian) add up to the record and to the object length.
+func (rd *beReader) checkPayload(pos int64, k keyHeader) error {
+	if !k.compressed() {
+		return nil
+	}
+	p, end := pos+int64(k.keylen), pos+int64(k.nbytes)
+	var out int64
+	for p < end {
+		var h [9]byte
+		rd.bytes(p, h[:])
+		if rd.err != nil {
+			return rd.err
+		}
+		cin := int64(h[3]) | int64(h[4])<<8 | int64(h[5])<<16
+		out += int64(h[6]) | int64(h[7])<<8 | int64(h[8])<<16
+		// groot panics, on a goroutine of its own where no caller can
+		// recover, for another algorithm and for an LZ4 block shorter
+		// than its checksum.
+		switch alg := string(h[:2]); {
+		case alg == "L4" && cin < 8:
+			return fmt.Errorf("LZ4 block of %d bytes", cin)
+		case alg != "ZL" && alg != "XZ" && alg != "L4" && alg != "ZS":
+			return fmt.Errorf("unknown compression algorithm %q", alg)
+		}
+		p += 9 + cin
+	}
+	if p != end || out != int64(k.objlen) {
+		return fmt.Errorf("compression blocks of %d bytes for %d, inflating to %d for an object of %d", p-pos-int64(k.keylen), k.nbytes-int32(k.keylen), out, k.objlen)
+	}
+	return nil
+}
+
+// beReader reads big-endian fields at absolute offsets; the first error
+// (a read past the end) sticks and later reads give zeros.
+type beReader struct {
+	r    io.ReaderAt
+	size int64
+	err  error
+	buf  [8]byte
+}
+
+func (rd *beReader) bytes(pos int64, b []byte) {
+	if rd.err != nil {
+		clear(b)
+		return
+	}
+	if pos < 0 || pos+int64(len(b)) > rd.size {
+		rd.err = fmt.Errorf("read of %d bytes at %d past the end of the file (%d bytes)", len(b), pos, rd.size)
+		clear(b)
+		return
+	}
+	if _, err := rd.r.ReadAt(b, pos); err != nil {
+		rd.err = err
+		clear(b)
+	}
+}
+
+func (rd *beReader) u8(pos int64) uint8 { rd.bytes(pos, rd.buf[:1]); return rd.buf[0] }
+
+func (rd *beReader) i16(pos int64) int16 {
+	rd.bytes(pos, rd.buf[:2])
+	return int16(binary.BigEndian.Uint16(rd.buf[:2]))
+}
+
+func (rd *beReader) i32(pos int64) int32 {
+	rd.bytes(pos, rd.buf[:4])
+	return int32(binary.BigEndian.Uint32(rd.buf[:4]))
+}
+
+func (rd *beReader) i64(pos int64) int64 {
+	rd.bytes(pos, rd.buf[:8])
+	return int64(binary.BigEndian.Uint64(rd.buf[:8]))
+}

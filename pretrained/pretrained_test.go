@@ -1,0 +1,88 @@
+package pretrained_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/learned"
+	"github.com/pcttrack/pcttrack/metrics"
+	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/pretrained"
+	"github.com/pcttrack/pcttrack/sim"
+	"github.com/pcttrack/pcttrack/track"
+)
+
+// TestEmbeddedModels: every card belongs to its checkpoint (checksum,
+// configuration, parameter count), the default model exists and every
+// card has results for both solvers.
+func TestEmbeddedModels(t *testing.T) {
+	names := pretrained.Names()
+	if len(names) == 0 {
+		t.Fatal("no embedded model")
+	}
+	if _, _, err := pretrained.Default(); err != nil {
+		t.Fatalf("default model: %v", err)
+	}
+	for _, n := range names {
+		ck, c, err := pretrained.Checkpoint(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Name != n || c.Parameters != model.ParamCount(ck.Config) || c.Model.Kind != ck.Config.Kind {
+			t.Errorf("%s: card name %q, %d parameters (checkpoint %d), kind %s (%s)", n, c.Name, c.Parameters,
+				model.ParamCount(ck.Config), c.Model.Kind, ck.Config.Kind)
+		}
+		for _, solver := range []string{pretrained.SolverDefault, pretrained.SolverPaper} {
+			if _, ok := c.Result("water:100", 100, solver); !ok {
+				t.Errorf("%s: no result at 100 mm, 100 p/frame with the %s solver", n, solver)
+			}
+		}
+		var b bytes.Buffer
+		if err := c.WriteText(&b); err != nil || !strings.Contains(b.String(), c.SHA256) {
+			t.Errorf("%s: WriteText: %v", n, err)
+		}
+	}
+	if _, _, err := pretrained.Load("no-such-model"); err == nil || !strings.Contains(err.Error(), pretrained.DefaultName) {
+		t.Errorf("unknown model: %v", err)
+	}
+}
+
+// TestDefaultModelTracksAsItsCard tracks fresh frames with the default
+// model and compares the purity with the card's: a model that does not
+// match its card (another checkpoint, broken loading, a changed tracker)
+// fails. 6 frames give a mean within a few points of the card's.
+func TestDefaultModelTracksAsItsCard(t *testing.T) {
+	net, card, err := pretrained.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, ok := card.Result("water:100", 100, pretrained.SolverDefault)
+	if !ok {
+		t.Fatal("card has no 100 mm / 100 p result")
+	}
+	ph, _ := sim.ParsePhantom("water:100")
+	frames, err := sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: 100, Frames: 6, Seed: 424242})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := learned.New(net, nil)
+	var res track.Result
+	var purity float64
+	for i := range frames {
+		g, err := graph.Build(&frames[i], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.Track(&res, g); err != nil {
+			t.Fatal(err)
+		}
+		purity += metrics.Evaluate(g, res.Selected, &res.Tracks).Purity
+	}
+	purity /= float64(len(frames))
+	if d := purity - want.Purity.Mean; d < -0.04 || d > 0.04 {
+		t.Errorf("purity %.3f on 6 fresh frames, card %.3f ± %.3f", purity, want.Purity.Mean, want.Purity.SD)
+	}
+}
