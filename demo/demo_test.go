@@ -94,7 +94,7 @@ func TestRunQuick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| ptt | small-ptt | PTT", "(curves.png)", "(event.png)", "reconstructed by **pat**", "--model pat=runs/pat/seed-0/best.ckpt",
+	for _, want := range []string{"| ptt | small-ptt-sparse | PTT", "(curves.png)", "(event.png)", "reconstructed by **pat**", "--model pat=runs/pat/seed-0/best.ckpt",
 		"## Proton CT", "| Teflon | 1.8", "(ct.png)"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q:\n%s", want, md)

@@ -157,6 +157,13 @@ func TestEmbeddedConfigs(t *testing.T) {
 		"small-ptt":        {MethodPTT, model.KindLineGraph, 0, 400, 4, 1, false},
 		"small-pat":        {MethodPAT, model.KindLineGraph, 50, 400, 4, 1, false},
 		"small-ptt-sparse": {MethodPTT, model.KindLineGraph, 0, 400, 4, 1, false},
+		"small-pat-sparse": {MethodPAT, model.KindLineGraph, 50, 400, 4, 1, false},
+		"fast-ptt":         {MethodPTT, model.KindLineGraph, 0, 1500, 16, 3, true},
+		"fast-pat-l25":     {MethodPAT, model.KindLineGraph, 25, 1500, 16, 3, true},
+		"fast-pat-l50":     {MethodPAT, model.KindLineGraph, 50, 1500, 16, 3, true},
+		"fast-pat-l75":     {MethodPAT, model.KindLineGraph, 75, 1500, 16, 3, true},
+		"full-ptt":         {MethodPTT, model.KindLineGraph, 0, 1500, 16, 3, true},
+		"full-pat-l50":     {MethodPAT, model.KindLineGraph, 50, 1500, 16, 3, true},
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
@@ -182,9 +189,17 @@ func TestEmbeddedConfigs(t *testing.T) {
 			if c.Optimizer.Kind != "rmsprop" {
 				t.Errorf("optimizer %s", c.Optimizer.Kind)
 			}
-			// the paper's set-ups: constant lr 1e-3, validation with batch
-			// statistics; the smaller ones say how they depart
-			paper := strings.HasPrefix(name, "paper-") || strings.HasPrefix(name, "hitgraph-")
+			// the paper's protocol (its set-ups and the zoo's): constant lr
+			// 1e-3, validation with batch statistics; the others say how
+			// they depart
+			paper := strings.HasPrefix(name, "paper-") || strings.HasPrefix(name, "hitgraph-") ||
+				strings.HasPrefix(name, "fast-") || strings.HasPrefix(name, "full-")
+			// sparse graphs: *-sparse and the zoo (fast-*); full-* are the
+			// zoo's full-graph partners
+			sparse := strings.HasSuffix(name, "-sparse") || strings.HasPrefix(name, "fast-")
+			if g := c.Graph; sparse != (g.TrackerCut == 4 && g.PhysicsCut == 4 && g.DropIsolated) {
+				t.Errorf("sparse %v: graph %+v", sparse, g)
+			}
 			constLR := c.Schedule.StepSize == 0 && c.Optimizer.LR == 1e-3
 			if bn := *c.ValBatchNorm; paper != constLR || paper != (bn == model.BNBatch) {
 				t.Errorf("paper set-up %v: constant lr 1e-3 %v, validation batch norm %v", paper, constLR, bn)

@@ -16,9 +16,10 @@ func newDemoCmd() *cobra.Command {
 		Use:   "demo [--out DIR] [--quick]",
 		Short: "Simulate, train PTT and PAT, compare them with the baselines and write a report (a few minutes)",
 		Long: "The whole method on embedded defaults: simulates test data behind 100 mm of water at 50, 100 and\n" +
-			"150 protons per frame, trains the paper's line-graph network two-step (PTT, config small-ptt) and\n" +
-			"end to end through the assignment solver (PAT, small-pat), evaluates both against the track\n" +
-			"follower, the physics LSAP tracker and the truth upper bound, and writes a folder with the datasets,\n" +
+			"150 protons per frame, trains the paper's line-graph network on sparse graphs two-step (PTT, config\n" +
+			"small-ptt-sparse) and end to end through the assignment solver (PAT, small-pat-sparse), evaluates\n" +
+			"both and the shipped model (method model) against the track follower, the physics LSAP tracker\n" +
+			"and the truth upper bound, and writes a folder with the datasets,\n" +
 			"the training runs, eval.txt/eval.json and REPORT.md with its figures (curves.png,\n" +
 			"versus_protons.png, event.png). The folder is --out, or pcttrack-demo-DATE-TIME in the working\n" +
 			"directory. --quick runs a smoke test in seconds (too small for meaningful figures).",
