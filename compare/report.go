@@ -191,7 +191,7 @@ func (rep *Report) testsCSV(w *csv.Writer) {
 // WriteText prints the group statistics of every summary as tables.
 func (rep *Report) WriteText(w io.Writer) error {
 	r := rep.Result
-	fmt.Fprintf(w, "%d models, %d pairs, %s\n", len(r.Members), len(r.Pairs), r.Data)
+	fmt.Fprintf(w, "%d models, %d pairs, %d frames (of %s)\n", len(r.Members), len(r.Pairs), r.Frames, r.Data)
 	for _, s := range rep.Summaries {
 		fmt.Fprintf(w, "\n%s\n", s.Quantity)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

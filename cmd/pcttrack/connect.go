@@ -163,7 +163,7 @@ func runConnect(cmd *cobra.Command, args []string, f *connectFlags) error {
 		return err
 	}
 	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "%s → %s on %d frames (%s), batch norm %s\n", a.Name, b.Name, ed.Len(), ed.Source, eopt.BN)
+	fmt.Fprintf(w, "%s → %s on %d frames (of %s), batch norm %s\n", a.Name, b.Name, ed.Len(), ed.Source, eopt.BN)
 	if err := landscape.WriteTable(w, landscape.Table([]*landscape.Connection{c}), false); err != nil {
 		return err
 	}

@@ -124,7 +124,7 @@ func newLandscapeLineCmd() *cobra.Command {
 				return err
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "linear path %s → %s on %d frames (%s), batch norm %s\n", a.Name, b.Name, d.Len(), d.Source, eopt.BN)
+			fmt.Fprintf(w, "linear path %s → %s on %d frames (of %s), batch norm %s\n", a.Name, b.Name, d.Len(), d.Source, eopt.BN)
 			if err := writePathTable(w, res); err != nil {
 				return err
 			}
