@@ -49,6 +49,9 @@ var infoCmd = &cobra.Command{
 			return enc.Encode(infoOutput{File: args[0], FormatVersion: meta.Version, Meta: meta, Summary: s, MissingColumns: r.Missing()})
 		}
 		fmt.Fprintf(out, "file\t%s\nsource\t%s\ngeometry\t%s\nseed\t%d\n", args[0], meta.Source, meta.Geometry, meta.Seed)
+		if meta.SimPhysics > 0 {
+			fmt.Fprintf(out, "physics\tsimulator physics version %d\n", meta.SimPhysics)
+		}
 		if meta.Shard != "" {
 			fmt.Fprintf(out, "shard\t%s of a %d-frame run\n", meta.Shard, meta.Frames)
 		}
