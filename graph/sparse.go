@@ -172,6 +172,9 @@ func (o Options) Summary() string {
 	case r.PhysicsCut > 0:
 		s = fmt.Sprintf("physics cut %g σ", r.PhysicsCut)
 	}
+	if r.DropIsolated && r.PhysicsCut > 0 {
+		s += ", isolated segments dropped"
+	}
 	if def, _ := (Options{}).Resolved(); !SameHitGraph(r, def) {
 		out, _ := r.Outside.MarshalText()
 		s += fmt.Sprintf(" (cones %g/%g rad below layer %d, remove disconnected %v, off by one %v, aperture %g × %g mm, outside %s)",

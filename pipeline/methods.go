@@ -100,17 +100,9 @@ func Builtin(name string, opt *learned.Options) (Method, error) {
 // name, on the graphs its checkpoint records. The first tracker uses the
 // decoded network, the others copies.
 func pretrainedMethod(name, model string, opt *learned.Options) (Method, error) {
-	ck, _, err := pretrained.Checkpoint(model)
+	tr, _, err := pretrained.Tracker(model, opt)
 	if err != nil {
 		return Method{}, fmt.Errorf("pipeline: %w", err)
-	}
-	net, err := ck.Net()
-	if err != nil {
-		return Method{}, fmt.Errorf("pipeline: embedded %s: %w", model, err)
-	}
-	tr, err := learned.NewTrained(net, ck.GraphOptions(), opt)
-	if err != nil {
-		return Method{}, fmt.Errorf("pipeline: embedded %s: %w", model, err)
 	}
 	return trackerMethod(name, 0, "embedded "+model, tr), nil
 }

@@ -127,16 +127,28 @@ func (c *Card) Result(phantom string, protons int, solver string) (Result, bool)
 // WriteText writes the card for people: a header, the provenance and a
 // table of purity / efficiency in percent per protons per frame (rows)
 // and phantom (columns), one table per solver.
-func (c *Card) WriteText(w io.Writer) error {
+func (c *Card) WriteText(w io.Writer) error { return c.write(w, false) }
+
+// WriteMarkdown writes what WriteText does as Markdown (the README's
+// model card).
+func (c *Card) WriteMarkdown(w io.Writer) error { return c.write(w, true) }
+
+func (c *Card) write(w io.Writer, md bool) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s — %s\n", c.Name, c.Description)
-	fmt.Fprintf(&b, "  model: %s, %d parameters, trained %s (%d steps, best validation purity %.1f %% at step %d)\n",
-		c.Model.Kind, c.Parameters, strings.ToUpper(c.Method), c.Steps, 100*c.ValidationPurity, c.BestStep)
-	fmt.Fprintf(&b, "  config: %s; graph: %s\n", c.Config, c.Graph)
-	fmt.Fprintf(&b, "  simulator: %s; commit: %s; training time: %s on %s\n", c.Simulator, c.Commit,
+	item, code := "  ", ""
+	if md {
+		item, code = "- ", "`"
+		fmt.Fprintf(&b, "**%s** — %s\n\n", c.Name, c.Description)
+	} else {
+		fmt.Fprintf(&b, "%s — %s\n", c.Name, c.Description)
+	}
+	fmt.Fprintf(&b, "%smodel: %s, %d parameters, trained %s (%d steps, best validation purity %.1f %% at step %d)\n",
+		item, c.Model.Kind, c.Parameters, strings.ToUpper(c.Method), c.Steps, 100*c.ValidationPurity, c.BestStep)
+	fmt.Fprintf(&b, "%sconfig: %s%s%s; graph: %s\n", item, code, c.Config, code, c.Graph)
+	fmt.Fprintf(&b, "%ssimulator: %s; commit: %s; training time: %s on %s\n", item, c.Simulator, c.Commit,
 		(time.Duration(c.TrainingSeconds) * time.Second).String(), c.Machine)
-	fmt.Fprintf(&b, "  command: %s\n", c.Command)
-	fmt.Fprintf(&b, "  sha256: %s\n", c.SHA256)
+	fmt.Fprintf(&b, "%scommand: %s%s%s\n", item, code, c.Command, code)
+	fmt.Fprintf(&b, "%ssha256: %s%s%s\n", item, code, c.SHA256, code)
 	for _, solver := range []string{SolverDefault, SolverPaper} {
 		var phantoms []string
 		var protons []int
@@ -156,6 +168,10 @@ func (c *Card) WriteText(w io.Writer) error {
 		}
 		slices.SortFunc(phantoms, metrics.ComparePhantoms)
 		slices.Sort(protons)
+		if md {
+			c.markdownTable(&b, solver, phantoms, protons)
+			continue
+		}
 		fmt.Fprintf(&b, "  purity / efficiency (%%), %s solver:\n", solver)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "    p/frame\t%s\n", strings.Join(phantoms, "\t"))
@@ -174,4 +190,43 @@ func (c *Card) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// markdownTable writes one solver's results as a Markdown table.
+func (c *Card) markdownTable(b *strings.Builder, solver string, phantoms []string, protons []int) {
+	fmt.Fprintf(b, "\nPurity / efficiency (%%), %s solver, %s:\n\n| p⁺/frame |", solver, c.framesNote(solver))
+	for _, ph := range phantoms {
+		fmt.Fprintf(b, " %s |", ph)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(phantoms)) + "\n")
+	for _, p := range protons {
+		fmt.Fprintf(b, "| %d |", p)
+		for _, ph := range phantoms {
+			if r, ok := c.Result(ph, p, solver); ok {
+				fmt.Fprintf(b, " %.1f / %.1f |", 100*r.Purity.Mean, 100*r.Efficiency.Mean)
+			} else {
+				b.WriteString(" – |")
+			}
+		}
+		b.WriteString("\n")
+	}
+}
+
+// framesNote says how many test frames a solver's cells hold ("100 frames
+// per cell", or the range).
+func (c *Card) framesNote(solver string) string {
+	lo, hi := 0, 0
+	for _, r := range c.Results {
+		if r.Solver != solver {
+			continue
+		}
+		if lo == 0 || r.Frames < lo {
+			lo = r.Frames
+		}
+		hi = max(hi, r.Frames)
+	}
+	if lo == hi {
+		return fmt.Sprintf("%d test frames per cell", lo)
+	}
+	return fmt.Sprintf("%d–%d test frames per cell", lo, hi)
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
 )
 
@@ -102,4 +103,30 @@ func Load(name string) (model.Net, Card, error) {
 }
 
 // Default returns the default embedded model (DefaultName) and its card.
+// Its graphs are Tracker's; DefaultTracker tracks with it.
 func Default() (model.Net, Card, error) { return Load(DefaultName) }
+
+// Tracker returns the learned tracker of the embedded model name on the
+// graphs its checkpoint records (the sparse cuts it was trained with:
+// build each frame's hit graph with the tracker's Graph options), with
+// options opt (nil: the tool's default assignment).
+func Tracker(name string, opt *learned.Options) (*learned.Tracker, Card, error) {
+	ck, c, err := Checkpoint(name)
+	if err != nil {
+		return nil, c, err
+	}
+	net, err := ck.Net()
+	if err != nil {
+		return nil, c, fmt.Errorf("pretrained: %q: %w", name, err)
+	}
+	tr, err := learned.NewTrained(net, ck.GraphOptions(), opt)
+	if err != nil {
+		return nil, c, fmt.Errorf("pretrained: %q: %w", name, err)
+	}
+	return tr, c, nil
+}
+
+// DefaultTracker is Tracker of the default model.
+func DefaultTracker(opt *learned.Options) (*learned.Tracker, Card, error) {
+	return Tracker(DefaultName, opt)
+}

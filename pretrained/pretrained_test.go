@@ -3,11 +3,11 @@ package pretrained_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/graph"
-	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/pretrained"
@@ -55,7 +55,7 @@ func TestEmbeddedModels(t *testing.T) {
 // match its card (another checkpoint, broken loading, a changed tracker)
 // fails. 6 frames give a mean within a few points of the card's.
 func TestDefaultModelTracksAsItsCard(t *testing.T) {
-	net, card, err := pretrained.Default()
+	tr, card, err := pretrained.DefaultTracker(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,11 +68,11 @@ func TestDefaultModelTracksAsItsCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := learned.New(net, nil)
+	gopt := tr.Graph()
 	var res track.Result
 	var purity float64
 	for i := range frames {
-		g, err := graph.Build(&frames[i], nil)
+		g, err := graph.Build(&frames[i], &gopt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,5 +84,28 @@ func TestDefaultModelTracksAsItsCard(t *testing.T) {
 	purity /= float64(len(frames))
 	if d := purity - want.Purity.Mean; d < -0.04 || d > 0.04 {
 		t.Errorf("purity %.3f on 6 fresh frames, card %.3f ± %.3f", purity, want.Purity.Mean, want.Purity.SD)
+	}
+}
+
+// TestREADMEHasCards: the README shows every embedded model's card as
+// `pcttrack models --markdown` prints it, so a newly shipped model cannot
+// leave a stale card there.
+func TestREADMEHasCards(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Skipf("no README: %v", err)
+	}
+	cards, err := pretrained.Cards()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cards {
+		var b bytes.Buffer
+		if err := c.WriteMarkdown(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(readme, b.Bytes()) {
+			t.Errorf("README.md lacks the card of %s as `pcttrack models --markdown` prints it:\n%s", c.Name, b.String())
+		}
 	}
 }

@@ -20,7 +20,7 @@ import (
 )
 
 func newModelsCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, markdown bool
 	cmd := &cobra.Command{
 		Use:   "models",
 		Short: "List the models embedded in the binary, with their model cards",
@@ -44,7 +44,11 @@ func newModelsCmd() *cobra.Command {
 				if i > 0 {
 					fmt.Fprintln(out)
 				}
-				if err := cards[i].WriteText(out); err != nil {
+				write := cards[i].WriteText
+				if markdown {
+					write = cards[i].WriteMarkdown
+				}
+				if err := write(out); err != nil {
 					return err
 				}
 			}
@@ -52,6 +56,7 @@ func newModelsCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the cards as JSON")
+	cmd.Flags().BoolVar(&markdown, "markdown", false, "print the cards as Markdown (the README's model card)")
 	cmd.AddCommand(newModelsCardCmd())
 	return cmd
 }
@@ -108,7 +113,7 @@ func runModelsCard(cmd *cobra.Command, run string, tests []string, f *modelsCard
 	if err != nil {
 		return fmt.Errorf("models card: %s: %w", filepath.Join(run, train.FileConfig), err)
 	}
-	prov := pretrained.Provenance{Config: f.config, TrainYAML: string(yaml), Graph: fmt.Sprintf("%+v", cfg.Graph),
+	prov := pretrained.Provenance{Config: f.config, TrainYAML: string(yaml), Graph: cfg.Graph.Summary(),
 		Command: f.command, Simulator: f.simulator, Commit: f.commit, Machine: fmt.Sprintf("%d cores", runtime.NumCPU())}
 	prov.Steps = len(hist.Steps)
 	for _, s := range hist.Steps {
