@@ -19,7 +19,11 @@
 #              [fast-pat-l25 fast-pat-l50 fast-pat-l75 fast-ptt]
 #   CHECK      full-graph check configs, trained with seeds 0..1 into $OUT/check
 #              [full-ptt full-pat-l50]; CHECK= skips the check
-#   STAGES     train check compare planes connect tables [all of them]
+#   STAGES     train check compare planes connect tables publish [all of them]
+#   PUBLISH    where `publish` copies the small artefacts the results and tests
+#              depend on (best.ckpt, config.yaml, validation lines of
+#              metrics.jsonl of every trained model; the compare tables and
+#              heatmaps; the plane and connect figures and tables) [results/zoo]
 #   SHARD      k/K [0/1]
 #   CKA_FULL   1 adds the full cross-layer CKA matrix (the authors' module score) [0]
 #   FIT_STEPS  Bézier fit steps [1000]
@@ -29,7 +33,8 @@ set -euo pipefail
 OUT=${OUT:-study}
 ZOO=${ZOO:-"fast-pat-l25 fast-pat-l50 fast-pat-l75 fast-ptt"}
 CHECK=${CHECK-"full-ptt full-pat-l50"}
-STAGES=${STAGES:-"train check compare planes connect tables"}
+STAGES=${STAGES:-"train check compare planes connect tables publish"}
+PUBLISH=${PUBLISH:-results/zoo}
 SHARD=${SHARD:-0/1}
 CKA_FULL=${CKA_FULL:-0}
 FIT_STEPS=${FIT_STEPS:-1000}
@@ -119,4 +124,35 @@ if has tables; then
 	fi
 	[[ -f $OUT/compare/groups.csv ]] && log "instability: $OUT/compare/groups.csv, tests.csv, *.png"
 	log "done; see $OUT/study.log"
+fi
+
+# stage 6: publish the small artefacts (checkpoints are ~26 kB)
+if has publish; then
+	for d in "$OUT"/zoo/*/seed-* "$OUT"/check/*/seed-*; do
+		[[ -f $d/best.ckpt ]] || continue
+		m=$(basename "$(dirname "$d")")/$(basename "$d")
+		steps=$(awk '/^steps:/ {print $2}' "$d/config.yaml")
+		grep -Eq "\"kind\":\"val\",(\"best\":true,)?\"step\":$steps," "$d/metrics.jsonl" || continue # unfinished
+		mkdir -p "$PUBLISH/models/$m"
+		cp "$d/best.ckpt" "$d/config.yaml" "$PUBLISH/models/$m/"
+		grep '"kind":"val"' "$d/metrics.jsonl" > "$PUBLISH/models/$m/val.jsonl"
+	done
+	for c in compare check-compare; do
+		[[ -f $OUT/$c/compare.json ]] || continue
+		mkdir -p "$PUBLISH/$c"
+		cp "$OUT/$c"/*.csv "$OUT/$c"/*.png "$PUBLISH/$c/"
+	done
+	for d in "$OUT"/planes/*/; do
+		[[ -f $d/plane.json ]] || continue
+		mkdir -p "$PUBLISH/planes"
+		cp "$d/hamming.png" "$PUBLISH/planes/$(basename "$d")-hamming.png"
+	done
+	for d in "$OUT"/connect/*/; do
+		[[ -f $d/connect.json ]] || continue
+		mkdir -p "$PUBLISH/connect"
+		cp "$d/connect.png" "$PUBLISH/connect/$(basename "$d").png"
+		cp "$d/connect.csv" "$PUBLISH/connect/$(basename "$d").csv"
+	done
+	[[ -f $OUT/connect-table.md ]] && cp "$OUT/connect-table.md" "$PUBLISH/"
+	log "published to $PUBLISH"
 fi
