@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/pcttrack/pcttrack/graph"
-	"github.com/pcttrack/pcttrack/internal/atomicfile"
+	"github.com/pcttrack/pcttrack/internal/jsonfile"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/nn"
@@ -299,26 +299,10 @@ func sameOptions(a, b Options) bool {
 }
 
 // ReadResult reads a result or state file written by Run or Merge.
-func ReadResult(path string) (*Result, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("compare: %w", err)
-	}
-	var r Result
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("compare: %s: %w", path, err)
-	}
-	return &r, nil
-}
+func ReadResult(path string) (*Result, error) { return jsonfile.Read[Result]("compare", path) }
 
 // write saves r to path atomically.
-func (r *Result) write(path string) error {
-	b, err := json.MarshalIndent(r, "", " ")
-	if err != nil {
-		return fmt.Errorf("compare: %w", err)
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'))
-}
+func (r *Result) write(path string) error { return jsonfile.Write("compare", path, r) }
 
 // WriteJSON writes r to path atomically.
 func (r *Result) WriteJSON(path string) error { return r.write(path) }

@@ -3,7 +3,6 @@ package landscape
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pcttrack/pcttrack/internal/atomicfile"
+	"github.com/pcttrack/pcttrack/internal/jsonfile"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
@@ -324,25 +323,9 @@ func (e *pointEval) eval(ctx context.Context, p Point, d *zoo.Data) (Metrics, er
 }
 
 // ReadGrid reads a grid written by Grid.WriteJSON or saved as state.
-func ReadGrid(path string) (*Grid, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("landscape: %w", err)
-	}
-	var g Grid
-	if err := json.Unmarshal(b, &g); err != nil {
-		return nil, fmt.Errorf("landscape: %s: %w", path, err)
-	}
-	return &g, nil
-}
+func ReadGrid(path string) (*Grid, error) { return jsonfile.Read[Grid]("landscape", path) }
 
-func (g *Grid) write(path string) error {
-	b, err := json.MarshalIndent(g, "", " ")
-	if err != nil {
-		return fmt.Errorf("landscape: %w", err)
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'))
-}
+func (g *Grid) write(path string) error { return jsonfile.Write("landscape", path, g) }
 
 // WriteJSON writes g to path atomically.
 func (g *Grid) WriteJSON(path string) error { return g.write(path) }
@@ -351,25 +334,20 @@ func (g *Grid) WriteJSON(path string) error { return g.write(path) }
 // one process computes; shards of other grids, a missing or repeated
 // shard, or an incomplete shard is an error.
 func MergeGrids(parts []*Grid) (*Grid, error) {
-	if len(parts) == 0 {
-		return nil, errors.New("landscape: merge: no grids")
+	specs := make([]string, len(parts))
+	for i, p := range parts {
+		specs[i] = p.Shard
 	}
-	first := parts[0]
-	sh, err := shard.Parse(first.Shard)
+	shs, err := shard.ParseMerge(specs, "grid")
 	if err != nil {
 		return nil, fmt.Errorf("landscape: merge: %w", err)
 	}
-	if len(parts) != sh.Count {
-		return nil, fmt.Errorf("landscape: merge: %d grids for %d shards", len(parts), sh.Count)
-	}
+	first, sh := parts[0], shs[0]
 	out := &Grid{Key: first.Key, X: first.X, Y: first.Y, Shard: "0/1"}
 	seen := make([]bool, sh.Count)
 	total := len(first.X) * len(first.Y)
-	for _, p := range parts {
-		s, err := shard.Parse(p.Shard)
-		if err != nil {
-			return nil, fmt.Errorf("landscape: merge: %w", err)
-		}
+	for i, p := range parts {
+		s := shs[i]
 		switch {
 		case p.Key != first.Key:
 			return nil, fmt.Errorf("landscape: merge: shard %s is of another grid than shard %s", p.Shard, first.Shard)

@@ -56,9 +56,7 @@ func TestDeterministicAcrossCores(t *testing.T) {
 // kernels where available) and float64 and compares logits and gradients.
 func TestFloat32MatchesFloat64(t *testing.T) {
 	in := smallInput(t, Config{}, 13)
-	rng := rand.New(rand.NewPCG(4, 4))
-	m64, _ := NewModel[float64](Config{}, rng)
-	perturb(m64, rng)
+	m64, _ := perturbedModel[float64](Config{}, 4, 4)
 	m32 := float32Copy(t, Config{}, m64)
 	for _, asm := range []bool{true, false} {
 		was := kern.SetAsm(asm)

@@ -23,11 +23,32 @@ func smallInput(t testing.TB, cfg Config, seed uint64) *Input {
 	lgChunkEdges = 24
 	defer func() { lgChunkEdges = old }()
 	hg, lg := smallFrame(seed, 5, 6)
+	return mustInput(t, cfg, hg, lg)
+}
+
+// mustInput prepares the frame (hg, lg) for cfg.
+func mustInput(t testing.TB, cfg Config, hg *graph.HitGraph, lg *graph.LineGraph) *Input {
+	t.Helper()
 	in, err := NewInput(cfg, hg, lg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return in
+}
+
+// perturbedModel returns a model of cfg drawn from PCG(s1, s2) and
+// perturbed, and that generator for what the test draws next.
+func perturbedModel[T nn.Float](cfg Config, s1, s2 uint64) (Model[T], *rand.Rand) {
+	m, rng := newModel[T](cfg, s1, s2)
+	perturb(m, rng)
+	return m, rng
+}
+
+// newModel returns a model of cfg drawn from PCG(s1, s2) and the generator.
+func newModel[T nn.Float](cfg Config, s1, s2 uint64) (Model[T], *rand.Rand) {
+	rng := rand.New(rand.NewPCG(s1, s2))
+	m, _ := NewModel[T](cfg, rng)
+	return m, rng
 }
 
 // perturb gives every parameter and buffer a random value (so that batch

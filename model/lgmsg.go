@@ -158,9 +158,9 @@ func (m *lgMsg[T]) run(p lgPass, parts, np int) {
 func (m *lgMsg[T]) Run(k int) {
 	switch m.pass {
 	case passA:
-		m.passA(k)
+		m.passStats(k, 1)
 	case passB:
-		m.passB(k)
+		m.passStats(k, 2)
 	case passC:
 		m.passC(k)
 	case passSparse:
@@ -457,29 +457,21 @@ func (m *lgMsg[T]) layers(sc *lgScratch[T], b, n, depth int) {
 	kern.LeakyReLU(sc.t4[:n*h], sc.t3[:n*h], m.slope)
 }
 
-// passA: batch statistics of a1 = LReLU(z1).
-func (m *lgMsg[T]) passA(k int) {
+// passStats: batch statistics of a1 = LReLU(z1) (layer 1, pass A) or of
+// a2 = LReLU(z2) (layer 2, pass B).
+func (m *lgMsg[T]) passStats(k, layer int) {
 	h := m.h
 	sc := &m.scratch[k]
 	part := m.part[k*2*h : (k+1)*2*h]
-	e0, e1 := m.chunkEdges(k)
-	for b := e0; b < e1; b += edgeBlock {
-		n := min(edgeBlock, e1-b)
-		m.layers(sc, b, n, 1)
-		kern.LeakyReLUSums(sc.t2, sc.t1, m.slope, part[:h], part[h:], n, h)
+	a, z := sc.t2, sc.t1
+	if layer == 2 {
+		a, z = sc.t4, sc.t3
 	}
-}
-
-// passB: batch statistics of a2 = LReLU(z2).
-func (m *lgMsg[T]) passB(k int) {
-	h := m.h
-	sc := &m.scratch[k]
-	part := m.part[k*2*h : (k+1)*2*h]
 	e0, e1 := m.chunkEdges(k)
 	for b := e0; b < e1; b += edgeBlock {
 		n := min(edgeBlock, e1-b)
-		m.layers(sc, b, n, 2)
-		kern.LeakyReLUSums(sc.t4, sc.t3, m.slope, part[:h], part[h:], n, h)
+		m.layers(sc, b, n, layer)
+		kern.LeakyReLUSums(a, z, m.slope, part[:h], part[h:], n, h)
 	}
 }
 

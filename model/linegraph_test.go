@@ -64,9 +64,7 @@ func TestFusedMatchesComposition(t *testing.T) {
 			if len(in.lg.chunks) < 4 {
 				t.Fatalf("test graph has only %d chunks", len(in.lg.chunks)-1)
 			}
-			rng := rand.New(rand.NewPCG(2, 2))
-			mi, _ := NewModel[float64](Config{}, rng)
-			perturb(mi, rng)
+			mi, _ := perturbedModel[float64](Config{}, 2, 2)
 			fused := mi.(*LineGraph[float64])
 			ref := fused.Clone().(*LineGraph[float64])
 			labels := make([]float64, in.NumSegments)
@@ -122,9 +120,7 @@ func TestLineGraphGradients(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			in := smallInput(t, Config{}, 5)
-			rng := rand.New(rand.NewPCG(6, 6))
-			m, _ := NewModel[float64](Config{}, rng)
-			perturb(m, rng)
+			m, rng := perturbedModel[float64](Config{}, 6, 6)
 			var loss SplitBCE[float64]
 			// Every entry in training mode; 25 random entries per tensor in
 			// evaluation mode (the fused backward shares all code but the
@@ -153,9 +149,7 @@ func TestPredictBNModes(t *testing.T) {
 	for _, kind := range []string{KindLineGraph, KindHitGraph} {
 		t.Run(kind, func(t *testing.T) {
 			in := smallInput(t, Config{Kind: kind}, 4)
-			rng := rand.New(rand.NewPCG(3, 3))
-			m, _ := NewModel[float64](Config{Kind: kind}, rng)
-			perturb(m, rng)
+			m, _ := perturbedModel[float64](Config{Kind: kind}, 3, 3)
 			var before []float64
 			for _, b := range m.Buffers() {
 				before = append(before, b.Value.Data...)

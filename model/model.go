@@ -230,6 +230,49 @@ func copyValues[T nn.Float](dst, src []*nn.Var[T]) {
 	}
 }
 
+// network is what both models are made of: the relational MLP R1 (input
+// r1In), the object MLP O (input oIn) and the relational MLP R2 (input
+// r2In, one output), their tensors and a tape for Predict.
+type network[T nn.Float] struct {
+	cfg       Config
+	key       inputKey
+	r1, o, r2 *mlp[T]
+	params    []*nn.Var[T]
+	buffers   []*nn.Var[T]
+	ptape     *nn.Tape[T]
+}
+
+// init draws R1, O and R2 from rng, in that order.
+func (m *network[T]) init(cfg Config, r1In, oIn, r2In int, rng *rand.Rand) {
+	h := cfg.Hidden
+	m.cfg, m.key = cfg, keyOf(cfg)
+	m.r1 = relational[T]("R1", r1In, h, h, cfg, rng)
+	m.o = object[T]("O", oIn, h, cfg, rng)
+	m.r2 = relational[T]("R2", r2In, h, 1, cfg, rng)
+	m.params = append(append(m.r1.params(), m.o.params()...), m.r2.params()...)
+	m.buffers = append(append(m.r1.buffers(), m.o.buffers()...), m.r2.buffers()...)
+	m.ptape = nn.NewTape[T]()
+	m.ptape.Eval, m.ptape.NoGrad = true, true
+}
+
+// Config implements Model.
+func (m *network[T]) Config() Config { return m.cfg }
+
+// Params implements Model.
+func (m *network[T]) Params() []*nn.Var[T] { return m.params }
+
+// Buffers implements Model.
+func (m *network[T]) Buffers() []*nn.Var[T] { return m.buffers }
+
+// ZeroGrad implements Model.
+func (m *network[T]) ZeroGrad() { nn.ZeroGrads(m.params) }
+
+// copyFrom copies the values of src's tensors into m's (same config).
+func (m *network[T]) copyFrom(src *network[T]) {
+	copyValues(m.params, src.params)
+	copyValues(m.buffers, src.buffers)
+}
+
 // toT converts float32 data into a T buffer, reusing buf.
 func toT[T nn.Float](buf []T, src []float32) []T {
 	if cap(buf) < len(src) {

@@ -204,3 +204,25 @@ func Complete(parts []Part) (int, error) {
 	}
 	return n, nil
 }
+
+// ParseMerge parses the shard strings of the parts of one merge (of
+// results called nouns in messages) and checks that there are as many
+// parts as the first one's shard count. Which shards they are is left to
+// the caller.
+func ParseMerge(specs []string, noun string) ([]Shard, error) {
+	if len(specs) == 0 {
+		return nil, fmt.Errorf("no %ss", noun)
+	}
+	out := make([]Shard, len(specs))
+	for i, s := range specs {
+		sh, err := Parse(s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = sh
+		if i == 0 && len(specs) != sh.Count {
+			return nil, fmt.Errorf("%d %ss for %d shards", len(specs), noun, sh.Count)
+		}
+	}
+	return out, nil
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -192,23 +191,9 @@ func newCompareMergeCmd() *cobra.Command {
 			"process and writes the report files and heatmaps into DIR, as compare does.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var parts []*compare.Result
-			for _, a := range args {
-				r, err := compare.ReadResult(a)
-				if err != nil {
-					return err
-				}
-				parts = append(parts, r)
-			}
-			res, err := compare.Merge(parts)
+			res, err := mergeShardFiles("compare merge", out, args, compare.ReadResult, compare.Merge)
 			if err != nil {
 				return err
-			}
-			if out == "" {
-				return errors.New("compare merge: --out is required")
-			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return fmt.Errorf("compare merge: %w", err)
 			}
 			return writeCompare(cmd, res, out, permutations, seed)
 		},

@@ -387,23 +387,9 @@ func newLandscapeMergeCmd() *cobra.Command {
 		Long:  "Joins the plane-shard-k-of-K.json files of all K shards of one grid into DIR/plane.json and its heatmaps.",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var parts []*landscape.Grid
-			for _, a := range args {
-				g, err := landscape.ReadGrid(a)
-				if err != nil {
-					return err
-				}
-				parts = append(parts, g)
-			}
-			g, err := landscape.MergeGrids(parts)
+			g, err := mergeShardFiles("landscape merge", out, args, landscape.ReadGrid, landscape.MergeGrids)
 			if err != nil {
 				return err
-			}
-			if out == "" {
-				return errors.New("landscape merge: --out is required")
-			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return fmt.Errorf("landscape merge: %w", err)
 			}
 			return writePlane(cmd.OutOrStdout(), out, name, g)
 		},

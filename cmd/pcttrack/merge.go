@@ -191,3 +191,21 @@ func numFrames(kind, path string) (int, error) {
 func init() {
 	rootCmd.AddCommand(newMergeCmd())
 }
+
+// mergeShardFiles reads the shard files of one sharded analysis (compare,
+// landscape plane), merges them and creates the output directory out.
+func mergeShardFiles[T any](cmd, out string, files []string, read func(string) (*T, error), merge func([]*T) (*T, error)) (*T, error) {
+	parts := make([]*T, 0, len(files))
+	for _, f := range files {
+		p, err := read(f)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, p)
+	}
+	res, err := merge(parts)
+	if err != nil {
+		return nil, err
+	}
+	return res, prepareOut(cmd, out)
+}
