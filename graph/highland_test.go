@@ -77,10 +77,7 @@ func TestHighlandOptionErrors(t *testing.T) {
 // 2-d Gaussian is 2σ²·ln 2. Tails (nuclear elastic scattering) do not move
 // the median. With ~400 triples per layer the median is good to ~7 %.
 func TestHighlandMatchesSimulation(t *testing.T) {
-	frames, err := simFrames()
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames := mustSimFrames(t)
 	h, err := NewHighland(nil, &HighlandOptions{NSigma: 1, StragglingSigmas: -1, PositionSigma: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -89,10 +86,7 @@ func TestHighlandMatchesSimulation(t *testing.T) {
 	var lg LineGraph
 	lb := NewLineBuilder(nil)
 	for i := range frames {
-		g, err := Build(&frames[i], nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		g := mustBuild(t, &frames[i], nil)
 		if err := h.Prepare(g); err != nil {
 			t.Fatal(err)
 		}
@@ -137,10 +131,7 @@ func TestHighlandMatchesSimulation(t *testing.T) {
 // per frame; the cut keeps about 1 % of them (σ is 3-40 mrad against
 // the 0.4 rad cone).
 func TestHighlandCutCost(t *testing.T) {
-	frames, err := simFrames()
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames := mustSimFrames(t)
 	base, err := NewCollector(nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -195,14 +186,8 @@ func TestHighlandCutCost(t *testing.T) {
 }
 
 func TestHighlandPrepare(t *testing.T) {
-	frames, err := simFrames()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := Build(&frames[0], nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames := mustSimFrames(t)
+	g := mustBuild(t, &frames[0], nil)
 	h, err := HighlandFilter(nil, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -264,14 +249,8 @@ func TestHighlandPrepare(t *testing.T) {
 }
 
 func BenchmarkHighlandLineGraph(b *testing.B) {
-	frames, err := simFrames()
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := Build(&frames[0], nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	frames := mustSimFrames(b)
+	g := mustBuild(b, &frames[0], nil)
 	h, err := HighlandFilter(nil, 4)
 	if err != nil {
 		b.Fatal(err)

@@ -51,6 +51,18 @@ func newModel[T nn.Float](cfg Config, s1, s2 uint64) (Model[T], *rand.Rand) {
 	return m, rng
 }
 
+// hitGraphCase returns the hit-graph model of width hidden drawn from
+// PCG(7, 7) and perturbed, the input of smallFrame(9, 4, 5) and the
+// generator.
+func hitGraphCase(t testing.TB, hidden int) (Model[float64], *Input, *rand.Rand) {
+	t.Helper()
+	cfg := Config{Kind: KindHitGraph, Hidden: hidden}
+	hg, lg := smallFrame(9, 4, 5)
+	in := mustInput(t, cfg, hg, lg)
+	m, rng := perturbedModel[float64](cfg, 7, 7)
+	return m, in, rng
+}
+
 // perturb gives every parameter and buffer a random value (so that batch
 // norms are not identities and all paths matter).
 func perturb[T nn.Float](m Model[T], rng *rand.Rand) {

@@ -8,10 +8,7 @@ import (
 )
 
 func TestHitGraphGradients(t *testing.T) {
-	cfg := Config{Kind: KindHitGraph, Hidden: 64}
-	hg, lg := smallFrame(9, 4, 5)
-	in := mustInput(t, cfg, hg, lg)
-	m, rng := perturbedModel[float64](cfg, 7, 7)
+	m, in, rng := hitGraphCase(t, 64)
 	var loss SplitBCE[float64]
 	// 15 random entries of each of the 28 tensors keep this near a second.
 	res := nntest.CheckGrads(func(tp *nn.Tape[float64]) *nn.Var[float64] {

@@ -87,10 +87,7 @@ func TestLineGraphHVPNeedsEval(t *testing.T) {
 }
 
 func TestHitGraphHVP(t *testing.T) {
-	cfg := Config{Kind: KindHitGraph, Hidden: 8}
-	hg, lg := smallFrame(9, 4, 5)
-	in := mustInput(t, cfg, hg, lg)
-	m, rng := perturbedModel[float64](cfg, 7, 7)
+	m, in, rng := hitGraphCase(t, 8)
 	var loss SplitBCE[float64]
 	res := nntest.CheckHVP(func(tp *nn.Tape[float64]) *nn.Var[float64] {
 		tp.Eval = true

@@ -251,21 +251,22 @@ func (m *lgMsg[T]) Forward(out *nn.Var[T], _ []*nn.Var[T]) {
 		m.cachedTable()
 	}
 
-	if m.train {
-		m.run(passA, m.chunks(), 2*m.h)
-		m.batchStats(m.bn1, m.mu1, m.sd1, fe)
-	} else {
-		runningStats(m.bn1, m.mu1, m.sd1)
-	}
-	foldBN(m.w2t, m.b2, m.l2, m.bn1, m.mu1, m.sd1)
-	if m.train {
-		m.run(passB, m.chunks(), 2*m.h)
-		m.batchStats(m.bn2, m.mu2, m.sd2, fe)
-	} else {
-		runningStats(m.bn2, m.mu2, m.sd2)
-	}
-	foldBN(m.w3t, m.b3, m.l3, m.bn2, m.mu2, m.sd2)
+	m.foldLayer(passA, m.bn1, m.mu1, m.sd1, m.w2t, m.b2, m.l2, fe)
+	m.foldLayer(passB, m.bn2, m.mu2, m.sd2, m.w3t, m.b3, m.l3, fe)
 	m.run(passC, m.chunks(), 0)
+}
+
+// foldLayer sets the statistics (mu, sd) of batch norm bn, from the edges
+// by pass (of fe edges) in training and the running ones otherwise, and
+// folds bn into the linear layer lin that follows it as (wt, bias).
+func (m *lgMsg[T]) foldLayer(pass lgPass, bn *nn.BatchNorm[T], mu, sd []float64, wt, bias []T, lin *nn.Linear[T], fe float64) {
+	if m.train {
+		m.run(pass, m.chunks(), 2*m.h)
+		m.batchStats(bn, mu, sd, fe)
+	} else {
+		runningStats(bn, mu, sd)
+	}
+	foldBN(wt, bias, lin, bn, mu, sd)
 }
 
 func runningStats[T nn.Float](bn *nn.BatchNorm[T], mu, sd []float64) {

@@ -227,18 +227,27 @@ func (m *lgMsg[T]) passB2(k int) {
 	m2, g2 := part[:h*h], part[h*h:]
 	// Turn a2 into the sparse part of dL/da2: dm·(W3·diag(γ2/σ2)).
 	kern.MatMul(sc.a2, h, sc.dm, h, m.w3s, h, nil, len(sc.rows), h, h, false)
-	next := 0
-	e0, e1 := m.chunkEdges(k)
-	for b := e0; b < e1; b += edgeBlock {
-		n := min(edgeBlock, e1-b)
-		m.layers(sc, b, n, 2)
-		next = m.dz2(sc, b, n, next)
+	m.dz2Blocks(k, sc, func(_, n int) {
 		clear(sc.m2)
 		kern.MatMulTA(sc.m2, h, sc.t4, h, sc.t2, h, n, h, h)
 		for j, v := range sc.m2 {
 			m2[j] += float64(v)
 		}
 		kern.ColSums(g2, nil, sc.t4, n, h)
+	})
+}
+
+// dz2Blocks runs f on each block [b, b+n) of chunk k's edges after
+// recomputing the block's layers up to z2 and its dz2 in sc (dz2 reads the
+// sparse part of chunk k in order).
+func (m *lgMsg[T]) dz2Blocks(k int, sc *lgScratch[T], f func(b, n int)) {
+	next := 0
+	e0, e1 := m.chunkEdges(k)
+	for b := e0; b < e1; b += edgeBlock {
+		n := min(edgeBlock, e1-b)
+		m.layers(sc, b, n, 2)
+		next = m.dz2(sc, b, n, next)
+		f(b, n)
 	}
 }
 
@@ -256,19 +265,14 @@ func (m *lgMsg[T]) passB1(k int) {
 	}
 	clear(gt)
 	k0, k1 := m.k0[h:2*h], m.k1[h:2*h]
-	next := 0
-	e0, e1 := m.chunkEdges(k)
-	for b := e0; b < e1; b += edgeBlock {
-		n := min(edgeBlock, e1-b)
-		m.layers(sc, b, n, 2)
-		next = m.dz2(sc, b, n, next)
+	m.dz2Blocks(k, sc, func(b, n int) {
 		g := sc.t3[:n*h]
 		kern.MatMul(g, h, sc.t4, h, m.w2b, h, nil, n, h, h, false)
 		kern.AffineLReLUBack(g, g, sc.t1, k0, k1, m.slope, n, h)
 		kern.ScatterAdd(m.gp, g, d.dst.Slice(b, b+n), n, h)
 		kern.ScatterAdd(gq, g, d.src.Slice(b, b+n), n, h)
 		kern.ScatterAdd(gt, g, d.ubin.Slice(b, b+n), n, h)
-	}
+	})
 }
 
 // passReduce sums the chunk-private source and bin scatters in chunk order.

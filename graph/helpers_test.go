@@ -1,0 +1,37 @@
+package graph
+
+import (
+	"testing"
+
+	"github.com/pcttrack/pcttrack/dataset"
+)
+
+// mustBuild builds the hit graph of f with opt.
+func mustBuild(tb testing.TB, f *dataset.Frame, opt *Options) *HitGraph {
+	tb.Helper()
+	g, err := Build(f, opt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}
+
+// mustLineGraph builds the line graph of g with opt.
+func mustLineGraph(tb testing.TB, g *HitGraph, opt *LineOptions) *LineGraph {
+	tb.Helper()
+	lg, err := NewLineGraph(g, opt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return lg
+}
+
+// mustSimFrames returns the simulated frames of simFrames.
+func mustSimFrames(tb testing.TB) []dataset.Frame {
+	tb.Helper()
+	frames, err := simFrames()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return frames
+}
