@@ -480,29 +480,22 @@ func (c Config) resolved() (Config, error) {
 	if p.PhantomStep == 0 {
 		p.PhantomStep = 2
 	}
-	switch strings.ToLower(p.Scattering) {
-	case "", ScatterWentzel:
-		p.Scattering = ScatterWentzel
-	case ScatterHighland:
-		p.Scattering = ScatterHighland
-	default:
-		return c, fmt.Errorf("sim: scattering model %q: want %s or %s", p.Scattering, ScatterWentzel, ScatterHighland)
-	}
-	switch strings.ToLower(p.Deposit) {
-	case "", DepositUrban:
-		p.Deposit = DepositUrban
-	case DepositLandau:
-		p.Deposit = DepositLandau
-	default:
-		return c, fmt.Errorf("sim: deposit model %q: want %s or %s", p.Deposit, DepositUrban, DepositLandau)
-	}
-	switch strings.ToLower(p.Diffraction) {
-	case "", DiffractionDisk:
-		p.Diffraction = DiffractionDisk
-	case DiffractionGauss:
-		p.Diffraction = DiffractionGauss
-	default:
-		return c, fmt.Errorf("sim: diffraction model %q: want %s or %s", p.Diffraction, DiffractionDisk, DiffractionGauss)
+	for _, m := range []struct {
+		v              *string
+		what, def, alt string
+	}{
+		{&p.Scattering, "scattering", ScatterWentzel, ScatterHighland},
+		{&p.Deposit, "deposit", DepositUrban, DepositLandau},
+		{&p.Diffraction, "diffraction", DiffractionDisk, DiffractionGauss},
+	} {
+		switch strings.ToLower(*m.v) {
+		case "", m.def:
+			*m.v = m.def
+		case m.alt:
+			*m.v = m.alt
+		default:
+			return c, fmt.Errorf("sim: %s model %q: want %s or %s", m.what, *m.v, m.def, m.alt)
+		}
 	}
 	if math.IsNaN(p.MSCStep) || math.IsInf(p.MSCStep, 0) {
 		return c, fmt.Errorf("sim: msc step %g mm is not finite", p.MSCStep)
