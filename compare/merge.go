@@ -21,11 +21,7 @@ func CheckShard(sh shard.Shard, n int) error {
 // options, and every shard 0..K−1 must appear once; anything else is an
 // error naming the problem. Merging a single complete result returns it.
 func Merge(parts []*Result) (*Result, error) {
-	specs := make([]string, len(parts))
-	for i, p := range parts {
-		specs[i] = p.Shard
-	}
-	shs, err := shard.ParseMerge(specs, "result")
+	shs, err := shard.ParseMerge(parts, func(p *Result) string { return p.Shard }, "result")
 	if err != nil {
 		return nil, fmt.Errorf("compare: merge: %w", err)
 	}

@@ -213,14 +213,12 @@ func Run(ctx context.Context, ms []*zoo.Member, d *zoo.Data, opt Options) (*Resu
 		bar.Add(res.Done)
 		defer bar.Finish()
 	}
-	lastSave := time.Now()
-	saveEvery := cmp.Or(opt.SaveEvery, DefaultSaveEvery)
-	save := func() error {
+	ck := zoo.NewCheckpoints(bar, opt.onFold, cmp.Or(opt.SaveEvery, DefaultSaveEvery), func() error {
 		if opt.State == "" {
 			return nil
 		}
 		return res.write(opt.State)
-	}
+	})
 	err := zoo.Each(ctx, d, frames, opt.Workers,
 		func() (*worker, error) { return newWorker(ms, used, opt), nil },
 		func(w *worker, i int, g *graph.HitGraph, in *model.Input) (*frameResult, error) {
@@ -229,22 +227,9 @@ func Run(ctx context.Context, ms []*zoo.Member, d *zoo.Data, opt Options) (*Resu
 		func(i int, fr *frameResult) error {
 			res.fold(fr)
 			res.Done = i + 1
-			bar.Add(1)
-			if opt.onFold != nil {
-				opt.onFold(res.Done)
-			}
-			if time.Since(lastSave) >= saveEvery {
-				lastSave = time.Now()
-				return save()
-			}
-			return nil
+			return ck.Folded(res.Done)
 		})
-	if err != nil {
-		if ctx.Err() != nil {
-			if serr := save(); serr != nil {
-				return res, serr
-			}
-		}
+	if err := ck.Stop(ctx, err); err != nil {
 		return res, err
 	}
 	res.finish()

@@ -222,7 +222,7 @@ func EvalPath(ctx context.Context, net model.Net, points []Point, ts []float64, 
 		bar.Add(st.Done)
 		defer bar.Finish()
 	}
-	save := func() error {
+	ck := zoo.NewCheckpoints(bar, opt.onFold, cmp.Or(opt.SaveEvery, 30*time.Second), func() error {
 		if opt.State == "" {
 			return nil
 		}
@@ -231,9 +231,7 @@ func EvalPath(ctx context.Context, net model.Net, points []Point, ts []float64, 
 			return fmt.Errorf("landscape: %w", err)
 		}
 		return atomicfile.WriteFile(opt.State, b)
-	}
-	last := time.Now()
-	every := cmp.Or(opt.SaveEvery, 30*time.Second)
+	})
 	err = zoo.Each(ctx, d, frames[st.Done:], opt.Workers,
 		func() (*pathWorker, error) { return newPathWorker(nets, opt), nil },
 		func(w *pathWorker, _ int, g *graph.HitGraph, in *model.Input) ([]sums, error) { return w.frame(g, in) },
@@ -242,22 +240,9 @@ func EvalPath(ctx context.Context, net model.Net, points []Point, ts []float64, 
 				st.Sums[k].add(fs[k])
 			}
 			st.Done = i + 1
-			bar.Add(1)
-			if opt.onFold != nil {
-				opt.onFold(st.Done)
-			}
-			if time.Since(last) >= every {
-				last = time.Now()
-				return save()
-			}
-			return nil
+			return ck.Folded(st.Done)
 		})
-	if err != nil {
-		if ctx.Err() != nil {
-			if serr := save(); serr != nil {
-				return nil, serr
-			}
-		}
+	if err := ck.Stop(ctx, err); err != nil {
 		return nil, err
 	}
 	if opt.State != "" {

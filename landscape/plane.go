@@ -334,11 +334,7 @@ func (g *Grid) WriteJSON(path string) error { return g.write(path) }
 // one process computes; shards of other grids, a missing or repeated
 // shard, or an incomplete shard is an error.
 func MergeGrids(parts []*Grid) (*Grid, error) {
-	specs := make([]string, len(parts))
-	for i, p := range parts {
-		specs[i] = p.Shard
-	}
-	shs, err := shard.ParseMerge(specs, "grid")
+	shs, err := shard.ParseMerge(parts, func(p *Grid) string { return p.Shard }, "grid")
 	if err != nil {
 		return nil, fmt.Errorf("landscape: merge: %w", err)
 	}

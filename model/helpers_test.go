@@ -63,6 +63,17 @@ func hitGraphCase(t testing.TB, hidden int) (Model[float64], *Input, *rand.Rand)
 	return m, in, rng
 }
 
+// forModes runs f as the subtests "train" and "eval" (eval false, true).
+func forModes(t *testing.T, f func(t *testing.T, eval bool)) {
+	for _, eval := range []bool{false, true} {
+		name := "train"
+		if eval {
+			name = "eval"
+		}
+		t.Run(name, func(t *testing.T) { f(t, eval) })
+	}
+}
+
 // perturb gives every parameter and buffer a random value (so that batch
 // norms are not identities and all paths matter).
 func perturb[T nn.Float](m Model[T], rng *rand.Rand) {

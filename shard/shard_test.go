@@ -148,7 +148,7 @@ func TestParseMerge(t *testing.T) {
 		{[]string{"0/2", "x"}, "x"},
 		{[]string{"bad", "1/2"}, "bad"},
 	} {
-		shs, err := ParseMerge(tc.specs, "grid")
+		shs, err := ParseMerge(tc.specs, func(s string) string { return s }, "grid")
 		if tc.want == "" {
 			if err != nil || len(shs) != len(tc.specs) {
 				t.Errorf("%q: %v, %v", tc.specs, shs, err)

@@ -497,13 +497,8 @@ func (c Config) resolved() (Config, error) {
 			return c, fmt.Errorf("sim: %s model %q: want %s or %s", m.what, *m.v, m.def, m.alt)
 		}
 	}
-	if math.IsNaN(p.MSCStep) || math.IsInf(p.MSCStep, 0) {
-		return c, fmt.Errorf("sim: msc step %g mm is not finite", p.MSCStep)
-	}
-	if p.MSCStep == 0 {
-		p.MSCStep = DefaultMSCStep
-	} else if p.MSCStep < 0 {
-		p.MSCStep = -1
+	if err := defaultOrOff(&p.MSCStep, DefaultMSCStep, "msc step %g mm"); err != nil {
+		return c, err
 	}
 	if math.IsNaN(p.WaterI) || p.WaterI < 0 || p.WaterI > 0 && (p.WaterI < 50 || p.WaterI > 100) {
 		return c, fmt.Errorf("sim: water I-value %g eV out of [50, 100]", p.WaterI)
@@ -517,13 +512,8 @@ func (c Config) resolved() (Config, error) {
 	if p.DetectorElastic == 0 {
 		p.DetectorElastic = DefaultDetectorElastic
 	}
-	if math.IsNaN(p.DeltaCut) || math.IsInf(p.DeltaCut, 0) {
-		return c, fmt.Errorf("sim: delta cut %g MeV is not finite", p.DeltaCut)
-	}
-	if p.DeltaCut == 0 {
-		p.DeltaCut = DefaultDeltaCut
-	} else if p.DeltaCut < 0 {
-		p.DeltaCut = -1
+	if err := defaultOrOff(&p.DeltaCut, DefaultDeltaCut, "delta cut %g MeV"); err != nil {
+		return c, err
 	}
 	c.Physics = p
 	return c, nil
@@ -560,4 +550,18 @@ func MarshalConfig(c Config) ([]byte, error) {
 	neg(&r.Beam.Emittance)
 	neg(&r.Physics.SecondaryYield)
 	return yaml.Marshal(&r)
+}
+
+// defaultOrOff resolves a finite setting where 0 means def and a negative
+// value means off (-1); what names it in the error, with a %g verb.
+func defaultOrOff(v *float64, def float64, what string) error {
+	if math.IsNaN(*v) || math.IsInf(*v, 0) {
+		return fmt.Errorf("sim: "+what+" is not finite", *v)
+	}
+	if *v == 0 {
+		*v = def
+	} else if *v < 0 {
+		*v = -1
+	}
+	return nil
 }
