@@ -35,3 +35,19 @@ func mustSimFrames(tb testing.TB) []dataset.Frame {
 	}
 	return frames
 }
+
+// summarize collects the statistics of frames with the graph options opt
+// and lopt.
+func summarize(tb testing.TB, frames []dataset.Frame, opt *Options, lopt *LineOptions) Summary {
+	tb.Helper()
+	c, err := NewCollector(opt, lopt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range frames {
+		if _, err := c.Add(&frames[i]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return c.Summary()
+}

@@ -132,16 +132,7 @@ func TestHighlandMatchesSimulation(t *testing.T) {
 // the 0.4 rad cone).
 func TestHighlandCutCost(t *testing.T) {
 	frames := mustSimFrames(t)
-	base, err := NewCollector(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range frames {
-		if _, err := base.Add(&frames[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b := base.Summary()
+	b := summarize(t, frames, nil, nil)
 	tests := []struct {
 		n              float64
 		minKept        float64 // share of true primary pairs kept
@@ -157,16 +148,7 @@ func TestHighlandCutCost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := NewCollector(nil, &LineOptions{Filter: h, Validate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range frames {
-			if _, err := c.Add(&frames[i]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		s := c.Summary()
+		s := summarize(t, frames, nil, &LineOptions{Filter: h, Validate: true})
 		kept := s.PairEfficiency.Mean / b.PairEfficiency.Mean
 		edges := s.LineEdges.Mean / b.LineEdges.Mean
 		trueEdges := s.TrueLineEdges.Mean / b.TrueLineEdges.Mean

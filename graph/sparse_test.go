@@ -212,23 +212,8 @@ func TestSparseOptions(t *testing.T) {
 // tracker cut shrinks the graph.
 func TestCollectorCutLosses(t *testing.T) {
 	frames := mustSimFrames(t)
-	full, err := NewCollector(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cut, err := NewCollector(&Options{TrackerCut: 4, PhysicsCut: 4, DropIsolated: true}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range frames[:3] {
-		if _, err := full.Add(&frames[i]); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cut.Add(&frames[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f, c := full.Summary(), cut.Summary()
+	f := summarize(t, frames[:3], nil, nil)
+	c := summarize(t, frames[:3], &Options{TrackerCut: 4, PhysicsCut: 4, DropIsolated: true}, nil)
 	fc, cc := &f.Cuts, &c.Cuts
 	if cc.PrimarySegmentsCone != fc.PrimarySegmentsKept || cc.PrimaryPairsCone != fc.PrimaryPairsKept || cc.ConeSegments != f.Segments {
 		t.Errorf("cone figures %+v differ from the full graph's %+v", cc, fc)
