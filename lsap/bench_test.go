@@ -2,9 +2,9 @@ package lsap_test
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 
+	"github.com/pcttrack/pcttrack/internal/memo"
 	"github.com/pcttrack/pcttrack/lsap"
 )
 
@@ -12,20 +12,13 @@ import (
 // on the same matrices (gen_test.go). Inputs are built once and cached.
 
 var (
-	benchMu    sync.Mutex
-	benchCache = map[string]any{}
+	benchCache memo.Map[string, any]
 	benchSink  float64
 )
 
 func cached[T any](key string, gen func() T) T {
-	benchMu.Lock()
-	defer benchMu.Unlock()
-	if v, ok := benchCache[key]; ok {
-		return v.(T)
-	}
-	v := gen()
-	benchCache[key] = v
-	return v
+	v, _ := benchCache.Get(key, func() (any, error) { return gen(), nil })
+	return v.(T)
 }
 
 // benchDense times Solver.Dense on c, reusing one Solver.

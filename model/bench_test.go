@@ -7,36 +7,25 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/pcttrack/pcttrack/internal/memo"
 	"github.com/pcttrack/pcttrack/model/internal/synth"
 	"github.com/pcttrack/pcttrack/nn"
 )
 
-var benchInputs struct {
-	sync.Mutex
-	m map[string]*Input
-}
+var benchInputs memo.Map[string, *Input]
 
 // benchInput returns the prepared input of a paper-sized synthetic frame
 // (built once per process).
 func benchInput(b *testing.B, cfg Config, protons int) *Input {
-	benchInputs.Lock()
-	defer benchInputs.Unlock()
-	key := fmt.Sprintf("%s/%d", cfg.Kind, protons)
-	if in := benchInputs.m[key]; in != nil {
-		return in
-	}
-	hg, lg := synth.Frame(synth.Paper(protons, 1))
-	in, err := NewInput(cfg, hg, lg)
+	in, err := benchInputs.Get(fmt.Sprintf("%s/%d", cfg.Kind, protons), func() (*Input, error) {
+		hg, lg := synth.Frame(synth.Paper(protons, 1))
+		return NewInput(cfg, hg, lg)
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if benchInputs.m == nil {
-		benchInputs.m = map[string]*Input{}
-	}
-	benchInputs.m[key] = in
 	return in
 }
 

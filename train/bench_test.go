@@ -6,36 +6,25 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/cputime"
+	"github.com/pcttrack/pcttrack/internal/memo"
 	"github.com/pcttrack/pcttrack/model"
 )
 
-var bench100 struct {
-	sync.Mutex
-	data map[string]*Prepared
-}
+var bench100 memo.Map[string, *Prepared]
 
 // benchData returns the prepared frames of benchConfig(method, kind,
 // sparse), built once per model kind and graph.
 func benchData(b *testing.B, kind string, sparse bool) *Prepared {
-	bench100.Lock()
-	defer bench100.Unlock()
-	key := kind + strconv.FormatBool(sparse)
-	if d := bench100.data[key]; d != nil {
-		return d
-	}
-	d, err := LoadData(context.Background(), benchConfig(MethodPTT, kind, sparse), nil)
+	d, err := bench100.Get(kind+strconv.FormatBool(sparse), func() (*Prepared, error) {
+		return LoadData(context.Background(), benchConfig(MethodPTT, kind, sparse), nil)
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if bench100.data == nil {
-		bench100.data = map[string]*Prepared{}
-	}
-	bench100.data[key] = d
 	return d
 }
 
