@@ -16,6 +16,7 @@ import (
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/train"
+	"github.com/pcttrack/pcttrack/zoo"
 )
 
 // Spec is one model of a test zoo.
@@ -110,4 +111,16 @@ func SparseCheckpoint(t testing.TB, dir string, seed uint64) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// Load loads the zoo of paths (at least min members, the same
+// architecture) and all of its data frames, without a cache, as the
+// analysis tests use them.
+func Load(paths []string, min int) ([]*zoo.Member, *zoo.Data, error) {
+	ms, err := zoo.Load(paths, min, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := zoo.LoadData(context.Background(), ms, zoo.DataOptions{CacheMB: -1}, nil)
+	return ms, d, err
 }
