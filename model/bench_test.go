@@ -1,15 +1,12 @@
 package model
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/internal/memo"
+	"github.com/pcttrack/pcttrack/internal/peakrss"
 	"github.com/pcttrack/pcttrack/model/internal/synth"
 	"github.com/pcttrack/pcttrack/nn"
 )
@@ -29,23 +26,6 @@ func benchInput(b *testing.B, cfg Config, protons int) *Input {
 	return in
 }
 
-// peakRSS returns the process's peak resident set (VmHWM) in MB, or 0.
-func peakRSS() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
-
 func benchModel(b *testing.B, cfg Config, protons int) {
 	b.Run("forward", func(b *testing.B) {
 		in := benchInput(b, cfg, protons)
@@ -62,7 +42,7 @@ func benchModel(b *testing.B, cfg Config, protons int) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/frame")
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
-		b.ReportMetric(peakRSS(), "MB-peak")
+		b.ReportMetric(peakrss.MB(), "MB-peak")
 	})
 	b.Run("train_step", func(b *testing.B) {
 		in := benchInput(b, cfg, protons)
@@ -93,7 +73,7 @@ func benchModel(b *testing.B, cfg Config, protons int) {
 			b.Fatal("NaN loss")
 		}
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/frame")
-		b.ReportMetric(peakRSS(), "MB-peak")
+		b.ReportMetric(peakrss.MB(), "MB-peak")
 	})
 }
 
