@@ -187,18 +187,15 @@ func Run(ctx context.Context, ms []*zoo.Member, d *zoo.Data, opt Options) (*Resu
 	for _, p := range res.Pairs {
 		used[p.A], used[p.B] = true, true
 	}
-	if opt.Resume && opt.State != "" {
-		saved, err := ReadResult(opt.State)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-		case err != nil:
-			return nil, err
-		default:
-			if err := sameRun(saved, res); err != nil {
-				return nil, fmt.Errorf("compare: resume: %s: %w", opt.State, err)
-			}
-			res = saved
+	saved, err := zoo.ReadState(opt.Resume, opt.State, ReadResult)
+	if err != nil {
+		return nil, err
+	}
+	if saved != nil {
+		if err := sameRun(saved, res); err != nil {
+			return nil, fmt.Errorf("compare: resume: %s: %w", opt.State, err)
 		}
+		res = saved
 	}
 	if opt.CKA && res.Self == nil {
 		res.Self = make([][3][]float64, len(ms))
@@ -219,7 +216,7 @@ func Run(ctx context.Context, ms []*zoo.Member, d *zoo.Data, opt Options) (*Resu
 		}
 		return res.write(opt.State)
 	})
-	err := zoo.Each(ctx, d, frames, opt.Workers,
+	err = zoo.Each(ctx, d, frames, opt.Workers,
 		func() (*worker, error) { return newWorker(ms, used, opt), nil },
 		func(w *worker, i int, g *graph.HitGraph, in *model.Input) (*frameResult, error) {
 			return w.frame(i, g, in, res.Pairs)

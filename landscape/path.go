@@ -11,11 +11,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
+	"github.com/pcttrack/pcttrack/internal/enum"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/metrics"
@@ -46,23 +46,12 @@ const (
 var bnNames = [...]string{BNBatch: "batch", BNRunning: "running", BNRecompute: "recompute"}
 
 // String returns the name ParseBNMode accepts.
-func (b BNMode) String() string {
-	if b >= 0 && int(b) < len(bnNames) {
-		return bnNames[b]
-	}
-	return fmt.Sprintf("BNMode(%d)", int(b))
-}
+func (b BNMode) String() string { return enum.Name(bnNames[:], int(b), "BNMode") }
 
 // ParseBNMode parses "batch" (or ""), "running" or "recompute".
 func ParseBNMode(s string) (BNMode, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	if t == "" {
-		return BNBatch, nil
-	}
-	for b, n := range bnNames {
-		if t == n {
-			return BNMode(b), nil
-		}
+	if b, ok := enum.Index(bnNames[:], s); ok {
+		return BNMode(b), nil
 	}
 	return 0, fmt.Errorf("landscape: unknown batch-norm mode %q (want batch, running or recompute)", s)
 }

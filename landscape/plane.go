@@ -156,17 +156,15 @@ func EvalGrid(ctx context.Context, net model.Net, origin Point, d0, d1 Vec, xs, 
 		return nil, err
 	}
 	g := &Grid{Key: key, X: xs, Y: ys, Shard: sh.String()}
-	if opt.Resume && opt.State != "" {
-		saved, err := ReadGrid(opt.State)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-		case err != nil:
-			return nil, err
-		case saved.Key != key || saved.Shard != g.Shard:
+	saved, err := zoo.ReadState(opt.Resume, opt.State, ReadGrid)
+	if err != nil {
+		return nil, err
+	}
+	if saved != nil {
+		if saved.Key != key || saved.Shard != g.Shard {
 			return nil, fmt.Errorf("landscape: resume: %s holds the state of another grid or shard", opt.State)
-		default:
-			g = saved
 		}
+		g = saved
 	}
 	done := map[int]bool{}
 	for _, p := range g.Points {

@@ -63,6 +63,13 @@ func hitGraphCase(t testing.TB, hidden int) (Model[float64], *Input, *rand.Rand)
 	return m, in, rng
 }
 
+// forKinds runs f as one subtest per model kind (line graph, hit graph).
+func forKinds(t *testing.T, f func(t *testing.T, kind string)) {
+	for _, kind := range []string{KindLineGraph, KindHitGraph} {
+		t.Run(kind, func(t *testing.T) { f(t, kind) })
+	}
+}
+
 // forModes runs f as the subtests "train" and "eval" (eval false, true).
 func forModes(t *testing.T, f func(t *testing.T, eval bool)) {
 	for _, eval := range []bool{false, true} {

@@ -134,39 +134,37 @@ func TestLineGraphGradients(t *testing.T) {
 // Predict; the two differ for a model whose running statistics are not
 // the frame's.
 func TestPredictBNModes(t *testing.T) {
-	for _, kind := range []string{KindLineGraph, KindHitGraph} {
-		t.Run(kind, func(t *testing.T) {
-			in := smallInput(t, Config{Kind: kind}, 4)
-			m, _ := perturbedModel[float64](Config{Kind: kind}, 3, 3)
-			var before []float64
-			for _, b := range m.Buffers() {
-				before = append(before, b.Value.Data...)
-			}
-			batch := m.PredictBN(nil, in, BNBatch)
-			var after []float64
-			for _, b := range m.Buffers() {
-				after = append(after, b.Value.Data...)
-			}
-			if !slices.Equal(before, after) {
-				t.Fatal("PredictBN(BNBatch) changed the running statistics")
-			}
-			tp := nn.NewTape[float64]()
-			logits := m.Clone().Forward(tp, in) // training mode on a copy
-			var maxDiff, runDiff float64
-			running := m.Predict(nil, in)
-			for s, l := range logits.Value.Data {
-				maxDiff = max(maxDiff, math.Abs(batch[s]-1/(1+math.Exp(-l))))
-				runDiff = max(runDiff, math.Abs(batch[s]-running[s]))
-			}
-			if maxDiff > 1e-12 {
-				t.Errorf("BNBatch differs from a training-mode forward by %g", maxDiff)
-			}
-			if runDiff < 1e-6 {
-				t.Errorf("BNBatch and BNRunning agree to %g: the modes are not distinct", runDiff)
-			}
-			if again := m.PredictBN(nil, in, BNRunning); !slices.Equal(again, running) {
-				t.Error("PredictBN(BNRunning) differs from Predict")
-			}
-		})
-	}
+	forKinds(t, func(t *testing.T, kind string) {
+		in := smallInput(t, Config{Kind: kind}, 4)
+		m, _ := perturbedModel[float64](Config{Kind: kind}, 3, 3)
+		var before []float64
+		for _, b := range m.Buffers() {
+			before = append(before, b.Value.Data...)
+		}
+		batch := m.PredictBN(nil, in, BNBatch)
+		var after []float64
+		for _, b := range m.Buffers() {
+			after = append(after, b.Value.Data...)
+		}
+		if !slices.Equal(before, after) {
+			t.Fatal("PredictBN(BNBatch) changed the running statistics")
+		}
+		tp := nn.NewTape[float64]()
+		logits := m.Clone().Forward(tp, in) // training mode on a copy
+		var maxDiff, runDiff float64
+		running := m.Predict(nil, in)
+		for s, l := range logits.Value.Data {
+			maxDiff = max(maxDiff, math.Abs(batch[s]-1/(1+math.Exp(-l))))
+			runDiff = max(runDiff, math.Abs(batch[s]-running[s]))
+		}
+		if maxDiff > 1e-12 {
+			t.Errorf("BNBatch differs from a training-mode forward by %g", maxDiff)
+		}
+		if runDiff < 1e-6 {
+			t.Errorf("BNBatch and BNRunning agree to %g: the modes are not distinct", runDiff)
+		}
+		if again := m.PredictBN(nil, in, BNRunning); !slices.Equal(again, running) {
+			t.Error("PredictBN(BNRunning) differs from Predict")
+		}
+	})
 }

@@ -3,8 +3,8 @@ package model
 import (
 	"fmt"
 	"math/rand/v2"
-	"strings"
 
+	"github.com/pcttrack/pcttrack/internal/enum"
 	"github.com/pcttrack/pcttrack/nn"
 )
 
@@ -56,44 +56,26 @@ const (
 var bnModeNames = [...]string{BNRunning: "running", BNBatch: "batch"}
 
 // String returns the name ParseBNMode accepts.
-func (b BNMode) String() string {
-	if b >= 0 && int(b) < len(bnModeNames) {
-		return bnModeNames[b]
-	}
-	return fmt.Sprintf("BNMode(%d)", int(b))
-}
+func (b BNMode) String() string { return enum.Name(bnModeNames[:], int(b), "BNMode") }
 
 // ParseBNMode parses "running" (or "") and "batch", in any case.
 func ParseBNMode(s string) (BNMode, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return BNRunning, nil
-	}
-	for b, name := range bnModeNames {
-		if strings.EqualFold(t, name) {
-			return BNMode(b), nil
-		}
+	if b, ok := enum.Index(bnModeNames[:], s); ok {
+		return BNMode(b), nil
 	}
 	return 0, fmt.Errorf("model: unknown batch-norm mode %q (want running or batch)", s)
 }
 
 // MarshalText implements encoding.TextMarshaler (YAML and JSON configs).
 func (b BNMode) MarshalText() ([]byte, error) {
-	if b < 0 || int(b) >= len(bnModeNames) {
+	if !enum.Valid(bnModeNames[:], int(b)) {
 		return nil, fmt.Errorf("model: invalid batch-norm mode %d", int(b))
 	}
 	return []byte(b.String()), nil
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseBNMode.
-func (b *BNMode) UnmarshalText(text []byte) error {
-	v, err := ParseBNMode(string(text))
-	if err != nil {
-		return err
-	}
-	*b = v
-	return nil
-}
+func (b *BNMode) UnmarshalText(text []byte) error { return enum.Unmarshal(b, text, ParseBNMode) }
 
 // setBN puts an inference tape into mode b.
 func setBN[T nn.Float](t *nn.Tape[T], b BNMode) {

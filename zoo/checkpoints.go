@@ -2,6 +2,8 @@ package zoo
 
 import (
 	"context"
+	"errors"
+	"os"
 	"time"
 
 	"github.com/pcttrack/pcttrack/internal/progress"
@@ -47,4 +49,18 @@ func (c *Checkpoints) Stop(ctx context.Context, err error) error {
 		}
 	}
 	return err
+}
+
+// ReadState reads the state file path of a resumable run with read when
+// resume is set and path is not empty. No such file (or no resume) is
+// (nil, nil): the run starts afresh.
+func ReadState[T any](resume bool, path string, read func(string) (*T, error)) (*T, error) {
+	if !resume || path == "" {
+		return nil, nil
+	}
+	s, err := read(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return s, err
 }

@@ -3,6 +3,8 @@ package zoo
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"testing"
 	"time"
 )
@@ -41,5 +43,35 @@ func TestCheckpoints(t *testing.T) {
 	c = NewCheckpoints(nil, nil, time.Hour, func() error { return failed })
 	if err := c.Stop(ctx, ctx.Err()); err != failed {
 		t.Fatalf("interrupt with a failing save: %v", err)
+	}
+}
+
+func TestReadState(t *testing.T) {
+	calls := 0
+	read := func(p string) (*int, error) {
+		calls++
+		switch p {
+		case "missing":
+			return nil, fmt.Errorf("x: %w", os.ErrNotExist)
+		case "bad":
+			return nil, errors.New("corrupt")
+		}
+		v := 5
+		return &v, nil
+	}
+	if s, err := ReadState(false, "good", read); s != nil || err != nil || calls != 0 {
+		t.Errorf("no resume: %v, %v, %d reads", s, err, calls)
+	}
+	if s, err := ReadState(true, "", read); s != nil || err != nil || calls != 0 {
+		t.Errorf("no state file: %v, %v, %d reads", s, err, calls)
+	}
+	if s, err := ReadState(true, "missing", read); s != nil || err != nil {
+		t.Errorf("missing file: %v, %v", s, err)
+	}
+	if _, err := ReadState(true, "bad", read); err == nil {
+		t.Error("corrupt file accepted")
+	}
+	if s, err := ReadState(true, "good", read); err != nil || s == nil || *s != 5 {
+		t.Errorf("good file: %v, %v", s, err)
 	}
 }
