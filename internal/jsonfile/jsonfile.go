@@ -1,7 +1,8 @@
-// Package jsonfile reads and writes the JSON result and state files of the
-// analyses (compare, landscape): indented with one space, a final newline,
-// written atomically, errors prefixed with the calling package's name, so
-// every such file of the project looks and fails the same way.
+// Package jsonfile reads and writes JSON files: the result and state files
+// of the analyses (compare, landscape), indented with one space, a final
+// newline, written atomically, and the tests' golden files; errors are
+// prefixed with the calling package's name, so every such file of the
+// project looks and fails the same way.
 package jsonfile
 
 import (
