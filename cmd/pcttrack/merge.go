@@ -13,6 +13,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/progress"
+	"github.com/pcttrack/pcttrack/internal/xslices"
 	"github.com/pcttrack/pcttrack/pipeline"
 )
 
@@ -195,13 +196,9 @@ func init() {
 // mergeShardFiles reads the shard files of one sharded analysis (compare,
 // landscape plane), merges them and creates the output directory out.
 func mergeShardFiles[T any](cmd, out string, files []string, read func(string) (*T, error), merge func([]*T) (*T, error)) (*T, error) {
-	parts := make([]*T, 0, len(files))
-	for _, f := range files {
-		p, err := read(f)
-		if err != nil {
-			return nil, err
-		}
-		parts = append(parts, p)
+	parts, err := xslices.Map(files, read)
+	if err != nil {
+		return nil, err
 	}
 	res, err := merge(parts)
 	if err != nil {
