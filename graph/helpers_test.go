@@ -51,3 +51,13 @@ func summarize(tb testing.TB, frames []dataset.Frame, opt *Options, lopt *LineOp
 	}
 	return c.Summary()
 }
+
+// mustHighland returns the Highland cut of n σ for the default geometry.
+func mustHighland(tb testing.TB, n float64) *Highland {
+	tb.Helper()
+	h, err := HighlandFilter(nil, n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h
+}

@@ -144,10 +144,7 @@ func TestHighlandCutCost(t *testing.T) {
 	}
 	prevEdges := 0.0
 	for _, tc := range tests {
-		h, err := HighlandFilter(nil, tc.n)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := mustHighland(t, tc.n)
 		s := summarize(t, frames, nil, &LineOptions{Filter: h, Validate: true})
 		kept := s.PairEfficiency.Mean / b.PairEfficiency.Mean
 		edges := s.LineEdges.Mean / b.LineEdges.Mean
@@ -170,10 +167,7 @@ func TestHighlandCutCost(t *testing.T) {
 func TestHighlandPrepare(t *testing.T) {
 	frames := mustSimFrames(t)
 	g := mustBuild(t, &frames[0], nil)
-	h, err := HighlandFilter(nil, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := mustHighland(t, 3)
 	cons := h.Cut(10)
 	if err := h.Prepare(g); err != nil {
 		t.Fatal(err)
@@ -233,10 +227,7 @@ func TestHighlandPrepare(t *testing.T) {
 func BenchmarkHighlandLineGraph(b *testing.B) {
 	frames := mustSimFrames(b)
 	g := mustBuild(b, &frames[0], nil)
-	h, err := HighlandFilter(nil, 4)
-	if err != nil {
-		b.Fatal(err)
-	}
+	h := mustHighland(b, 4)
 	for _, tc := range []struct {
 		name string
 		f    PairFilter

@@ -63,10 +63,7 @@ func referenceTrackerCut(t *testing.T, full *HitGraph, h *Highland) [][2]int {
 func TestTrackerCutMatchesReference(t *testing.T) {
 	frames := mustSimFrames(t)
 	for _, n := range []float64{2, 4, 8} {
-		h, err := HighlandFilter(nil, n)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := mustHighland(t, n)
 		b, err := NewBuilder(&Options{TrackerCut: n, Validate: true})
 		if err != nil {
 			t.Fatal(err)
@@ -134,10 +131,7 @@ func TestTrackerCutNeedsDeeperLayer(t *testing.T) {
 func TestPhysicsCutIsHighland(t *testing.T) {
 	frames := mustSimFrames(t)
 	for _, n := range []float64{1, 4} {
-		h, err := HighlandFilter(nil, n)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := mustHighland(t, n)
 		viaFilter := NewLineBuilder(&LineOptions{Filter: h})
 		viaCut := NewLineBuilder(&LineOptions{PhysicsCut: n, Validate: true})
 		for _, tc := range []float64{0, n} {
