@@ -44,10 +44,7 @@ func ParseVariant(s string) (Variant, error) {
 
 // MarshalText implements encoding.TextMarshaler (YAML and JSON configs).
 func (v Variant) MarshalText() ([]byte, error) {
-	if !enum.Valid(variantNames[:], int(v)) {
-		return nil, fmt.Errorf("e2e: invalid gradient variant %d", int(v))
-	}
-	return []byte(v.String()), nil
+	return enum.Text(variantNames[:], int(v), "e2e: invalid gradient variant")
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseVariant.

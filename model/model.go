@@ -68,10 +68,7 @@ func ParseBNMode(s string) (BNMode, error) {
 
 // MarshalText implements encoding.TextMarshaler (YAML and JSON configs).
 func (b BNMode) MarshalText() ([]byte, error) {
-	if !enum.Valid(bnModeNames[:], int(b)) {
-		return nil, fmt.Errorf("model: invalid batch-norm mode %d", int(b))
-	}
-	return []byte(b.String()), nil
+	return enum.Text(bnModeNames[:], int(b), "model: invalid batch-norm mode")
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseBNMode.
@@ -181,27 +178,26 @@ func (m *mlp[T]) forwardLeaves(t *nn.Tape[T], x *nn.Var[T], out *[]*nn.Var[T]) *
 	return x
 }
 
-func (m *mlp[T]) params() []*nn.Var[T] {
-	var ps []*nn.Var[T]
-	for _, s := range m.stages {
-		if s.bn != nil {
-			ps = append(ps, s.bn.Params()...)
-		}
-		if s.lin != nil {
-			ps = append(ps, s.lin.Params()...)
-		}
-	}
-	return ps
-}
+func (m *mlp[T]) params() []*nn.Var[T] { return m.vars(true) }
 
-func (m *mlp[T]) buffers() []*nn.Var[T] {
-	var bs []*nn.Var[T]
+func (m *mlp[T]) buffers() []*nn.Var[T] { return m.vars(false) }
+
+// vars returns, in stage order, the stages' parameters (batch-norm γ and
+// β, linear weights and biases) or their buffers (batch-norm running
+// statistics). A stage is a batch norm, a linear layer or an activation.
+func (m *mlp[T]) vars(params bool) []*nn.Var[T] {
+	var vs []*nn.Var[T]
 	for _, s := range m.stages {
-		if s.bn != nil {
-			bs = append(bs, s.bn.Buffers()...)
+		switch {
+		case s.bn != nil && params:
+			vs = append(vs, s.bn.Params()...)
+		case s.bn != nil:
+			vs = append(vs, s.bn.Buffers()...)
+		case s.lin != nil && params:
+			vs = append(vs, s.lin.Params()...)
 		}
 	}
-	return bs
+	return vs
 }
 
 // copyValues copies the values of src's tensors into dst's (same

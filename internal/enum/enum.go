@@ -21,6 +21,16 @@ func Name(names []string, v int, typ string) string {
 // Valid reports whether v has a name.
 func Valid(names []string, v int) bool { return v >= 0 && v < len(names) }
 
+// Text returns the name of v for encoding.TextMarshaler, or the error
+// "invalid v" (invalid names the package and type, e.g. "e2e: invalid
+// gradient variant") for a value outside the table.
+func Text(names []string, v int, invalid string) ([]byte, error) {
+	if !Valid(names, v) {
+		return nil, fmt.Errorf("%s %d", invalid, v)
+	}
+	return []byte(names[v]), nil
+}
+
 // Index returns the value named s, ignoring surrounding spaces and case;
 // an empty s is the zero value. ok is false for an unknown name.
 func Index(names []string, s string) (v int, ok bool) {

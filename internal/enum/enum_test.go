@@ -30,6 +30,15 @@ func TestNameAndIndex(t *testing.T) {
 	}
 }
 
+func TestText(t *testing.T) {
+	if b, err := Text(names, 2, "x: invalid mode"); err != nil || string(b) != "recompute" {
+		t.Errorf("Text(2) = %q, %v", b, err)
+	}
+	if _, err := Text(names, 3, "x: invalid mode"); err == nil || err.Error() != "x: invalid mode 3" {
+		t.Errorf("Text(3): %v", err)
+	}
+}
+
 func TestUnmarshal(t *testing.T) {
 	parse := func(s string) (int, error) {
 		if v, ok := Index(names, s); ok {
