@@ -84,13 +84,7 @@ func BenchmarkFollower(b *testing.B) {
 }
 
 func BenchmarkPhysics(b *testing.B) {
-	benchTracker(b, func() track.Tracker {
-		p, err := NewPhysics(nil, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return p
-	})
+	benchTracker(b, func() track.Tracker { return defaultPhysics(b) })
 }
 
 // BenchmarkGraphAndPhysics times the whole physics baseline from a frame:
@@ -104,10 +98,7 @@ func BenchmarkGraphAndPhysics(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := NewPhysics(nil, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
+		p := defaultPhysics(b)
 		return bl, p
 	}
 	b.Run("p100", func(b *testing.B) {

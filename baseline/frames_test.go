@@ -160,10 +160,7 @@ var trackerCases = []struct {
 var noFilter = track.Filter{MinHits: -1, MinDeepestEdep: -1}
 
 func TestTrackersOnHandMadeFrames(t *testing.T) {
-	ph, err := NewPhysics(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ph := defaultPhysics(t)
 	ph.Filter = noFilter
 	for _, tc := range trackerCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -208,10 +205,7 @@ func checkSelected(t *testing.T, name string, g *graph.HitGraph, res *track.Resu
 }
 
 func TestTrackersOnTestframesCases(t *testing.T) {
-	ph, err := NewPhysics(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ph := defaultPhysics(t)
 	ph.Filter = noFilter
 	for _, c := range testframes.Cases() {
 		g := caseGraph(t, &c.Frame)
@@ -238,10 +232,7 @@ func TestTrackersOnTestframesCases(t *testing.T) {
 }
 
 func TestTrackersEmptyAndSingleLayer(t *testing.T) {
-	ph, err := NewPhysics(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ph := defaultPhysics(t)
 	one := &graph.HitGraph{
 		Hits:       []dataset.Hit{{Layer: 3, Z: float32(testframes.LayerZ(3))}, {Layer: 3, X: 1, Z: float32(testframes.LayerZ(3))}},
 		HitIndex:   []int32{0, 1},

@@ -91,6 +91,27 @@ var (
 	simCache map[int][]dataset.Frame
 )
 
+// defaultPhysics returns the physics tracker with the default geometry
+// and options.
+func defaultPhysics(tb testing.TB) *Physics {
+	tb.Helper()
+	p, err := NewPhysics(nil, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// trackAll tracks every graph of gs into res (no t.Helper: it runs inside
+// allocation counts).
+func trackAll(tb testing.TB, tr track.Tracker, res *track.Result, gs []*graph.HitGraph) {
+	for _, g := range gs {
+		if err := tr.Track(res, g); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
 // simGraphs builds the hit graphs of simFrames(n).
 func simGraphs(t testing.TB, n int) []*graph.HitGraph {
 	t.Helper()

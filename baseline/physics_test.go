@@ -9,10 +9,7 @@ import (
 )
 
 func TestPhysicsSigma(t *testing.T) {
-	p, err := NewPhysics(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := defaultPhysics(t)
 	st, err := detector.NewStack(detector.Default())
 	if err != nil {
 		t.Fatal(err)
@@ -78,10 +75,7 @@ func TestPhysicsErrors(t *testing.T) {
 			t.Errorf("%s: no error", tc.name)
 		}
 	}
-	p, err := NewPhysics(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := defaultPhysics(t)
 	if o := p.Options(); o.MaxChi2 != DefaultMaxChi2 || o.StartSigma != DefaultStartSigma {
 		t.Errorf("defaults %+v", o)
 	}

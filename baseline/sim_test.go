@@ -31,10 +31,7 @@ import (
 // and its 85.4 % efficiency ceiling (true tracks passing the filter).
 func TestSimulatedPurityEfficiency(t *testing.T) {
 	gs := simGraphs(t, 5)
-	ph, err := NewPhysics(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ph := defaultPhysics(t)
 	fp, fe := meanScore(t, &Follower{}, gs)
 	pp, pe := meanScore(t, ph, gs)
 	t.Logf("follower purity %.1f %% efficiency %.1f %%; physics %.1f %% / %.1f %%", 100*fp, 100*fe, 100*pp, 100*pe)
@@ -62,10 +59,7 @@ func TestSimulatedPurityEfficiency(t *testing.T) {
 func TestTrackersDeterministicAndReusable(t *testing.T) {
 	gs := simGraphs(t, 5)
 	newPhysics := func() track.Tracker {
-		p, err := NewPhysics(nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := defaultPhysics(t)
 		return p
 	}
 	for _, mk := range []func() track.Tracker{func() track.Tracker { return &Follower{} }, newPhysics} {
@@ -91,24 +85,10 @@ func TestTrackersDeterministicAndReusable(t *testing.T) {
 
 func TestTrackersAllocFree(t *testing.T) {
 	gs := simGraphs(t, 3)
-	ph, err := NewPhysics(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tr := range []track.Tracker{&Follower{}, ph} {
+	for _, tr := range []track.Tracker{&Follower{}, defaultPhysics(t)} {
 		var res track.Result
-		for _, g := range gs {
-			if err := tr.Track(&res, g); err != nil {
-				t.Fatal(err)
-			}
-		}
-		allocs := testing.AllocsPerRun(5, func() {
-			for _, g := range gs {
-				if err := tr.Track(&res, g); err != nil {
-					t.Fatal(err)
-				}
-			}
-		})
+		trackAll(t, tr, &res, gs) // warm-up
+		allocs := testing.AllocsPerRun(5, func() { trackAll(t, tr, &res, gs) })
 		if allocs != 0 {
 			t.Errorf("%T allocates %.0f times per 3 frames after warm-up", tr, allocs)
 		}
@@ -119,11 +99,7 @@ func TestTrackersAllocFree(t *testing.T) {
 // the paper's metrics with package metrics on the trackers' output.
 func TestPaperScoreMatchesMetrics(t *testing.T) {
 	gs := simGraphs(t, 3)
-	ph, err := NewPhysics(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tr := range []track.Tracker{&Follower{}, ph} {
+	for _, tr := range []track.Tracker{&Follower{}, defaultPhysics(t)} {
 		var res track.Result
 		for _, g := range gs {
 			if err := tr.Track(&res, g); err != nil {

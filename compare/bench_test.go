@@ -1,7 +1,6 @@
 package compare
 
 import (
-	"context"
 	"os"
 	"sync"
 	"testing"
@@ -27,11 +26,7 @@ var bench20 = sync.OnceValues(func() (*benchZoo, error) {
 		}
 	}
 	paths := zootest.Build(&testing.B{}, dir, 2, 50, specs)
-	ms, err := zoo.Load(paths, 2, true)
-	if err != nil {
-		return nil, err
-	}
-	d, err := zoo.LoadData(context.Background(), ms, zoo.DataOptions{CacheMB: -1}, nil)
+	ms, d, err := zootest.Load(paths, 2)
 	return &benchZoo{ms, d}, err
 })
 

@@ -100,11 +100,7 @@ func buildZoo(t *testing.T) []string {
 
 func loadZoo(t *testing.T, paths []string) ([]*zoo.Member, *zoo.Data) {
 	t.Helper()
-	ms, err := zoo.Load(paths, 2, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := zoo.LoadData(context.Background(), ms, zoo.DataOptions{CacheMB: -1}, nil)
+	ms, d, err := zootest.Load(paths, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/enum"
 	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/track"
 )
@@ -24,16 +25,10 @@ const (
 // Variants lists the variants in output order.
 var Variants = [...]Variant{VariantLogit, VariantProb}
 
+var variantNames = [...]string{VariantLogit: "logit", VariantProb: "prob"}
+
 // String returns "logit" or "prob".
-func (v Variant) String() string {
-	switch v {
-	case VariantLogit:
-		return "logit"
-	case VariantProb:
-		return "prob"
-	}
-	return fmt.Sprintf("Variant(%d)", int(v))
-}
+func (v Variant) String() string { return enum.Name(variantNames[:], int(v), "Variant") }
 
 // Label describes the variant for tables and figures.
 func (v Variant) Label() string {

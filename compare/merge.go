@@ -1,7 +1,6 @@
 package compare
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -22,28 +21,19 @@ func CheckShard(sh shard.Shard, n int) error {
 // options, and every shard 0..K−1 must appear once; anything else is an
 // error naming the problem. Merging a single complete result returns it.
 func Merge(parts []*Result) (*Result, error) {
-	if len(parts) == 0 {
-		return nil, errors.New("compare: merge: no results")
-	}
-	first := parts[0]
-	sh, err := shard.Parse(first.Shard)
+	shs, err := shard.ParseMerge(parts, func(p *Result) string { return p.Shard }, "result")
 	if err != nil {
 		return nil, fmt.Errorf("compare: merge: %w", err)
 	}
-	if len(parts) != sh.Count {
-		return nil, fmt.Errorf("compare: merge: %d results for %d shards", len(parts), sh.Count)
-	}
+	first, sh := parts[0], shs[0]
 	seen := make([]bool, sh.Count)
 	out := &Result{Members: first.Members, Data: first.Data, Frames: first.Frames, Done: first.Frames,
 		Options: first.Options, Shard: "0/1", CKALayers: first.CKALayers}
 	if first.Self != nil {
 		out.Self = make([][3][]float64, len(first.Members))
 	}
-	for _, p := range parts {
-		s, err := shard.Parse(p.Shard)
-		if err != nil {
-			return nil, fmt.Errorf("compare: merge: %w", err)
-		}
+	for i, p := range parts {
+		s := shs[i]
 		switch {
 		case s.Count != sh.Count:
 			return nil, fmt.Errorf("compare: merge: shard %s does not belong to a split into %d", p.Shard, sh.Count)

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/pcttrack/pcttrack/graph"
-	"github.com/pcttrack/pcttrack/internal/atomicfile"
+	"github.com/pcttrack/pcttrack/internal/jsonfile"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/nn"
@@ -187,18 +187,15 @@ func Run(ctx context.Context, ms []*zoo.Member, d *zoo.Data, opt Options) (*Resu
 	for _, p := range res.Pairs {
 		used[p.A], used[p.B] = true, true
 	}
-	if opt.Resume && opt.State != "" {
-		saved, err := ReadResult(opt.State)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-		case err != nil:
-			return nil, err
-		default:
-			if err := sameRun(saved, res); err != nil {
-				return nil, fmt.Errorf("compare: resume: %s: %w", opt.State, err)
-			}
-			res = saved
+	saved, err := zoo.ReadState(opt.Resume, opt.State, ReadResult)
+	if err != nil {
+		return nil, err
+	}
+	if saved != nil {
+		if err := sameRun(saved, res); err != nil {
+			return nil, fmt.Errorf("compare: resume: %s: %w", opt.State, err)
 		}
+		res = saved
 	}
 	if opt.CKA && res.Self == nil {
 		res.Self = make([][3][]float64, len(ms))
@@ -213,15 +210,13 @@ func Run(ctx context.Context, ms []*zoo.Member, d *zoo.Data, opt Options) (*Resu
 		bar.Add(res.Done)
 		defer bar.Finish()
 	}
-	lastSave := time.Now()
-	saveEvery := cmp.Or(opt.SaveEvery, DefaultSaveEvery)
-	save := func() error {
+	ck := zoo.NewCheckpoints(bar, opt.onFold, cmp.Or(opt.SaveEvery, DefaultSaveEvery), func() error {
 		if opt.State == "" {
 			return nil
 		}
 		return res.write(opt.State)
-	}
-	err := zoo.Each(ctx, d, frames, opt.Workers,
+	})
+	err = zoo.Each(ctx, d, frames, opt.Workers,
 		func() (*worker, error) { return newWorker(ms, used, opt), nil },
 		func(w *worker, i int, g *graph.HitGraph, in *model.Input) (*frameResult, error) {
 			return w.frame(i, g, in, res.Pairs)
@@ -229,22 +224,9 @@ func Run(ctx context.Context, ms []*zoo.Member, d *zoo.Data, opt Options) (*Resu
 		func(i int, fr *frameResult) error {
 			res.fold(fr)
 			res.Done = i + 1
-			bar.Add(1)
-			if opt.onFold != nil {
-				opt.onFold(res.Done)
-			}
-			if time.Since(lastSave) >= saveEvery {
-				lastSave = time.Now()
-				return save()
-			}
-			return nil
+			return ck.Folded(res.Done)
 		})
-	if err != nil {
-		if ctx.Err() != nil {
-			if serr := save(); serr != nil {
-				return res, serr
-			}
-		}
+	if err := ck.Stop(ctx, err); err != nil {
 		return res, err
 	}
 	res.finish()
@@ -299,26 +281,10 @@ func sameOptions(a, b Options) bool {
 }
 
 // ReadResult reads a result or state file written by Run or Merge.
-func ReadResult(path string) (*Result, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("compare: %w", err)
-	}
-	var r Result
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("compare: %s: %w", path, err)
-	}
-	return &r, nil
-}
+func ReadResult(path string) (*Result, error) { return jsonfile.Read[Result]("compare", path) }
 
 // write saves r to path atomically.
-func (r *Result) write(path string) error {
-	b, err := json.MarshalIndent(r, "", " ")
-	if err != nil {
-		return fmt.Errorf("compare: %w", err)
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'))
-}
+func (r *Result) write(path string) error { return jsonfile.Write("compare", path, r) }
 
 // WriteJSON writes r to path atomically.
 func (r *Result) WriteJSON(path string) error { return r.write(path) }

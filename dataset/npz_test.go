@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pcttrack/pcttrack/internal/jsonfile"
 )
 
 type npzExpected struct {
@@ -33,14 +34,11 @@ type pipelineWant struct {
 
 func loadExpected(t *testing.T) map[string]npzExpected {
 	t.Helper()
-	b, err := os.ReadFile("testdata/expected.json")
+	mp, err := jsonfile.Read[map[string]npzExpected]("dataset", "testdata/expected.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m map[string]npzExpected
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := *mp
 	for k, v := range m {
 		if v.Want.SameAs != "" {
 			v.Want = m[v.Want.SameAs].Want

@@ -14,49 +14,45 @@ import (
 // not such a dataset, or holds another run or shard, is an error saying
 // which.
 func Holds(path string, meta Meta) (bool, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	r, err := Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer r.Close()
-	got, want := r.Meta(), meta
-	got.Version, want.Version = 0, 0
-	if want.Shard == "0/1" {
-		want.Shard = ""
-	}
-	if got.Shard != want.Shard {
-		return false, fmt.Errorf("dataset: %q holds shard %q, not %q", path, got.Shard, want.Shard)
-	}
-	if err := sameRun(got, want); err != nil {
-		return false, fmt.Errorf("dataset: %q holds another run: %w", path, err)
-	}
-	return true, nil
+	return holds(path, meta, Open, func(m *Meta) *string {
+		m.Version = 0
+		return &m.Shard
+	}, sameRun)
 }
 
 // HoldsTracks is Holds for a tracks file with metadata meta (Method and
 // Config as WriteTracks fills them in).
 func HoldsTracks(path string, meta TracksMeta) (bool, error) {
+	return holds(path, meta, OpenTracks, func(m *TracksMeta) *string {
+		m.Version, m.Dataset.Version = 0, 0
+		return &m.Shard
+	}, sameTracksRun)
+}
+
+// holds is Holds for a file that open reads with metadata of type M;
+// norm clears the fields a re-run may write differently (the format
+// versions) and returns the shard field, same compares the rest.
+func holds[M any, R interface {
+	Meta() M
+	Close() error
+}](path string, want M, open func(string) (R, error), norm func(*M) *string, same func(got, want M) error) (bool, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
-	r, err := OpenTracks(path)
+	r, err := open(path)
 	if err != nil {
 		return false, err
 	}
 	defer r.Close()
-	got, want := r.Meta(), meta
-	got.Version, want.Version = 0, 0
-	got.Dataset.Version, want.Dataset.Version = 0, 0
-	if want.Shard == "0/1" {
-		want.Shard = ""
+	got := r.Meta()
+	gs, ws := norm(&got), norm(&want)
+	if *ws == "0/1" {
+		*ws = ""
 	}
-	if got.Shard != want.Shard {
-		return false, fmt.Errorf("dataset: %q holds shard %q, not %q", path, got.Shard, want.Shard)
+	if *gs != *ws {
+		return false, fmt.Errorf("dataset: %q holds shard %q, not %q", path, *gs, *ws)
 	}
-	if err := sameTracksRun(got, want); err != nil {
+	if err := same(got, want); err != nil {
 		return false, fmt.Errorf("dataset: %q holds another run: %w", path, err)
 	}
 	return true, nil

@@ -57,6 +57,19 @@ func randomGraph(t testing.TB, rng *rand.Rand, nl, maxHits int, density float64)
 	return g
 }
 
+// synthGraph builds the hit graph of a synthetic frame drawn from
+// PCG(s1, s2) and returns the generator for what the test draws next.
+func synthGraph(t testing.TB, s1, s2 uint64) (*graph.HitGraph, *rand.Rand) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(s1, s2))
+	f := testframes.Synthetic(rng, testframes.SynthOptions{})
+	g, err := graph.Build(&f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, rng
+}
+
 // caseGraph builds the hit graph of the named testframes case.
 func caseGraph(t testing.TB, name string) *graph.HitGraph {
 	t.Helper()

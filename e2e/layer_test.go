@@ -313,12 +313,7 @@ func TestMarginOnlyPrimaries(t *testing.T) {
 // TestDeterministicAcrossWorkers: y, y′, ∂L/∂p and the counts are identical
 // for any number of workers on a full-size frame.
 func TestDeterministicAcrossWorkers(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 1))
-	f := testframes.Synthetic(rng, testframes.SynthOptions{})
-	g, err := graph.Build(&f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, rng := synthGraph(t, 5, 1)
 	n := len(g.Src)
 	p := make([]float32, n)
 	gy := make([]float32, n)

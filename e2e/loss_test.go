@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pcttrack/pcttrack/graph"
-	"github.com/pcttrack/pcttrack/internal/testframes"
 	"github.com/pcttrack/pcttrack/nn"
 	"github.com/pcttrack/pcttrack/track"
 )
@@ -168,12 +166,7 @@ func TestLossErrors(t *testing.T) {
 // TestLossAllocFree: a full PAT loss, forward and backward, on a reused
 // tape allocates nothing after warm-up.
 func TestLossAllocFree(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 1))
-	f := testframes.Synthetic(rng, testframes.SynthOptions{})
-	g, err := graph.Build(&f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, rng := synthGraph(t, 7, 1)
 	in := labelled(g)
 	x := nn.NewParam[float32]("x", len(g.Src), 1)
 	nn.Uniform(x.Value.Data, 2, rng)

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"strings"
+
+	"github.com/pcttrack/pcttrack/internal/enum"
 )
 
 // Variant selects the gradient the solver layer returns. With w = 1 − p,
@@ -30,44 +31,24 @@ const (
 var variantNames = [...]string{Unscaled: "unscaled", Blackbox: "blackbox", Identity: "identity"}
 
 // String returns the name ParseVariant accepts.
-func (v Variant) String() string {
-	if v >= 0 && int(v) < len(variantNames) {
-		return variantNames[v]
-	}
-	return fmt.Sprintf("Variant(%d)", int(v))
-}
+func (v Variant) String() string { return enum.Name(variantNames[:], int(v), "Variant") }
 
 // ParseVariant parses "unscaled" (or ""), "blackbox" or "identity", in any
 // case. It returns an error naming the value otherwise.
 func ParseVariant(s string) (Variant, error) {
-	if strings.TrimSpace(s) == "" {
-		return Unscaled, nil
-	}
-	for v, name := range variantNames {
-		if strings.EqualFold(strings.TrimSpace(s), name) {
-			return Variant(v), nil
-		}
+	if v, ok := enum.Index(variantNames[:], s); ok {
+		return Variant(v), nil
 	}
 	return 0, fmt.Errorf("e2e: unknown gradient variant %q (want blackbox, unscaled or identity)", s)
 }
 
 // MarshalText implements encoding.TextMarshaler (YAML and JSON configs).
 func (v Variant) MarshalText() ([]byte, error) {
-	if v < 0 || int(v) >= len(variantNames) {
-		return nil, fmt.Errorf("e2e: invalid gradient variant %d", int(v))
-	}
-	return []byte(v.String()), nil
+	return enum.Text(variantNames[:], int(v), "e2e: invalid gradient variant")
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseVariant.
-func (v *Variant) UnmarshalText(b []byte) error {
-	p, err := ParseVariant(string(b))
-	if err != nil {
-		return err
-	}
-	*v = p
-	return nil
-}
+func (v *Variant) UnmarshalText(b []byte) error { return enum.Unmarshal(v, b, ParseVariant) }
 
 // DefaultLambda is the paper's λ used when Options.Lambda is 0 (its
 // λ ∈ {25, 50, 75}).

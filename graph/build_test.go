@@ -59,10 +59,7 @@ func naiveSegments(f *dataset.Frame, tracker, calo float64, below int32) [][2]in
 func TestBuildCases(t *testing.T) {
 	for _, tc := range testframes.Cases() {
 		t.Run(tc.Name, func(t *testing.T) {
-			g, err := Build(&tc.Frame, &Options{Validate: true})
-			if err != nil {
-				t.Fatal(err)
-			}
+			g := mustBuild(t, &tc.Frame, &Options{Validate: true})
 			want := slices.Clone(tc.Segments)
 			slices.SortFunc(want, cmpPair)
 			if got := frameSegments(g); !reflect.DeepEqual(got, want) {
@@ -162,10 +159,7 @@ func TestConeBoundary(t *testing.T) {
 				{Layer: int32(tc.deep - 1), X: 1, Y: -2, Z: float32(zb), EventID: 1, Primary: true},
 				{Layer: int32(tc.deep), X: float32(1 + 0.6*r), Y: float32(-2 + 0.8*r), Z: float32(za), EventID: 1, Primary: true},
 			}}
-			g, err := Build(&f, &tc.opt)
-			if err != nil {
-				t.Fatal(err)
-			}
+			g := mustBuild(t, &f, &tc.opt)
 			if got := len(g.Src) == 1; got != tc.want {
 				t.Errorf("segment kept = %v, want %v", got, tc.want)
 			}
@@ -264,10 +258,7 @@ func TestApertureDisabled(t *testing.T) {
 	f := dataset.Frame{Hits: []dataset.Hit{
 		{Layer: 0, X: 500, Z: 225}, {Layer: 1, X: 500, Z: 277},
 	}}
-	g, err := Build(&f, &Options{ApertureX: -1, Validate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := mustBuild(t, &f, &Options{ApertureX: -1, Validate: true})
 	if len(g.Src) != 1 || g.DroppedOutside != 0 {
 		t.Errorf("got %d segments, %d dropped; want 1, 0", len(g.Src), g.DroppedOutside)
 	}
@@ -326,10 +317,7 @@ func TestGap(t *testing.T) {
 			f.Hits = append(f.Hits, dataset.Hit{Layer: int32(l), X: float32(k) * 0.1, Z: float32(testframes.LayerZ(l)), EventID: int64(k)})
 		}
 	}
-	g, err := Build(&f, &Options{Validate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := mustBuild(t, &f, &Options{Validate: true})
 	if want := []int32{4, 3, 1, 0}; !reflect.DeepEqual(g.Layers, want) {
 		t.Fatalf("Layers = %v, want %v", g.Layers, want)
 	}
@@ -349,10 +337,7 @@ func TestBuildDeterministicAndReusable(t *testing.T) {
 		if err := b.Build(&reused, &frames[i]); err != nil {
 			t.Fatal(err)
 		}
-		fresh, err := Build(&frames[i], nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		fresh := mustBuild(t, &frames[i], nil)
 		if !reflect.DeepEqual(*fresh, reused) {
 			t.Fatalf("frame %d: reused builder and graph differ from a fresh build", i)
 		}
@@ -418,12 +403,9 @@ func TestVerifyDetects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			g, err := Build(&f, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			g := mustBuild(t, &f, nil)
 			tc.corrupt(g)
-			err = g.Verify()
+			err := g.Verify()
 			if err == nil || !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("Verify() = %v, want an error containing %q", err, tc.msg)
 			}

@@ -60,10 +60,7 @@ func FuzzBuild(f *testing.F) {
 					t.Fatalf("segments %v, naive %v", got, want)
 				}
 			}
-			lg, err := NewLineGraph(g, &LineOptions{Validate: true, Filter: MaxAngle(0.3)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			lg := mustLineGraph(t, g, &LineOptions{Validate: true, Filter: MaxAngle(0.3)})
 			checkAgainstNaive(t, g, lg, func(a float64) bool { return float32(a) < 0.3 })
 		}
 	})

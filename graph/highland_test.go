@@ -77,10 +77,7 @@ func TestHighlandOptionErrors(t *testing.T) {
 // 2-d Gaussian is 2σ²·ln 2. Tails (nuclear elastic scattering) do not move
 // the median. With ~400 triples per layer the median is good to ~7 %.
 func TestHighlandMatchesSimulation(t *testing.T) {
-	frames, err := simFrames()
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames := mustSimFrames(t)
 	h, err := NewHighland(nil, &HighlandOptions{NSigma: 1, StragglingSigmas: -1, PositionSigma: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -89,10 +86,7 @@ func TestHighlandMatchesSimulation(t *testing.T) {
 	var lg LineGraph
 	lb := NewLineBuilder(nil)
 	for i := range frames {
-		g, err := Build(&frames[i], nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		g := mustBuild(t, &frames[i], nil)
 		if err := h.Prepare(g); err != nil {
 			t.Fatal(err)
 		}
@@ -137,20 +131,8 @@ func TestHighlandMatchesSimulation(t *testing.T) {
 // per frame; the cut keeps about 1 % of them (σ is 3-40 mrad against
 // the 0.4 rad cone).
 func TestHighlandCutCost(t *testing.T) {
-	frames, err := simFrames()
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := NewCollector(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range frames {
-		if _, err := base.Add(&frames[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b := base.Summary()
+	frames := mustSimFrames(t)
+	b := summarize(t, frames, nil, nil)
 	tests := []struct {
 		n              float64
 		minKept        float64 // share of true primary pairs kept
@@ -162,20 +144,8 @@ func TestHighlandCutCost(t *testing.T) {
 	}
 	prevEdges := 0.0
 	for _, tc := range tests {
-		h, err := HighlandFilter(nil, tc.n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := NewCollector(nil, &LineOptions{Filter: h, Validate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range frames {
-			if _, err := c.Add(&frames[i]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		s := c.Summary()
+		h := mustHighland(t, tc.n)
+		s := summarize(t, frames, nil, &LineOptions{Filter: h, Validate: true})
 		kept := s.PairEfficiency.Mean / b.PairEfficiency.Mean
 		edges := s.LineEdges.Mean / b.LineEdges.Mean
 		trueEdges := s.TrueLineEdges.Mean / b.TrueLineEdges.Mean
@@ -195,18 +165,9 @@ func TestHighlandCutCost(t *testing.T) {
 }
 
 func TestHighlandPrepare(t *testing.T) {
-	frames, err := simFrames()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := Build(&frames[0], nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := HighlandFilter(nil, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames := mustSimFrames(t)
+	g := mustBuild(t, &frames[0], nil)
+	h := mustHighland(t, 3)
 	cons := h.Cut(10)
 	if err := h.Prepare(g); err != nil {
 		t.Fatal(err)
@@ -264,18 +225,9 @@ func TestHighlandPrepare(t *testing.T) {
 }
 
 func BenchmarkHighlandLineGraph(b *testing.B) {
-	frames, err := simFrames()
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := Build(&frames[0], nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	h, err := HighlandFilter(nil, 4)
-	if err != nil {
-		b.Fatal(err)
-	}
+	frames := mustSimFrames(b)
+	g := mustBuild(b, &frames[0], nil)
+	h := mustHighland(b, 4)
 	for _, tc := range []struct {
 		name string
 		f    PairFilter

@@ -69,14 +69,8 @@ func checkAgainstNaive(t *testing.T, g *HitGraph, lg *LineGraph, keep func(angle
 func TestLineGraphCases(t *testing.T) {
 	for _, tc := range testframes.Cases() {
 		t.Run(tc.Name, func(t *testing.T) {
-			g, err := Build(&tc.Frame, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lg, err := NewLineGraph(g, &LineOptions{Validate: true})
-			if err != nil {
-				t.Fatal(err)
-			}
+			g := mustBuild(t, &tc.Frame, nil)
+			lg := mustLineGraph(t, g, &LineOptions{Validate: true})
 			st := ComputeStats(g, lg)
 			if lg.CandidatePairs != tc.LinePairs || len(lg.Src) != 2*tc.LinePairs {
 				t.Errorf("%d pairs, %d edges; want %d, %d", lg.CandidatePairs, len(lg.Src), tc.LinePairs, 2*tc.LinePairs)
@@ -98,14 +92,8 @@ func TestLineGraphCases(t *testing.T) {
 // at layer 2 from dx/dz = 0.5/5.5 to 1/55.75.
 func TestLineGraphAngles(t *testing.T) {
 	c := testframes.Cases()[1]
-	g, err := Build(&c.Frame, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lg, err := NewLineGraph(g, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := mustBuild(t, &c.Frame, nil)
+	lg := mustLineGraph(t, g, nil)
 	seg := func(deep, shallow int) int32 {
 		for s := range g.Src {
 			if int(g.HitIndex[g.Src[s]]) == deep && int(g.HitIndex[g.Dst[s]]) == shallow {
@@ -157,10 +145,7 @@ func TestLineGraphMatchesNaive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lg, err := NewLineGraph(g, &LineOptions{Validate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		lg := mustLineGraph(t, g, &LineOptions{Validate: true})
 		checkAgainstNaive(t, g, lg, nil)
 	}
 }
@@ -184,29 +169,17 @@ func (c *countingFilter) KeepPair(g *HitGraph, in, out int32, angle float32) boo
 
 func TestLineGraphFilter(t *testing.T) {
 	f := testframes.Synthetic(testframes.Stream(31, 0), testframes.SynthOptions{Protons: 40})
-	g, err := Build(&f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := NewLineGraph(g, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := mustBuild(t, &f, nil)
+	full := mustLineGraph(t, g, nil)
 	for _, max := range []float32{0, 0.01, 0.05, 0.2, 4} {
 		cf := &countingFilter{max: max}
-		lg, err := NewLineGraph(g, &LineOptions{Filter: cf, Validate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		lg := mustLineGraph(t, g, &LineOptions{Filter: cf, Validate: true})
 		if cf.prepared != 1 || cf.called != full.CandidatePairs || lg.CandidatePairs != full.CandidatePairs {
 			t.Errorf("max %g: Prepare called %d times, KeepPair %d times; want 1, %d", max, cf.prepared, cf.called, full.CandidatePairs)
 		}
 		checkAgainstNaive(t, g, lg, func(a float64) bool { return float32(a) < max })
 		// MaxAngle gives the same graph.
-		lg2, err := NewLineGraph(g, &LineOptions{Filter: MaxAngle(max)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		lg2 := mustLineGraph(t, g, &LineOptions{Filter: MaxAngle(max)})
 		if !reflect.DeepEqual(lg, lg2) {
 			t.Errorf("max %g: MaxAngle and the counting filter differ", max)
 		}
@@ -216,10 +189,7 @@ func TestLineGraphFilter(t *testing.T) {
 	}
 	n := 0
 	all := PairFilterFunc(func(*HitGraph, int32, int32, float32) bool { n++; return n%2 == 0 })
-	lg, err := NewLineGraph(g, &LineOptions{Filter: all, Validate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lg := mustLineGraph(t, g, &LineOptions{Filter: all, Validate: true})
 	if len(lg.Src) != 2*(full.CandidatePairs/2) {
 		t.Errorf("every second pair: %d edges, want %d", len(lg.Src), 2*(full.CandidatePairs/2))
 	}
@@ -236,10 +206,7 @@ func TestLineGraphEmptyAndReuse(t *testing.T) {
 	var lg LineGraph
 	frames := testframes.SyntheticFrames(41, 2, testframes.SynthOptions{Protons: 20})
 	for i := range frames {
-		g, err := Build(&frames[i], nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		g := mustBuild(t, &frames[i], nil)
 		if err := lb.Build(&lg, g); err != nil {
 			t.Fatal(err)
 		}
@@ -253,10 +220,7 @@ func TestLineGraphEmptyAndReuse(t *testing.T) {
 	c.Hits = c.Hits[:1]
 	c.Hits = append(c.Hits, c.Hits[0])
 	c.Hits[1].Layer, c.Hits[1].Z = 5, float32(testframes.LayerZ(5))
-	g, err := Build(&c, &Options{Validate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := mustBuild(t, &c, &Options{Validate: true})
 	if err := lb.Build(&lg, g); err != nil {
 		t.Fatal(err)
 	}
@@ -269,10 +233,7 @@ func TestLineGraphEmptyAndReuse(t *testing.T) {
 }
 
 func TestLineGraphVerifyDetects(t *testing.T) {
-	g, err := Build(&testframes.Cases()[1].Frame, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := mustBuild(t, &testframes.Cases()[1].Frame, nil)
 	tests := []struct {
 		name    string
 		corrupt func(lg *LineGraph)
@@ -287,10 +248,7 @@ func TestLineGraphVerifyDetects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			lg, err := NewLineGraph(g, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			lg := mustLineGraph(t, g, nil)
 			tc.corrupt(lg)
 			if err := lg.Verify(g); err == nil || !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("Verify() = %v, want an error containing %q", err, tc.msg)

@@ -61,25 +61,16 @@ func referenceTrackerCut(t *testing.T, full *HitGraph, h *Highland) [][2]int {
 }
 
 func TestTrackerCutMatchesReference(t *testing.T) {
-	frames, err := simFrames()
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames := mustSimFrames(t)
 	for _, n := range []float64{2, 4, 8} {
-		h, err := HighlandFilter(nil, n)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := mustHighland(t, n)
 		b, err := NewBuilder(&Options{TrackerCut: n, Validate: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var g HitGraph
 		for i := range frames[:3] {
-			full, err := Build(&frames[i], nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			full := mustBuild(t, &frames[i], nil)
 			if err := b.Build(&g, &frames[i]); err != nil {
 				t.Fatal(err)
 			}
@@ -103,10 +94,7 @@ func TestTrackerCutMatchesReference(t *testing.T) {
 // pair 2→1 stays, 1→0 is cut by the 2→1 segments), and frames with only
 // calorimeter layers are untouched.
 func TestTrackerCutNeedsDeeperLayer(t *testing.T) {
-	frames, err := simFrames()
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames := mustSimFrames(t)
 	keep := func(f *dataset.Frame, layers func(int32) bool) dataset.Frame {
 		c := *f
 		c.Hits = nil
@@ -122,14 +110,8 @@ func TestTrackerCutNeedsDeeperLayer(t *testing.T) {
 		return g.Dst[g.PairStart[k]:g.PairStart[k+1]]
 	}
 	f := keep(&frames[0], func(l int32) bool { return l <= 2 })
-	full, err := Build(&f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cut, err := Build(&f, &Options{TrackerCut: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	full := mustBuild(t, &f, nil)
+	cut := mustBuild(t, &f, &Options{TrackerCut: 4})
 	if a, b := pair(full, 2), pair(cut, 2); !slices.Equal(a, b) {
 		t.Errorf("layers 0-2: pair 2→1 went from %d to %d segments", len(a), len(b))
 	}
@@ -137,12 +119,7 @@ func TestTrackerCutNeedsDeeperLayer(t *testing.T) {
 		t.Errorf("layers 0-2: pair 1→0 kept %d of %d segments", len(b), len(a))
 	}
 	f = keep(&frames[0], func(l int32) bool { return l >= 3 })
-	if full, err = Build(&f, nil); err != nil {
-		t.Fatal(err)
-	}
-	if cut, err = Build(&f, &Options{TrackerCut: 4}); err != nil {
-		t.Fatal(err)
-	}
+	full, cut = mustBuild(t, &f, nil), mustBuild(t, &f, &Options{TrackerCut: 4})
 	if !slices.Equal(full.Src, cut.Src) || !slices.Equal(full.Dst, cut.Dst) {
 		t.Errorf("calorimeter only: the tracker cut changed the graph (%d → %d segments)", len(full.Src), len(cut.Src))
 	}
@@ -152,23 +129,14 @@ func TestTrackerCutNeedsDeeperLayer(t *testing.T) {
 // Highland filter of the same size does (the prefilter on |u−v|² drops
 // nothing the filter keeps), on full and tracker-cut graphs.
 func TestPhysicsCutIsHighland(t *testing.T) {
-	frames, err := simFrames()
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames := mustSimFrames(t)
 	for _, n := range []float64{1, 4} {
-		h, err := HighlandFilter(nil, n)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := mustHighland(t, n)
 		viaFilter := NewLineBuilder(&LineOptions{Filter: h})
 		viaCut := NewLineBuilder(&LineOptions{PhysicsCut: n, Validate: true})
 		for _, tc := range []float64{0, n} {
 			for i := range frames[:2] {
-				g, err := Build(&frames[i], &Options{TrackerCut: tc})
-				if err != nil {
-					t.Fatal(err)
-				}
+				g := mustBuild(t, &frames[i], &Options{TrackerCut: tc})
 				var a, b LineGraph
 				if err := viaFilter.Build(&a, g); err != nil {
 					t.Fatal(err)
@@ -198,10 +166,7 @@ func TestSparseOptions(t *testing.T) {
 	}
 	for _, c := range []float64{-1, math.NaN(), math.Inf(1)} {
 		var lg LineGraph
-		g, err := Build(&testframes.Cases()[0].Frame, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		g := mustBuild(t, &testframes.Cases()[0].Frame, nil)
 		if err := NewLineBuilder(&LineOptions{PhysicsCut: c}).Build(&lg, g); err == nil {
 			t.Errorf("physics cut %g: no error", c)
 		}
@@ -229,10 +194,7 @@ func TestSparseOptions(t *testing.T) {
 		}
 	}
 	// A graph records the options it was built with.
-	g, err := Build(&testframes.Cases()[0].Frame, &Options{TrackerCut: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := mustBuild(t, &testframes.Cases()[0].Frame, &Options{TrackerCut: 4})
 	if want, _ := (Options{TrackerCut: 4}).Resolved(); g.Options != want {
 		t.Errorf("graph records %+v, want %+v", g.Options, want)
 	}
@@ -243,27 +205,9 @@ func TestSparseOptions(t *testing.T) {
 // the cone figures are those of a collector without cuts, and the
 // tracker cut shrinks the graph.
 func TestCollectorCutLosses(t *testing.T) {
-	frames, err := simFrames()
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := NewCollector(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cut, err := NewCollector(&Options{TrackerCut: 4, PhysicsCut: 4, DropIsolated: true}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range frames[:3] {
-		if _, err := full.Add(&frames[i]); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cut.Add(&frames[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f, c := full.Summary(), cut.Summary()
+	frames := mustSimFrames(t)
+	f := summarize(t, frames[:3], nil, nil)
+	c := summarize(t, frames[:3], &Options{TrackerCut: 4, PhysicsCut: 4, DropIsolated: true}, nil)
 	fc, cc := &f.Cuts, &c.Cuts
 	if cc.PrimarySegmentsCone != fc.PrimarySegmentsKept || cc.PrimaryPairsCone != fc.PrimaryPairsKept || cc.ConeSegments != f.Segments {
 		t.Errorf("cone figures %+v differ from the full graph's %+v", cc, fc)
@@ -302,21 +246,12 @@ func TestCollectorCutLosses(t *testing.T) {
 // order, passes Verify with its renumbered line graph, and keeps every
 // edge with its angle and label.
 func TestDropIsolated(t *testing.T) {
-	frames, err := simFrames()
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames := mustSimFrames(t)
 	var d Dropper
 	var dst HitGraph
 	for i := range frames[:2] {
-		g, err := Build(&frames[i], &Options{TrackerCut: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		lg, err := NewLineGraph(g, &LineOptions{PhysicsCut: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
+		g := mustBuild(t, &frames[i], &Options{TrackerCut: 4})
+		lg := mustLineGraph(t, g, &LineOptions{PhysicsCut: 4})
 		before := *lg
 		before.Src, before.Dst, before.DstStart = slices.Clone(lg.Src), slices.Clone(lg.Dst), slices.Clone(lg.DstStart)
 		all, err := NewLineGraph(g, nil) // candidate pairs

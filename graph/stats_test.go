@@ -14,14 +14,8 @@ import (
 
 func TestComputeStatsCase(t *testing.T) {
 	c := testframes.Cases()[1]
-	g, err := Build(&c.Frame, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lg, err := NewLineGraph(g, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := mustBuild(t, &c.Frame, nil)
+	lg := mustLineGraph(t, g, nil)
 	st := ComputeStats(g, lg)
 	want := FrameStats{
 		Frame: 1, Hits: 16, Layers: 5, CandidatePairs: 42, Segments: 19, TrueSegments: 15,
@@ -78,14 +72,8 @@ func TestEfficiencies(t *testing.T) {
 		{"narrow", Options{TrackerCone: 0.01, CaloCone: 0.03}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g, err := Build(&f, &tc.opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lg, err := NewLineGraph(g, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			g := mustBuild(t, &f, &tc.opt)
+			lg := mustLineGraph(t, g, nil)
 			st := ComputeStats(g, lg)
 			if st.PrimarySegments != segs || st.PrimaryPairs != pairs {
 				t.Fatalf("primary segments/pairs %d/%d, brute force %d/%d", st.PrimarySegments, st.PrimaryPairs, segs, pairs)

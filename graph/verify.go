@@ -75,28 +75,47 @@ func (g *HitGraph) Verify() error {
 	if cand != g.CandidatePairs {
 		return bad("CandidatePairs = %d, want %d", g.CandidatePairs, cand)
 	}
-	for h := range nh {
-		if g.SrcStart[h] > g.SrcStart[h+1] {
-			return bad("SrcStart decreases at hit %d", h)
+	return verifyCSR(g.SrcStart, g.Src, g.Dst, nh, csrNames{"SrcStart", "hit", "segment", "Src", "Dst"}, bad, func(h, s int32) error {
+		d := g.Dst[s]
+		if g.Hits[d].Layer != g.Hits[h].Layer-1 {
+			return bad("segment %d joins layers %d and %d", s, g.Hits[h].Layer, g.Hits[d].Layer)
 		}
-		for s := g.SrcStart[h]; s < g.SrcStart[h+1]; s++ {
-			if g.Src[s] != int32(h) {
-				return bad("segment %d in the range of hit %d has Src %d", s, h, g.Src[s])
+		a, b := &g.Hits[h], &g.Hits[d]
+		same := a.EventID == b.EventID
+		if g.Label[s] != same || g.PrimaryLabel[s] != (same && a.Primary && b.Primary) {
+			return bad("segment %d has wrong labels", s)
+		}
+		return nil
+	})
+}
+
+// csrNames name the parts of an adjacency in compressed rows in Verify's
+// messages: the offsets, a row, an item, the item's row field and the
+// field it points along.
+type csrNames struct{ start, row, item, key, other string }
+
+// verifyCSR checks an adjacency in compressed rows of n rows: the items of
+// row r are start[r] ≤ i < start[r+1] (start not decreasing), each has
+// key[i] = r and other[i] in [0, n), strictly increasing within the row;
+// each item then goes to check. It returns the first violation, from bad.
+func verifyCSR(start, key, other []int32, n int, nm csrNames, bad func(string, ...any) error, check func(r, i int32) error) error {
+	for r := range int32(n) {
+		if start[r] > start[r+1] {
+			return bad("%s decreases at %s %d", nm.start, nm.row, r)
+		}
+		for i := start[r]; i < start[r+1]; i++ {
+			if key[i] != r {
+				return bad("%s %d in the range of %s %d has %s %d", nm.item, i, nm.row, r, nm.key, key[i])
 			}
-			d := g.Dst[s]
-			if d < 0 || int(d) >= nh {
-				return bad("segment %d has Dst %d out of range", s, d)
+			o := other[i]
+			if o < 0 || int(o) >= n {
+				return bad("%s %d has %s %d out of range", nm.item, i, nm.other, o)
 			}
-			if g.Hits[d].Layer != g.Hits[h].Layer-1 {
-				return bad("segment %d joins layers %d and %d", s, g.Hits[h].Layer, g.Hits[d].Layer)
+			if i > start[r] && other[i-1] >= o {
+				return bad("%ss of %s %d not sorted by %s at %d", nm.item, nm.row, r, nm.other, i)
 			}
-			if s > g.SrcStart[h] && g.Dst[s-1] >= d {
-				return bad("segments of hit %d not sorted by Dst at %d", h, s)
-			}
-			a, b := &g.Hits[h], &g.Hits[d]
-			same := a.EventID == b.EventID
-			if g.Label[s] != same || g.PrimaryLabel[s] != (same && a.Primary && b.Primary) {
-				return bad("segment %d has wrong labels", s)
+			if err := check(r, i); err != nil {
+				return err
 			}
 		}
 	}
@@ -129,36 +148,22 @@ func (lg *LineGraph) Verify(g *HitGraph) error {
 	if ne%2 != 0 || ne/2 > lg.CandidatePairs {
 		return bad("%d edges for %d candidate pairs", ne, lg.CandidatePairs)
 	}
-	for s := range ns {
-		if lg.DstStart[s] > lg.DstStart[s+1] {
-			return bad("DstStart decreases at node %d", s)
+	return verifyCSR(lg.DstStart, lg.Dst, lg.Src, ns, csrNames{"DstStart", "node", "edge", "Dst", "Src"}, bad, func(s, e int32) error {
+		u := lg.Src[e]
+		if g.Dst[u] != g.Src[s] && g.Src[u] != g.Dst[s] {
+			return bad("edge %d joins segments %d and %d that share no hit", e, u, s)
 		}
-		for e := lg.DstStart[s]; e < lg.DstStart[s+1]; e++ {
-			if lg.Dst[e] != int32(s) {
-				return bad("edge %d in the range of node %d has Dst %d", e, s, lg.Dst[e])
-			}
-			u := lg.Src[e]
-			if u < 0 || int(u) >= ns {
-				return bad("edge %d has Src %d out of range", e, u)
-			}
-			if e > lg.DstStart[s] && lg.Src[e-1] >= u {
-				return bad("edges of node %d not sorted by Src at %d", s, e)
-			}
-			if g.Dst[u] != g.Src[s] && g.Src[u] != g.Dst[s] {
-				return bad("edge %d joins segments %d and %d that share no hit", e, u, s)
-			}
-			r := lg.Reverse[e]
-			if r < 0 || int(r) >= ne || lg.Reverse[r] != e || lg.Src[r] != int32(s) || lg.Dst[r] != u {
-				return bad("edge %d (%d→%d) has a wrong Reverse %d", e, u, s, r)
-			}
-			if lg.Label[e] != (g.Label[u] && g.Label[s]) {
-				return bad("edge %d has a wrong label", e)
-			}
-			a := float64(lg.Angle[e])
-			if !(a >= 0 && a <= math.Pi+1e-6) || lg.Angle[r] != lg.Angle[e] {
-				return bad("edge %d has angle %g (reverse %g)", e, a, lg.Angle[r])
-			}
+		r := lg.Reverse[e]
+		if r < 0 || int(r) >= ne || lg.Reverse[r] != e || lg.Src[r] != s || lg.Dst[r] != u {
+			return bad("edge %d (%d→%d) has a wrong Reverse %d", e, u, s, r)
 		}
-	}
-	return nil
+		if lg.Label[e] != (g.Label[u] && g.Label[s]) {
+			return bad("edge %d has a wrong label", e)
+		}
+		a := float64(lg.Angle[e])
+		if !(a >= 0 && a <= math.Pi+1e-6) || lg.Angle[r] != lg.Angle[e] {
+			return bad("edge %d has angle %g (reverse %g)", e, a, lg.Angle[r])
+		}
+		return nil
+	})
 }

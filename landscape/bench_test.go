@@ -21,11 +21,7 @@ var benchZoo = sync.OnceValues(func() (*fixture, error) {
 		return nil, err
 	}
 	paths := zootest.Build(tb, dir, 4, 50, []zootest.Spec{{Method: "ptt", Seed: 0}, {Method: "pat", Lambda: 50, Seed: 1}})
-	ms, err := zoo.Load(paths, 1, true)
-	if err != nil {
-		return nil, err
-	}
-	d, err := zoo.LoadData(context.Background(), ms, zoo.DataOptions{CacheMB: -1}, nil)
+	ms, d, err := zootest.Load(paths, 1)
 	return &fixture{ms: ms, d: d, dir: dir}, err
 })
 

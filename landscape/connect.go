@@ -2,17 +2,15 @@ package landscape
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/pcttrack/pcttrack/internal/atomicfile"
+	"github.com/pcttrack/pcttrack/internal/jsonfile"
 )
 
 // Path names of a Connection, in the order of the paper's tables.
@@ -80,25 +78,11 @@ func (c *Connection) Group() string {
 }
 
 // WriteJSON writes c to path atomically.
-func (c *Connection) WriteJSON(path string) error {
-	b, err := json.MarshalIndent(c, "", " ")
-	if err != nil {
-		return fmt.Errorf("landscape: %w", err)
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'))
-}
+func (c *Connection) WriteJSON(path string) error { return jsonfile.Write("landscape", path, c) }
 
 // ReadConnection reads a connection written by WriteJSON.
 func ReadConnection(path string) (*Connection, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("landscape: %w", err)
-	}
-	var c Connection
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("landscape: %s: %w", path, err)
-	}
-	return &c, nil
+	return jsonfile.Read[Connection]("landscape", path)
 }
 
 // PathStats are the paper's per-path summaries: min, max and mean over

@@ -46,12 +46,7 @@ func getFixture(t *testing.T) fixture {
 		paths := zootest.Build(t, dir, 4, 30, []zootest.Spec{
 			{Method: "ptt", Seed: 0, Steps: 30}, {Method: "ptt", Seed: 1, Steps: 30}, {Method: "pat", Lambda: 50, Seed: 2, Steps: 30},
 		})
-		ms, err := zoo.Load(paths, 1, true)
-		if err != nil {
-			fix.err = err
-			return
-		}
-		d, err := zoo.LoadData(context.Background(), ms, zoo.DataOptions{CacheMB: -1}, nil)
+		ms, d, err := zootest.Load(paths, 1)
 		fix.f, fix.err = fixture{ms: ms, d: d, dir: dir}, err
 	})
 	if fix.err != nil {
@@ -157,11 +152,7 @@ func TestEvalPathResumeAndRecompute(t *testing.T) {
 func TestHessianExactAgainstDifferences(t *testing.T) {
 	dir := t.TempDir()
 	paths := zootest.Build(t, dir, 1, 4, []zootest.Spec{{Method: "ptt", Seed: 3}, {Method: "pat", Lambda: 5000, Seed: 4}})
-	ms, err := zoo.Load(paths, 1, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := zoo.LoadData(context.Background(), ms, zoo.DataOptions{CacheMB: -1}, nil)
+	ms, d, err := zootest.Load(paths, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

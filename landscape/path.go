@@ -11,11 +11,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
+	"github.com/pcttrack/pcttrack/internal/enum"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/metrics"
@@ -46,23 +46,12 @@ const (
 var bnNames = [...]string{BNBatch: "batch", BNRunning: "running", BNRecompute: "recompute"}
 
 // String returns the name ParseBNMode accepts.
-func (b BNMode) String() string {
-	if b >= 0 && int(b) < len(bnNames) {
-		return bnNames[b]
-	}
-	return fmt.Sprintf("BNMode(%d)", int(b))
-}
+func (b BNMode) String() string { return enum.Name(bnNames[:], int(b), "BNMode") }
 
 // ParseBNMode parses "batch" (or ""), "running" or "recompute".
 func ParseBNMode(s string) (BNMode, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	if t == "" {
-		return BNBatch, nil
-	}
-	for b, n := range bnNames {
-		if t == n {
-			return BNMode(b), nil
-		}
+	if b, ok := enum.Index(bnNames[:], s); ok {
+		return BNMode(b), nil
 	}
 	return 0, fmt.Errorf("landscape: unknown batch-norm mode %q (want batch, running or recompute)", s)
 }
@@ -222,7 +211,7 @@ func EvalPath(ctx context.Context, net model.Net, points []Point, ts []float64, 
 		bar.Add(st.Done)
 		defer bar.Finish()
 	}
-	save := func() error {
+	ck := zoo.NewCheckpoints(bar, opt.onFold, cmp.Or(opt.SaveEvery, 30*time.Second), func() error {
 		if opt.State == "" {
 			return nil
 		}
@@ -231,9 +220,7 @@ func EvalPath(ctx context.Context, net model.Net, points []Point, ts []float64, 
 			return fmt.Errorf("landscape: %w", err)
 		}
 		return atomicfile.WriteFile(opt.State, b)
-	}
-	last := time.Now()
-	every := cmp.Or(opt.SaveEvery, 30*time.Second)
+	})
 	err = zoo.Each(ctx, d, frames[st.Done:], opt.Workers,
 		func() (*pathWorker, error) { return newPathWorker(nets, opt), nil },
 		func(w *pathWorker, _ int, g *graph.HitGraph, in *model.Input) ([]sums, error) { return w.frame(g, in) },
@@ -242,22 +229,9 @@ func EvalPath(ctx context.Context, net model.Net, points []Point, ts []float64, 
 				st.Sums[k].add(fs[k])
 			}
 			st.Done = i + 1
-			bar.Add(1)
-			if opt.onFold != nil {
-				opt.onFold(st.Done)
-			}
-			if time.Since(last) >= every {
-				last = time.Now()
-				return save()
-			}
-			return nil
+			return ck.Folded(st.Done)
 		})
-	if err != nil {
-		if ctx.Err() != nil {
-			if serr := save(); serr != nil {
-				return nil, serr
-			}
-		}
+	if err := ck.Stop(ctx, err); err != nil {
 		return nil, err
 	}
 	if opt.State != "" {

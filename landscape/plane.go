@@ -3,7 +3,6 @@ package landscape
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pcttrack/pcttrack/internal/atomicfile"
+	"github.com/pcttrack/pcttrack/internal/jsonfile"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
@@ -157,17 +156,15 @@ func EvalGrid(ctx context.Context, net model.Net, origin Point, d0, d1 Vec, xs, 
 		return nil, err
 	}
 	g := &Grid{Key: key, X: xs, Y: ys, Shard: sh.String()}
-	if opt.Resume && opt.State != "" {
-		saved, err := ReadGrid(opt.State)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-		case err != nil:
-			return nil, err
-		case saved.Key != key || saved.Shard != g.Shard:
+	saved, err := zoo.ReadState(opt.Resume, opt.State, ReadGrid)
+	if err != nil {
+		return nil, err
+	}
+	if saved != nil {
+		if saved.Key != key || saved.Shard != g.Shard {
 			return nil, fmt.Errorf("landscape: resume: %s holds the state of another grid or shard", opt.State)
-		default:
-			g = saved
 		}
+		g = saved
 	}
 	done := map[int]bool{}
 	for _, p := range g.Points {
@@ -324,25 +321,9 @@ func (e *pointEval) eval(ctx context.Context, p Point, d *zoo.Data) (Metrics, er
 }
 
 // ReadGrid reads a grid written by Grid.WriteJSON or saved as state.
-func ReadGrid(path string) (*Grid, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("landscape: %w", err)
-	}
-	var g Grid
-	if err := json.Unmarshal(b, &g); err != nil {
-		return nil, fmt.Errorf("landscape: %s: %w", path, err)
-	}
-	return &g, nil
-}
+func ReadGrid(path string) (*Grid, error) { return jsonfile.Read[Grid]("landscape", path) }
 
-func (g *Grid) write(path string) error {
-	b, err := json.MarshalIndent(g, "", " ")
-	if err != nil {
-		return fmt.Errorf("landscape: %w", err)
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'))
-}
+func (g *Grid) write(path string) error { return jsonfile.Write("landscape", path, g) }
 
 // WriteJSON writes g to path atomically.
 func (g *Grid) WriteJSON(path string) error { return g.write(path) }
@@ -351,25 +332,16 @@ func (g *Grid) WriteJSON(path string) error { return g.write(path) }
 // one process computes; shards of other grids, a missing or repeated
 // shard, or an incomplete shard is an error.
 func MergeGrids(parts []*Grid) (*Grid, error) {
-	if len(parts) == 0 {
-		return nil, errors.New("landscape: merge: no grids")
-	}
-	first := parts[0]
-	sh, err := shard.Parse(first.Shard)
+	shs, err := shard.ParseMerge(parts, func(p *Grid) string { return p.Shard }, "grid")
 	if err != nil {
 		return nil, fmt.Errorf("landscape: merge: %w", err)
 	}
-	if len(parts) != sh.Count {
-		return nil, fmt.Errorf("landscape: merge: %d grids for %d shards", len(parts), sh.Count)
-	}
+	first, sh := parts[0], shs[0]
 	out := &Grid{Key: first.Key, X: first.X, Y: first.Y, Shard: "0/1"}
 	seen := make([]bool, sh.Count)
 	total := len(first.X) * len(first.Y)
-	for _, p := range parts {
-		s, err := shard.Parse(p.Shard)
-		if err != nil {
-			return nil, fmt.Errorf("landscape: merge: %w", err)
-		}
+	for i, p := range parts {
+		s := shs[i]
 		switch {
 		case p.Key != first.Key:
 			return nil, fmt.Errorf("landscape: merge: shard %s is of another grid than shard %s", p.Shard, first.Shard)

@@ -1,12 +1,11 @@
 package lsap_test
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"testing"
 
+	"github.com/pcttrack/pcttrack/internal/jsonfile"
 	"github.com/pcttrack/pcttrack/lsap"
 )
 
@@ -37,15 +36,11 @@ type scipyGolden struct {
 
 func loadGolden(t *testing.T) *scipyGolden {
 	t.Helper()
-	b, err := os.ReadFile("testdata/scipy_golden.json")
+	g, err := jsonfile.Read[scipyGolden]("lsap", "testdata/scipy_golden.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var g scipyGolden
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	return &g
+	return g
 }
 
 // TestScipyGolden compares with scipy's optimal totals and infeasibility

@@ -7,6 +7,43 @@ import (
 	"github.com/pcttrack/pcttrack/lsap"
 )
 
+// mirrored checks the matches m of one side (named side) against the other
+// side's back (named other, n entries, field backName): each match is in
+// range and mirrored, and a node is unmatched only where the unmatched
+// cost allows it. It returns the first violation found, or "".
+func mirrored(m, back []int32, n int, unmatchedCost float64, side, other, backName string) string {
+	for i, j := range m {
+		if j == lsap.Unmatched {
+			if unmatchedCost == math.Inf(1) {
+				return fmt.Sprintf("%s %d unmatched but %ss must be matched", side, i, side)
+			}
+			continue
+		}
+		if j < 0 || int(j) >= n || back[j] != int32(i) {
+			return fmt.Sprintf("%s %d → %s %d is not mirrored by %s", side, i, other, j, backName)
+		}
+	}
+	return ""
+}
+
+// dualBound checks the duals y (named name) of one side (named side,
+// matches m): finite, at most the unmatched cost, and equal to it (within
+// tol) at an unmatched node. It returns the first violation found, or "".
+func dualBound(y []float64, m []int32, unmatchedCost, tol float64, name, side string) string {
+	for i, yi := range y {
+		if math.IsNaN(yi) || math.IsInf(yi, 0) {
+			return fmt.Sprintf("%s[%d] = %v", name, i, yi)
+		}
+		if yi > unmatchedCost+tol {
+			return fmt.Sprintf("%s[%d] = %v > unmatched %s cost %v", name, i, yi, side, unmatchedCost)
+		}
+		if m[i] == lsap.Unmatched && math.Abs(yi-unmatchedCost) > tol {
+			return fmt.Sprintf("unmatched %s %d has %s = %v ≠ %v", side, i, name, yi, unmatchedCost)
+		}
+	}
+	return ""
+}
+
 // verify checks that res is a valid matching of the dense rows×cols problem
 // c (+Inf = forbidden) and that the duals u, v prove it optimal: dual
 // feasibility and complementary slackness of the LP in the package comment.
@@ -16,33 +53,22 @@ func verify(c []float64, rows, cols int, res lsap.Result, u, v []float64) string
 		return fmt.Sprintf("result lengths %d, %d for a %d×%d problem", len(res.RowToCol), len(res.ColToRow), rows, cols)
 	}
 	a, b := res.RowUnmatchedCost, res.ColUnmatchedCost
+	if msg := mirrored(res.RowToCol, res.ColToRow, cols, a, "row", "column", "ColToRow"); msg != "" {
+		return msg
+	}
+	if msg := mirrored(res.ColToRow, res.RowToCol, rows, b, "column", "row", "RowToCol"); msg != "" {
+		return msg
+	}
 	matched, sum := 0, 0.0
 	for i, j := range res.RowToCol {
 		if j == lsap.Unmatched {
-			if a == math.Inf(1) {
-				return fmt.Sprintf("row %d unmatched but rows must be matched", i)
-			}
 			continue
-		}
-		if j < 0 || int(j) >= cols || res.ColToRow[j] != int32(i) {
-			return fmt.Sprintf("row %d → column %d is not mirrored by ColToRow", i, j)
 		}
 		if math.IsInf(c[i*cols+int(j)], 1) {
 			return fmt.Sprintf("row %d is matched to forbidden column %d", i, j)
 		}
 		matched++
 		sum += c[i*cols+int(j)]
-	}
-	for j, i := range res.ColToRow {
-		if i == lsap.Unmatched {
-			if b == math.Inf(1) {
-				return fmt.Sprintf("column %d unmatched but columns must be matched", j)
-			}
-			continue
-		}
-		if i < 0 || int(i) >= rows || res.RowToCol[i] != int32(j) {
-			return fmt.Sprintf("column %d → row %d is not mirrored by RowToCol", j, i)
-		}
 	}
 	if matched != res.Matched {
 		return fmt.Sprintf("Matched = %d, counted %d", res.Matched, matched)
@@ -61,27 +87,11 @@ func verify(c []float64, rows, cols int, res lsap.Result, u, v []float64) string
 		}
 	}
 	tol := 1e-9 * scale
-	for i, ui := range u {
-		if math.IsNaN(ui) || math.IsInf(ui, 0) {
-			return fmt.Sprintf("u[%d] = %v", i, ui)
-		}
-		if ui > a+tol {
-			return fmt.Sprintf("u[%d] = %v > unmatched row cost %v", i, ui, a)
-		}
-		if res.RowToCol[i] == lsap.Unmatched && math.Abs(ui-a) > tol {
-			return fmt.Sprintf("unmatched row %d has u = %v ≠ %v", i, ui, a)
-		}
+	if msg := dualBound(u, res.RowToCol, a, tol, "u", "row"); msg != "" {
+		return msg
 	}
-	for j, vj := range v {
-		if math.IsNaN(vj) || math.IsInf(vj, 0) {
-			return fmt.Sprintf("v[%d] = %v", j, vj)
-		}
-		if vj > b+tol {
-			return fmt.Sprintf("v[%d] = %v > unmatched column cost %v", j, vj, b)
-		}
-		if res.ColToRow[j] == lsap.Unmatched && math.Abs(vj-b) > tol {
-			return fmt.Sprintf("unmatched column %d has v = %v ≠ %v", j, vj, b)
-		}
+	if msg := dualBound(v, res.ColToRow, b, tol, "v", "column"); msg != "" {
+		return msg
 	}
 	for i := range rows {
 		for j := range cols {

@@ -186,20 +186,12 @@ func (a *Aggregator) Add(k Key, f Frame) {
 
 // Merge adds every frame recorded in b to a (b is unchanged).
 func (a *Aggregator) Merge(b *Aggregator) {
-	if a.groups == nil {
-		a.groups = make(map[Key]*groupAcc)
-	}
-	for k, gb := range b.groups {
-		g := a.groups[k]
-		if g == nil {
-			g = new(groupAcc)
-			a.groups[k] = g
-		}
+	mergeInto(&a.groups, b.groups, func(g, gb *groupAcc) {
 		for i := range g.values {
 			g.values[i] = append(g.values[i], gb.values[i]...)
 		}
 		g.counts.Add(gb.counts)
-	}
+	})
 }
 
 // Len returns the number of groups.

@@ -38,21 +38,16 @@ func (a Aggregator) MarshalJSON() ([]byte, error) {
 		}
 		out = append(out, g)
 	}
-	slices.SortFunc(out, func(x, y aggregatorGroup) int { return compareKeys(x.Key, y.Key) })
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	return b, nil
+	return marshalSorted(out, func(x, y aggregatorGroup) int { return compareKeys(x.Key, y.Key) })
 }
 
 // UnmarshalJSON replaces a's contents with the frames encoded by
 // MarshalJSON. Columns of different lengths or a key given twice are an
 // error.
 func (a *Aggregator) UnmarshalJSON(b []byte) error {
-	var in []aggregatorGroup
-	if err := json.Unmarshal(b, &in); err != nil {
-		return fmt.Errorf("metrics: aggregator: %w", err)
+	in, err := unmarshalEntries[aggregatorGroup](b, "aggregator")
+	if err != nil {
+		return err
 	}
 	a.groups = make(map[Key]*groupAcc, len(in))
 	for i := range in {
@@ -91,25 +86,20 @@ func (s Stability) MarshalJSON() ([]byte, error) {
 		out = append(out, stabilityEntry{Key: sk.key, A: sk.a, B: sk.b, Frames: acc.frames,
 			Edges: acc.edges, Differ: acc.differ, Union: acc.union})
 	}
-	slices.SortFunc(out, func(x, y stabilityEntry) int {
+	return marshalSorted(out, func(x, y stabilityEntry) int {
 		if c := compareKeys(x.Key, y.Key); c != 0 {
 			return c
 		}
 		return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B))
 	})
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	return b, nil
 }
 
 // UnmarshalJSON replaces s's contents with the counts encoded by
 // MarshalJSON.
 func (s *Stability) UnmarshalJSON(b []byte) error {
-	var in []stabilityEntry
-	if err := json.Unmarshal(b, &in); err != nil {
-		return fmt.Errorf("metrics: stability: %w", err)
+	in, err := unmarshalEntries[stabilityEntry](b, "stability")
+	if err != nil {
+		return err
 	}
 	s.acc = make(map[stabilityKey]*stabilityAcc, len(in))
 	for _, e := range in {
@@ -126,18 +116,47 @@ func (s *Stability) UnmarshalJSON(b []byte) error {
 // Merge adds every frame recorded in b to s (b is unchanged): the frames
 // of K shards merged give the Groups of one run.
 func (s *Stability) Merge(b *Stability) {
-	if s.acc == nil {
-		s.acc = make(map[stabilityKey]*stabilityAcc)
-	}
-	for sk, ab := range b.acc {
-		acc := s.acc[sk]
-		if acc == nil {
-			acc = new(stabilityAcc)
-			s.acc[sk] = acc
-		}
+	mergeInto(&s.acc, b.acc, func(acc, ab *stabilityAcc) {
 		acc.frames += ab.frames
 		acc.edges += ab.edges
 		acc.differ += ab.differ
 		acc.union += ab.union
+	})
+}
+
+// marshalSorted sorts the JSON entries out of a state by cmp and encodes
+// them.
+func marshalSorted[E any](out []E, cmp func(x, y E) int) ([]byte, error) {
+	slices.SortFunc(out, cmp)
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	return b, nil
+}
+
+// unmarshalEntries decodes the JSON entries of a state (what: aggregator,
+// stability).
+func unmarshalEntries[E any](b []byte, what string) ([]E, error) {
+	var in []E
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, fmt.Errorf("metrics: %s: %w", what, err)
+	}
+	return in, nil
+}
+
+// mergeInto adds each accumulator of src to the one of *dst with the same
+// key, creating *dst and missing accumulators.
+func mergeInto[K comparable, V any](dst *map[K]*V, src map[K]*V, add func(acc, b *V)) {
+	if *dst == nil {
+		*dst = make(map[K]*V)
+	}
+	for k, b := range src {
+		acc := (*dst)[k]
+		if acc == nil {
+			acc = new(V)
+			(*dst)[k] = acc
+		}
+		add(acc, b)
 	}
 }

@@ -2,7 +2,6 @@ package model
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/nn"
@@ -13,13 +12,8 @@ func TestLayerActivations(t *testing.T) {
 	for _, cfg := range []Config{{Kind: KindLineGraph}, {Kind: KindHitGraph, Hidden: 8}} {
 		t.Run(cfg.Kind, func(t *testing.T) {
 			cfg, _ := cfg.Resolved()
-			in, err := NewInput(cfg, hg, lg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rng := rand.New(rand.NewPCG(1, 2))
-			m, _ := NewModel[float32](cfg, rng)
-			perturb(m, rng)
+			in := mustInput(t, cfg, hg, lg)
+			m, _ := perturbedModel[float32](cfg, 1, 2)
 			n := ActivationRows(in)
 			var rows [3][]int32
 			for k := range rows {
@@ -78,9 +72,7 @@ func TestLayerActivations(t *testing.T) {
 // composition over all edges.
 func TestLineGraphR1Activations(t *testing.T) {
 	in := smallInput(t, Config{}, 3)
-	rng := rand.New(rand.NewPCG(3, 4))
-	mi, _ := NewModel[float64](Config{}, rng)
-	perturb(mi, rng)
+	mi, _ := perturbedModel[float64](Config{}, 3, 4)
 	m := mi.(*LineGraph[float64])
 	rows := [3][]int32{{0, 7, 3, int32(in.lg.e - 1)}, {0}, {0}}
 	act, err := LayerActivations[float64](m, in, rows)

@@ -1,60 +1,29 @@
 package model
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
 
+	"github.com/pcttrack/pcttrack/internal/memo"
+	"github.com/pcttrack/pcttrack/internal/peakrss"
 	"github.com/pcttrack/pcttrack/model/internal/synth"
 	"github.com/pcttrack/pcttrack/nn"
 )
 
-var benchInputs struct {
-	sync.Mutex
-	m map[string]*Input
-}
+var benchInputs memo.Map[string, *Input]
 
 // benchInput returns the prepared input of a paper-sized synthetic frame
 // (built once per process).
 func benchInput(b *testing.B, cfg Config, protons int) *Input {
-	benchInputs.Lock()
-	defer benchInputs.Unlock()
-	key := fmt.Sprintf("%s/%d", cfg.Kind, protons)
-	if in := benchInputs.m[key]; in != nil {
-		return in
-	}
-	hg, lg := synth.Frame(synth.Paper(protons, 1))
-	in, err := NewInput(cfg, hg, lg)
+	in, err := benchInputs.Get(fmt.Sprintf("%s/%d", cfg.Kind, protons), func() (*Input, error) {
+		hg, lg := synth.Frame(synth.Paper(protons, 1))
+		return NewInput(cfg, hg, lg)
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if benchInputs.m == nil {
-		benchInputs.m = map[string]*Input{}
-	}
-	benchInputs.m[key] = in
 	return in
-}
-
-// peakRSS returns the process's peak resident set (VmHWM) in MB, or 0.
-func peakRSS() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 func benchModel(b *testing.B, cfg Config, protons int) {
@@ -73,7 +42,7 @@ func benchModel(b *testing.B, cfg Config, protons int) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/frame")
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
-		b.ReportMetric(peakRSS(), "MB-peak")
+		b.ReportMetric(peakrss.MB(), "MB-peak")
 	})
 	b.Run("train_step", func(b *testing.B) {
 		in := benchInput(b, cfg, protons)
@@ -104,7 +73,7 @@ func benchModel(b *testing.B, cfg Config, protons int) {
 			b.Fatal("NaN loss")
 		}
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/frame")
-		b.ReportMetric(peakRSS(), "MB-peak")
+		b.ReportMetric(peakrss.MB(), "MB-peak")
 	})
 }
 

@@ -25,44 +25,42 @@ func encoded(t testing.TB, net Net, opt nn.Optimizer[float32], meta map[string]s
 }
 
 func TestCheckpointRoundTrip(t *testing.T) {
-	for _, kind := range []string{KindLineGraph, KindHitGraph} {
-		t.Run(kind, func(t *testing.T) {
-			cfg := Config{Kind: kind}
-			rng := rand.New(rand.NewPCG(1, 2))
-			net, _ := New(cfg, rng)
-			perturb(net, rng)
-			in := smallInput(t, cfg, 21)
-			want := net.Predict(nil, in)
-			path := filepath.Join(t.TempDir(), "m.ckpt")
-			meta := map[string]string{"step": "1200", "seed": "7"}
-			if err := Save(path, net, nil, meta); err != nil {
-				t.Fatal(err)
+	forKinds(t, func(t *testing.T, kind string) {
+		cfg := Config{Kind: kind}
+		rng := rand.New(rand.NewPCG(1, 2))
+		net, _ := New(cfg, rng)
+		perturb(net, rng)
+		in := smallInput(t, cfg, 21)
+		want := net.Predict(nil, in)
+		path := filepath.Join(t.TempDir(), "m.ckpt")
+		meta := map[string]string{"step": "1200", "seed": "7"}
+		if err := Save(path, net, nil, meta); err != nil {
+			t.Fatal(err)
+		}
+		got, ck, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(ck.Meta, meta) || ck.Optimizer != nil || ck.Config.Kind != kind {
+			t.Fatalf("metadata %v, optimizer %v, kind %q", ck.Meta, ck.Optimizer, ck.Config.Kind)
+		}
+		for i, p := range net.Params() {
+			if !reflect.DeepEqual(p.Value.Data, got.Params()[i].Value.Data) {
+				t.Fatalf("parameter %s differs after loading", p.Name)
 			}
-			got, ck, err := Load(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(ck.Meta, meta) || ck.Optimizer != nil || ck.Config.Kind != kind {
-				t.Fatalf("metadata %v, optimizer %v, kind %q", ck.Meta, ck.Optimizer, ck.Config.Kind)
-			}
-			for i, p := range net.Params() {
-				if !reflect.DeepEqual(p.Value.Data, got.Params()[i].Value.Data) {
-					t.Fatalf("parameter %s differs after loading", p.Name)
-				}
-			}
-			if probs := got.Predict(nil, in); !reflect.DeepEqual(probs, want) {
-				t.Fatal("loaded model predicts differently")
-			}
-			// LoadInto a freshly initialised model of the same architecture.
-			other, _ := New(cfg, rand.New(rand.NewPCG(9, 9)))
-			if _, err := LoadInto(path, other); err != nil {
-				t.Fatal(err)
-			}
-			if probs := other.Predict(nil, in); !reflect.DeepEqual(probs, want) {
-				t.Fatal("LoadInto model predicts differently")
-			}
-		})
-	}
+		}
+		if probs := got.Predict(nil, in); !reflect.DeepEqual(probs, want) {
+			t.Fatal("loaded model predicts differently")
+		}
+		// LoadInto a freshly initialised model of the same architecture.
+		other, _ := New(cfg, rand.New(rand.NewPCG(9, 9)))
+		if _, err := LoadInto(path, other); err != nil {
+			t.Fatal(err)
+		}
+		if probs := other.Predict(nil, in); !reflect.DeepEqual(probs, want) {
+			t.Fatal("LoadInto model predicts differently")
+		}
+	})
 }
 
 // TestResumeIsBitIdentical trains 6 steps straight, and 3 steps, a

@@ -27,38 +27,34 @@ func trainStep(net Net, in *Input) (float32, [][]float32) {
 }
 
 func TestDeterministicAcrossCores(t *testing.T) {
-	for _, kind := range []string{KindLineGraph, KindHitGraph} {
-		t.Run(kind, func(t *testing.T) {
-			cfg := Config{Kind: kind}
-			in := smallInput(t, cfg, 11)
-			net, _ := New(cfg, rand.New(rand.NewPCG(3, 3)))
-			prev := runtime.GOMAXPROCS(1)
-			l1, g1 := trainStep(net, in)
-			runtime.GOMAXPROCS(2)
-			l2, g2 := trainStep(net, in)
-			l3, _ := trainStep(net, in)
-			runtime.GOMAXPROCS(prev)
-			if l1 != l2 || l2 != l3 {
-				t.Fatalf("losses differ: %v (1 core), %v, %v (2 cores)", l1, l2, l3)
-			}
-			for i := range g1 {
-				for j := range g1[i] {
-					if g1[i][j] != g2[i][j] {
-						t.Fatalf("gradient %s[%d] differs: %v vs %v", net.Params()[i].Name, j, g1[i][j], g2[i][j])
-					}
+	forKinds(t, func(t *testing.T, kind string) {
+		cfg := Config{Kind: kind}
+		in := smallInput(t, cfg, 11)
+		net, _ := New(cfg, rand.New(rand.NewPCG(3, 3)))
+		prev := runtime.GOMAXPROCS(1)
+		l1, g1 := trainStep(net, in)
+		runtime.GOMAXPROCS(2)
+		l2, g2 := trainStep(net, in)
+		l3, _ := trainStep(net, in)
+		runtime.GOMAXPROCS(prev)
+		if l1 != l2 || l2 != l3 {
+			t.Fatalf("losses differ: %v (1 core), %v, %v (2 cores)", l1, l2, l3)
+		}
+		for i := range g1 {
+			for j := range g1[i] {
+				if g1[i][j] != g2[i][j] {
+					t.Fatalf("gradient %s[%d] differs: %v vs %v", net.Params()[i].Name, j, g1[i][j], g2[i][j])
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestFloat32MatchesFloat64 runs the same weights in float32 (assembly
 // kernels where available) and float64 and compares logits and gradients.
 func TestFloat32MatchesFloat64(t *testing.T) {
 	in := smallInput(t, Config{}, 13)
-	rng := rand.New(rand.NewPCG(4, 4))
-	m64, _ := NewModel[float64](Config{}, rng)
-	perturb(m64, rng)
+	m64, _ := perturbedModel[float64](Config{}, 4, 4)
 	m32 := float32Copy(t, Config{}, m64)
 	for _, asm := range []bool{true, false} {
 		was := kern.SetAsm(asm)
@@ -96,31 +92,29 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 }
 
 func TestSteadyStateAllocations(t *testing.T) {
-	for _, kind := range []string{KindLineGraph, KindHitGraph} {
-		t.Run(kind, func(t *testing.T) {
-			cfg := Config{Kind: kind}
-			in := smallInput(t, cfg, 17)
-			net, _ := New(cfg, rand.New(rand.NewPCG(5, 5)))
-			var probs []float32
-			probs = net.Predict(probs, in)
-			if a := testing.AllocsPerRun(5, func() { probs = net.Predict(probs, in) }); a != 0 {
-				t.Errorf("Predict allocates %v times per call", a)
-			}
-			tp := nn.NewTape[float32]()
-			var l SplitBCE[float32]
-			opt, _ := nn.NewOptimizer(net.Params(), nn.OptimizerSettings{})
-			step := func() {
-				tp.Reset()
-				net.ZeroGrad()
-				tp.Backward(l.Loss(tp, net.Forward(tp, in), in))
-				opt.Step(1)
-			}
-			step()
-			if a := testing.AllocsPerRun(5, step); a != 0 {
-				t.Errorf("training step allocates %v times", a)
-			}
-		})
-	}
+	forKinds(t, func(t *testing.T, kind string) {
+		cfg := Config{Kind: kind}
+		in := smallInput(t, cfg, 17)
+		net, _ := New(cfg, rand.New(rand.NewPCG(5, 5)))
+		var probs []float32
+		probs = net.Predict(probs, in)
+		if a := testing.AllocsPerRun(5, func() { probs = net.Predict(probs, in) }); a != 0 {
+			t.Errorf("Predict allocates %v times per call", a)
+		}
+		tp := nn.NewTape[float32]()
+		var l SplitBCE[float32]
+		opt, _ := nn.NewOptimizer(net.Params(), nn.OptimizerSettings{})
+		step := func() {
+			tp.Reset()
+			net.ZeroGrad()
+			tp.Backward(l.Loss(tp, net.Forward(tp, in), in))
+			opt.Step(1)
+		}
+		step()
+		if a := testing.AllocsPerRun(5, step); a != 0 {
+			t.Errorf("training step allocates %v times", a)
+		}
+	})
 }
 
 func TestForwardBackwardPairing(t *testing.T) {

@@ -1,14 +1,13 @@
 package model
 
 import (
-	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/jsonfile"
 	"github.com/pcttrack/pcttrack/nn"
 )
 
@@ -37,12 +36,8 @@ type torchGolden struct {
 // the split BCE loss, every parameter gradient and the updated running
 // statistics, on a small frame with identical weights and inputs.
 func TestTorchGolden(t *testing.T) {
-	raw, err := os.ReadFile("testdata/lg_golden.json")
+	g, err := jsonfile.Read[torchGolden]("model", "testdata/lg_golden.json")
 	if err != nil {
-		t.Fatal(err)
-	}
-	var g torchGolden
-	if err := json.Unmarshal(raw, &g); err != nil {
 		t.Fatal(err)
 	}
 	hg := &graph.HitGraph{Src: g.SegSrc, Dst: g.SegDst}

@@ -23,11 +23,62 @@ func smallInput(t testing.TB, cfg Config, seed uint64) *Input {
 	lgChunkEdges = 24
 	defer func() { lgChunkEdges = old }()
 	hg, lg := smallFrame(seed, 5, 6)
+	return mustInput(t, cfg, hg, lg)
+}
+
+// mustInput prepares the frame (hg, lg) for cfg.
+func mustInput(t testing.TB, cfg Config, hg *graph.HitGraph, lg *graph.LineGraph) *Input {
+	t.Helper()
 	in, err := NewInput(cfg, hg, lg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return in
+}
+
+// perturbedModel returns a model of cfg drawn from PCG(s1, s2) and
+// perturbed, and that generator for what the test draws next.
+func perturbedModel[T nn.Float](cfg Config, s1, s2 uint64) (Model[T], *rand.Rand) {
+	m, rng := newModel[T](cfg, s1, s2)
+	perturb(m, rng)
+	return m, rng
+}
+
+// newModel returns a model of cfg drawn from PCG(s1, s2) and the generator.
+func newModel[T nn.Float](cfg Config, s1, s2 uint64) (Model[T], *rand.Rand) {
+	rng := rand.New(rand.NewPCG(s1, s2))
+	m, _ := NewModel[T](cfg, rng)
+	return m, rng
+}
+
+// hitGraphCase returns the hit-graph model of width hidden drawn from
+// PCG(7, 7) and perturbed, the input of smallFrame(9, 4, 5) and the
+// generator.
+func hitGraphCase(t testing.TB, hidden int) (Model[float64], *Input, *rand.Rand) {
+	t.Helper()
+	cfg := Config{Kind: KindHitGraph, Hidden: hidden}
+	hg, lg := smallFrame(9, 4, 5)
+	in := mustInput(t, cfg, hg, lg)
+	m, rng := perturbedModel[float64](cfg, 7, 7)
+	return m, in, rng
+}
+
+// forKinds runs f as one subtest per model kind (line graph, hit graph).
+func forKinds(t *testing.T, f func(t *testing.T, kind string)) {
+	for _, kind := range []string{KindLineGraph, KindHitGraph} {
+		t.Run(kind, func(t *testing.T) { f(t, kind) })
+	}
+}
+
+// forModes runs f as the subtests "train" and "eval" (eval false, true).
+func forModes(t *testing.T, f func(t *testing.T, eval bool)) {
+	for _, eval := range []bool{false, true} {
+		name := "train"
+		if eval {
+			name = "eval"
+		}
+		t.Run(name, func(t *testing.T) { f(t, eval) })
+	}
 }
 
 // perturb gives every parameter and buffer a random value (so that batch

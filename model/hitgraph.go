@@ -16,45 +16,21 @@ import (
 // the model (the original applied it twice); Predict applies one. With
 // hidden size 64 it has 9,366 + 13,256 + 17,217 = 39,839 parameters.
 type HitGraph[T nn.Float] struct {
-	cfg        Config
-	key        inputKey
-	r1, o, r2  *mlp[T]
-	params     []*nn.Var[T]
-	buffers    []*nn.Var[T]
+	network[T]
 	xbuf, ebuf []T
-	ptape      *nn.Tape[T]
 }
 
 func newHitGraph[T nn.Float](cfg Config, rng *rand.Rand) *HitGraph[T] {
 	h, f, fe := cfg.Hidden, hgNodeFeatures, hgEdgeFeatures
-	m := &HitGraph[T]{cfg: cfg, key: keyOf(cfg)}
-	m.r1 = relational[T]("R1", 2*f+fe, h, h, cfg, rng)
-	m.o = object[T]("O", f+h, h, cfg, rng)
-	m.r2 = relational[T]("R2", 3*h, h, 1, cfg, rng)
-	m.params = append(append(m.r1.params(), m.o.params()...), m.r2.params()...)
-	m.buffers = append(append(m.r1.buffers(), m.o.buffers()...), m.r2.buffers()...)
-	m.ptape = nn.NewTape[T]()
-	m.ptape.Eval, m.ptape.NoGrad = true, true
+	m := &HitGraph[T]{}
+	m.init(cfg, 2*f+fe, f+h, 3*h, rng)
 	return m
 }
-
-// Config implements Model.
-func (m *HitGraph[T]) Config() Config { return m.cfg }
-
-// Params implements Model.
-func (m *HitGraph[T]) Params() []*nn.Var[T] { return m.params }
-
-// Buffers implements Model.
-func (m *HitGraph[T]) Buffers() []*nn.Var[T] { return m.buffers }
-
-// ZeroGrad implements Model.
-func (m *HitGraph[T]) ZeroGrad() { nn.ZeroGrads(m.params) }
 
 // Clone implements Model.
 func (m *HitGraph[T]) Clone() Model[T] {
 	c := newHitGraph[T](m.cfg, rand.New(rand.NewPCG(0, 0)))
-	copyValues(c.params, m.params)
-	copyValues(c.buffers, m.buffers)
+	c.copyFrom(&m.network)
 	return c
 }
 

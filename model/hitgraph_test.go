@@ -1,7 +1,6 @@
 package model
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/nn"
@@ -9,15 +8,7 @@ import (
 )
 
 func TestHitGraphGradients(t *testing.T) {
-	cfg := Config{Kind: KindHitGraph, Hidden: 64}
-	hg, lg := smallFrame(9, 4, 5)
-	in, err := NewInput(cfg, hg, lg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(7, 7))
-	m, _ := NewModel[float64](cfg, rng)
-	perturb(m, rng)
+	m, in, rng := hitGraphCase(t, 64)
 	var loss SplitBCE[float64]
 	// 15 random entries of each of the 28 tensors keep this near a second.
 	res := nntest.CheckGrads(func(tp *nn.Tape[float64]) *nn.Var[float64] {

@@ -25,9 +25,7 @@ func randDirections[T nn.Float](params []*nn.Var[T], rng *rand.Rand) [][]T {
 // rounding), and against central differences of the gradient.
 func TestLineGraphHVP(t *testing.T) {
 	in := smallInput(t, Config{}, 3)
-	rng := rand.New(rand.NewPCG(5, 5))
-	mi, _ := NewModel[float64](Config{}, rng)
-	perturb(mi, rng)
+	mi, rng := perturbedModel[float64](Config{}, 5, 5)
 	fused := mi.(*LineGraph[float64])
 	ref := fused.Clone().(*LineGraph[float64])
 	var loss SplitBCE[float64]
@@ -74,8 +72,7 @@ func TestLineGraphHVP(t *testing.T) {
 
 func TestLineGraphHVPNeedsEval(t *testing.T) {
 	in := smallInput(t, Config{}, 3)
-	rng := rand.New(rand.NewPCG(5, 5))
-	m, _ := NewModel[float64](Config{}, rng)
+	m, rng := newModel[float64](Config{}, 5, 5)
 	defer func() {
 		if r := recover(); r == nil {
 			t.Fatal("no panic for a training-mode HVP")
@@ -90,15 +87,7 @@ func TestLineGraphHVPNeedsEval(t *testing.T) {
 }
 
 func TestHitGraphHVP(t *testing.T) {
-	cfg := Config{Kind: KindHitGraph, Hidden: 8}
-	hg, lg := smallFrame(9, 4, 5)
-	in, err := NewInput(cfg, hg, lg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(7, 7))
-	m, _ := NewModel[float64](cfg, rng)
-	perturb(m, rng)
+	m, in, rng := hitGraphCase(t, 8)
 	var loss SplitBCE[float64]
 	res := nntest.CheckHVP(func(tp *nn.Tape[float64]) *nn.Var[float64] {
 		tp.Eval = true

@@ -158,9 +158,9 @@ func (m *lgMsg[T]) run(p lgPass, parts, np int) {
 func (m *lgMsg[T]) Run(k int) {
 	switch m.pass {
 	case passA:
-		m.passA(k)
+		m.passStats(k, 1)
 	case passB:
-		m.passB(k)
+		m.passStats(k, 2)
 	case passC:
 		m.passC(k)
 	case passSparse:
@@ -251,21 +251,22 @@ func (m *lgMsg[T]) Forward(out *nn.Var[T], _ []*nn.Var[T]) {
 		m.cachedTable()
 	}
 
-	if m.train {
-		m.run(passA, m.chunks(), 2*m.h)
-		m.batchStats(m.bn1, m.mu1, m.sd1, fe)
-	} else {
-		runningStats(m.bn1, m.mu1, m.sd1)
-	}
-	foldBN(m.w2t, m.b2, m.l2, m.bn1, m.mu1, m.sd1)
-	if m.train {
-		m.run(passB, m.chunks(), 2*m.h)
-		m.batchStats(m.bn2, m.mu2, m.sd2, fe)
-	} else {
-		runningStats(m.bn2, m.mu2, m.sd2)
-	}
-	foldBN(m.w3t, m.b3, m.l3, m.bn2, m.mu2, m.sd2)
+	m.foldLayer(passA, m.bn1, m.mu1, m.sd1, m.w2t, m.b2, m.l2, fe)
+	m.foldLayer(passB, m.bn2, m.mu2, m.sd2, m.w3t, m.b3, m.l3, fe)
 	m.run(passC, m.chunks(), 0)
+}
+
+// foldLayer sets the statistics (mu, sd) of batch norm bn, from the edges
+// by pass (of fe edges) in training and the running ones otherwise, and
+// folds bn into the linear layer lin that follows it as (wt, bias).
+func (m *lgMsg[T]) foldLayer(pass lgPass, bn *nn.BatchNorm[T], mu, sd []float64, wt, bias []T, lin *nn.Linear[T], fe float64) {
+	if m.train {
+		m.run(pass, m.chunks(), 2*m.h)
+		m.batchStats(bn, mu, sd, fe)
+	} else {
+		runningStats(bn, mu, sd)
+	}
+	foldBN(wt, bias, lin, bn, mu, sd)
 }
 
 func runningStats[T nn.Float](bn *nn.BatchNorm[T], mu, sd []float64) {
@@ -457,29 +458,21 @@ func (m *lgMsg[T]) layers(sc *lgScratch[T], b, n, depth int) {
 	kern.LeakyReLU(sc.t4[:n*h], sc.t3[:n*h], m.slope)
 }
 
-// passA: batch statistics of a1 = LReLU(z1).
-func (m *lgMsg[T]) passA(k int) {
+// passStats: batch statistics of a1 = LReLU(z1) (layer 1, pass A) or of
+// a2 = LReLU(z2) (layer 2, pass B).
+func (m *lgMsg[T]) passStats(k, layer int) {
 	h := m.h
 	sc := &m.scratch[k]
 	part := m.part[k*2*h : (k+1)*2*h]
-	e0, e1 := m.chunkEdges(k)
-	for b := e0; b < e1; b += edgeBlock {
-		n := min(edgeBlock, e1-b)
-		m.layers(sc, b, n, 1)
-		kern.LeakyReLUSums(sc.t2, sc.t1, m.slope, part[:h], part[h:], n, h)
+	a, z := sc.t2, sc.t1
+	if layer == 2 {
+		a, z = sc.t4, sc.t3
 	}
-}
-
-// passB: batch statistics of a2 = LReLU(z2).
-func (m *lgMsg[T]) passB(k int) {
-	h := m.h
-	sc := &m.scratch[k]
-	part := m.part[k*2*h : (k+1)*2*h]
 	e0, e1 := m.chunkEdges(k)
 	for b := e0; b < e1; b += edgeBlock {
 		n := min(edgeBlock, e1-b)
-		m.layers(sc, b, n, 2)
-		kern.LeakyReLUSums(sc.t4, sc.t3, m.slope, part[:h], part[h:], n, h)
+		m.layers(sc, b, n, layer)
+		kern.LeakyReLUSums(a, z, m.slope, part[:h], part[h:], n, h)
 	}
 }
 

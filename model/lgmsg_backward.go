@@ -50,28 +50,12 @@ func (m *lgMsg[T]) Backward(out *nn.Var[T], _ []*nn.Var[T]) {
 	m.run(passSparse, nc, np)
 	red := m.sumParts(nc, np)
 	bsum, db3 := red[:h*h], red[h*h:]
-	w3 := m.l3.W.Value.Data
-	g2v, b2v, sd2 := m.bn2.Gamma.Value.Data, m.bn2.Beta.Value.Data, m.sd2
+	m.bnLinearGrads(m.l3, m.bn2, m.mu2, m.sd2, bsum, db3, 0, fe)
+	w3, g2v, sd2 := m.l3.W.Value.Data, m.bn2.Gamma.Value.Data, m.sd2
 	for k := 0; k < h; k++ {
-		var dg, dbeta float64
-		for c := 0; c < h; c++ {
-			a := (bsum[c*h+k] - db3[c]*m.mu2[k]) / sd2[k]
-			addGrad(m.l3.W, c*h+k, a*float64(g2v[k])+db3[c]*float64(b2v[k]))
-			dg += float64(w3[c*h+k]) * a
-			dbeta += float64(w3[c*h+k]) * db3[c]
-		}
-		addGrad(m.bn2.Gamma, k, dg)
-		addGrad(m.bn2.Beta, k, dbeta)
 		m.sD[k] = T(float64(g2v[k]) / sd2[k])
-		m.k0[k], m.k1[k] = 0, 0
-		if m.train {
-			k1 := -float64(g2v[k]) / (sd2[k] * sd2[k]) * dg / fe
-			m.k1[k] = T(k1)
-			m.k0[k] = T(-float64(g2v[k])/sd2[k]*dbeta/fe - k1*m.mu2[k])
-		}
 	}
 	for c := 0; c < h; c++ {
-		addGrad(m.l3.B, c, db3[c])
 		for k := 0; k < h; k++ {
 			m.w3s[c*h+k] = w3[c*h+k] * m.sD[k]
 		}
@@ -81,28 +65,12 @@ func (m *lgMsg[T]) Backward(out *nn.Var[T], _ []*nn.Var[T]) {
 	m.run(passB2, nc, h*h+h)
 	red = m.sumParts(nc, h*h+h)
 	m2, g2 := red[:h*h], red[h*h:]
-	w2 := m.l2.W.Value.Data
-	g1v, b1v, sd1 := m.bn1.Gamma.Value.Data, m.bn1.Beta.Value.Data, m.sd1
-	for k := 0; k < h; k++ {
-		var dg, db float64
-		for r := 0; r < h; r++ {
-			s := (m2[r*h+k] - g2[r]*m.mu1[k]) / sd1[k]
-			addGrad(m.l2.W, r*h+k, s*float64(g1v[k])+g2[r]*float64(b1v[k]))
-			dg += float64(w2[r*h+k]) * s
-			db += float64(w2[r*h+k]) * g2[r]
+	m.bnLinearGrads(m.l2, m.bn1, m.mu1, m.sd1, m2, g2, h, fe)
+	w2, g1v, sd1 := m.l2.W.Value.Data, m.bn1.Gamma.Value.Data, m.sd1
+	for r := 0; r < h; r++ {
+		for k := 0; k < h; k++ {
 			m.w2b[r*h+k] = T(float64(w2[r*h+k]) * float64(g1v[k]) / sd1[k])
 		}
-		addGrad(m.bn1.Gamma, k, dg)
-		addGrad(m.bn1.Beta, k, db)
-		m.k0[h+k], m.k1[h+k] = 0, 0
-		if m.train {
-			k1 := -float64(g1v[k]) / (sd1[k] * sd1[k]) * dg / fe
-			m.k1[h+k] = T(k1)
-			m.k0[h+k] = T(-float64(g1v[k])/sd1[k]*db/fe - k1*m.mu1[k])
-		}
-	}
-	for r := 0; r < h; r++ {
-		addGrad(m.l2.B, r, g2[r])
 	}
 
 	// Layer 1: scatter dL/dz1 to nodes and bins, then reduce the chunks.
@@ -112,6 +80,38 @@ func (m *lgMsg[T]) Backward(out *nn.Var[T], _ []*nn.Var[T]) {
 	m.run(passB1, nc, 0)
 	m.run(passReduce, numRowBlocks(d.n)+numRowBlocks(u), 0)
 	m.firstLayerGrads()
+}
+
+// bnLinearGrads adds the gradients of a linear layer l fed by the batch
+// norm bn of a (batch mean mu, SD sd), given the sums over edges of
+// dz⊗a (outer, h×h, row = output) and of dz (dz): with ŷ = (a−μ)/σ and
+// A = (outer − dz⊗μ)/σ, dW = A·diag(γ) + dz⊗β, dγ = Σ_c W⊙A, dβ = Σ_c W·dz
+// and db = dz. In training it also sets the batch-norm backward terms
+// k0, k1 at off+k (dL/da = … + k0 + k1·a).
+func (m *lgMsg[T]) bnLinearGrads(l *nn.Linear[T], bn *nn.BatchNorm[T], mu, sd, outer, dz []float64, off int, fe float64) {
+	h := m.h
+	w := l.W.Value.Data
+	gv, bv := bn.Gamma.Value.Data, bn.Beta.Value.Data
+	for k := 0; k < h; k++ {
+		var dg, dbeta float64
+		for c := 0; c < h; c++ {
+			a := (outer[c*h+k] - dz[c]*mu[k]) / sd[k]
+			addGrad(l.W, c*h+k, a*float64(gv[k])+dz[c]*float64(bv[k]))
+			dg += float64(w[c*h+k]) * a
+			dbeta += float64(w[c*h+k]) * dz[c]
+		}
+		addGrad(bn.Gamma, k, dg)
+		addGrad(bn.Beta, k, dbeta)
+		m.k0[off+k], m.k1[off+k] = 0, 0
+		if m.train {
+			k1 := -float64(gv[k]) / (sd[k] * sd[k]) * dg / fe
+			m.k1[off+k] = T(k1)
+			m.k0[off+k] = T(-float64(gv[k])/sd[k]*dbeta/fe - k1*mu[k])
+		}
+	}
+	for c := 0; c < h; c++ {
+		addGrad(l.B, c, dz[c])
+	}
 }
 
 func addGrad[T nn.Float](v *nn.Var[T], i int, g float64) {
@@ -227,18 +227,27 @@ func (m *lgMsg[T]) passB2(k int) {
 	m2, g2 := part[:h*h], part[h*h:]
 	// Turn a2 into the sparse part of dL/da2: dm·(W3·diag(γ2/σ2)).
 	kern.MatMul(sc.a2, h, sc.dm, h, m.w3s, h, nil, len(sc.rows), h, h, false)
-	next := 0
-	e0, e1 := m.chunkEdges(k)
-	for b := e0; b < e1; b += edgeBlock {
-		n := min(edgeBlock, e1-b)
-		m.layers(sc, b, n, 2)
-		next = m.dz2(sc, b, n, next)
+	m.dz2Blocks(k, sc, func(_, n int) {
 		clear(sc.m2)
 		kern.MatMulTA(sc.m2, h, sc.t4, h, sc.t2, h, n, h, h)
 		for j, v := range sc.m2 {
 			m2[j] += float64(v)
 		}
 		kern.ColSums(g2, nil, sc.t4, n, h)
+	})
+}
+
+// dz2Blocks runs f on each block [b, b+n) of chunk k's edges after
+// recomputing the block's layers up to z2 and its dz2 in sc (dz2 reads the
+// sparse part of chunk k in order).
+func (m *lgMsg[T]) dz2Blocks(k int, sc *lgScratch[T], f func(b, n int)) {
+	next := 0
+	e0, e1 := m.chunkEdges(k)
+	for b := e0; b < e1; b += edgeBlock {
+		n := min(edgeBlock, e1-b)
+		m.layers(sc, b, n, 2)
+		next = m.dz2(sc, b, n, next)
+		f(b, n)
 	}
 }
 
@@ -256,19 +265,14 @@ func (m *lgMsg[T]) passB1(k int) {
 	}
 	clear(gt)
 	k0, k1 := m.k0[h:2*h], m.k1[h:2*h]
-	next := 0
-	e0, e1 := m.chunkEdges(k)
-	for b := e0; b < e1; b += edgeBlock {
-		n := min(edgeBlock, e1-b)
-		m.layers(sc, b, n, 2)
-		next = m.dz2(sc, b, n, next)
+	m.dz2Blocks(k, sc, func(b, n int) {
 		g := sc.t3[:n*h]
 		kern.MatMul(g, h, sc.t4, h, m.w2b, h, nil, n, h, h, false)
 		kern.AffineLReLUBack(g, g, sc.t1, k0, k1, m.slope, n, h)
 		kern.ScatterAdd(m.gp, g, d.dst.Slice(b, b+n), n, h)
 		kern.ScatterAdd(gq, g, d.src.Slice(b, b+n), n, h)
 		kern.ScatterAdd(gt, g, d.ubin.Slice(b, b+n), n, h)
-	}
+	})
 }
 
 // passReduce sums the chunk-private source and bin scatters in chunk order.

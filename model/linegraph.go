@@ -13,51 +13,27 @@ import (
 // aggregated at i), x̃_i = O([x_i, agg_i]), logit_i = R2(x̃_i). With hidden
 // size 16 it has 3,216 + 1,088 + 657 = 4,961 parameters.
 type LineGraph[T nn.Float] struct {
-	cfg       Config
-	key       inputKey
-	r1, o, r2 *mlp[T]
-	msg       lgMsg[T] // Forward's fused pass (keeps state for Backward)
-	pmsg      lgMsg[T] // Predict's, so validation can run between Forward and Backward
-	r1p       []*nn.Var[T]
-	params    []*nn.Var[T]
-	buffers   []*nn.Var[T]
-	xbuf      []T
-	ptape     *nn.Tape[T]
+	network[T]
+	msg  lgMsg[T] // Forward's fused pass (keeps state for Backward)
+	pmsg lgMsg[T] // Predict's, so validation can run between Forward and Backward
+	r1p  []*nn.Var[T]
+	xbuf []T
 }
 
 func newLineGraph[T nn.Float](cfg Config, rng *rand.Rand) *LineGraph[T] {
 	h, f, dim := cfg.Hidden, lgNodeFeatures, cfg.EncodingDim
-	m := &LineGraph[T]{cfg: cfg, key: keyOf(cfg)}
-	m.r1 = relational[T]("R1", 2*f+dim, h, h, cfg, rng)
-	m.o = object[T]("O", f+h, h, cfg, rng)
-	m.r2 = relational[T]("R2", h, h, 1, cfg, rng)
+	m := &LineGraph[T]{}
+	m.init(cfg, 2*f+dim, f+h, h, rng)
 	m.msg.init(h, f, dim, m.r1, cfg.LeakySlope)
 	m.pmsg.init(h, f, dim, m.r1, cfg.LeakySlope)
 	m.r1p = m.r1.params()
-	m.params = append(append(append([]*nn.Var[T]{}, m.r1p...), m.o.params()...), m.r2.params()...)
-	m.buffers = append(append(m.r1.buffers(), m.o.buffers()...), m.r2.buffers()...)
-	m.ptape = nn.NewTape[T]()
-	m.ptape.Eval, m.ptape.NoGrad = true, true
 	return m
 }
-
-// Config implements Model.
-func (m *LineGraph[T]) Config() Config { return m.cfg }
-
-// Params implements Model.
-func (m *LineGraph[T]) Params() []*nn.Var[T] { return m.params }
-
-// Buffers implements Model.
-func (m *LineGraph[T]) Buffers() []*nn.Var[T] { return m.buffers }
-
-// ZeroGrad implements Model.
-func (m *LineGraph[T]) ZeroGrad() { nn.ZeroGrads(m.params) }
 
 // Clone implements Model.
 func (m *LineGraph[T]) Clone() Model[T] {
 	c := newLineGraph[T](m.cfg, rand.New(rand.NewPCG(0, 0)))
-	copyValues(c.params, m.params)
-	copyValues(c.buffers, m.buffers)
+	c.copyFrom(&m.network)
 	return c
 }
 

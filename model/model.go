@@ -3,8 +3,8 @@ package model
 import (
 	"fmt"
 	"math/rand/v2"
-	"strings"
 
+	"github.com/pcttrack/pcttrack/internal/enum"
 	"github.com/pcttrack/pcttrack/nn"
 )
 
@@ -56,44 +56,23 @@ const (
 var bnModeNames = [...]string{BNRunning: "running", BNBatch: "batch"}
 
 // String returns the name ParseBNMode accepts.
-func (b BNMode) String() string {
-	if b >= 0 && int(b) < len(bnModeNames) {
-		return bnModeNames[b]
-	}
-	return fmt.Sprintf("BNMode(%d)", int(b))
-}
+func (b BNMode) String() string { return enum.Name(bnModeNames[:], int(b), "BNMode") }
 
 // ParseBNMode parses "running" (or "") and "batch", in any case.
 func ParseBNMode(s string) (BNMode, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return BNRunning, nil
-	}
-	for b, name := range bnModeNames {
-		if strings.EqualFold(t, name) {
-			return BNMode(b), nil
-		}
+	if b, ok := enum.Index(bnModeNames[:], s); ok {
+		return BNMode(b), nil
 	}
 	return 0, fmt.Errorf("model: unknown batch-norm mode %q (want running or batch)", s)
 }
 
 // MarshalText implements encoding.TextMarshaler (YAML and JSON configs).
 func (b BNMode) MarshalText() ([]byte, error) {
-	if b < 0 || int(b) >= len(bnModeNames) {
-		return nil, fmt.Errorf("model: invalid batch-norm mode %d", int(b))
-	}
-	return []byte(b.String()), nil
+	return enum.Text(bnModeNames[:], int(b), "model: invalid batch-norm mode")
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseBNMode.
-func (b *BNMode) UnmarshalText(text []byte) error {
-	v, err := ParseBNMode(string(text))
-	if err != nil {
-		return err
-	}
-	*b = v
-	return nil
-}
+func (b *BNMode) UnmarshalText(text []byte) error { return enum.Unmarshal(b, text, ParseBNMode) }
 
 // setBN puts an inference tape into mode b.
 func setBN[T nn.Float](t *nn.Tape[T], b BNMode) {
@@ -199,27 +178,26 @@ func (m *mlp[T]) forwardLeaves(t *nn.Tape[T], x *nn.Var[T], out *[]*nn.Var[T]) *
 	return x
 }
 
-func (m *mlp[T]) params() []*nn.Var[T] {
-	var ps []*nn.Var[T]
-	for _, s := range m.stages {
-		if s.bn != nil {
-			ps = append(ps, s.bn.Params()...)
-		}
-		if s.lin != nil {
-			ps = append(ps, s.lin.Params()...)
-		}
-	}
-	return ps
-}
+func (m *mlp[T]) params() []*nn.Var[T] { return m.vars(true) }
 
-func (m *mlp[T]) buffers() []*nn.Var[T] {
-	var bs []*nn.Var[T]
+func (m *mlp[T]) buffers() []*nn.Var[T] { return m.vars(false) }
+
+// vars returns, in stage order, the stages' parameters (batch-norm γ and
+// β, linear weights and biases) or their buffers (batch-norm running
+// statistics). A stage is a batch norm, a linear layer or an activation.
+func (m *mlp[T]) vars(params bool) []*nn.Var[T] {
+	var vs []*nn.Var[T]
 	for _, s := range m.stages {
-		if s.bn != nil {
-			bs = append(bs, s.bn.Buffers()...)
+		switch {
+		case s.bn != nil && params:
+			vs = append(vs, s.bn.Params()...)
+		case s.bn != nil:
+			vs = append(vs, s.bn.Buffers()...)
+		case s.lin != nil && params:
+			vs = append(vs, s.lin.Params()...)
 		}
 	}
-	return bs
+	return vs
 }
 
 // copyValues copies the values of src's tensors into dst's (same
@@ -228,6 +206,49 @@ func copyValues[T nn.Float](dst, src []*nn.Var[T]) {
 	for i := range dst {
 		copy(dst[i].Value.Data, src[i].Value.Data)
 	}
+}
+
+// network is what both models are made of: the relational MLP R1 (input
+// r1In), the object MLP O (input oIn) and the relational MLP R2 (input
+// r2In, one output), their tensors and a tape for Predict.
+type network[T nn.Float] struct {
+	cfg       Config
+	key       inputKey
+	r1, o, r2 *mlp[T]
+	params    []*nn.Var[T]
+	buffers   []*nn.Var[T]
+	ptape     *nn.Tape[T]
+}
+
+// init draws R1, O and R2 from rng, in that order.
+func (m *network[T]) init(cfg Config, r1In, oIn, r2In int, rng *rand.Rand) {
+	h := cfg.Hidden
+	m.cfg, m.key = cfg, keyOf(cfg)
+	m.r1 = relational[T]("R1", r1In, h, h, cfg, rng)
+	m.o = object[T]("O", oIn, h, cfg, rng)
+	m.r2 = relational[T]("R2", r2In, h, 1, cfg, rng)
+	m.params = append(append(m.r1.params(), m.o.params()...), m.r2.params()...)
+	m.buffers = append(append(m.r1.buffers(), m.o.buffers()...), m.r2.buffers()...)
+	m.ptape = nn.NewTape[T]()
+	m.ptape.Eval, m.ptape.NoGrad = true, true
+}
+
+// Config implements Model.
+func (m *network[T]) Config() Config { return m.cfg }
+
+// Params implements Model.
+func (m *network[T]) Params() []*nn.Var[T] { return m.params }
+
+// Buffers implements Model.
+func (m *network[T]) Buffers() []*nn.Var[T] { return m.buffers }
+
+// ZeroGrad implements Model.
+func (m *network[T]) ZeroGrad() { nn.ZeroGrads(m.params) }
+
+// copyFrom copies the values of src's tensors into m's (same config).
+func (m *network[T]) copyFrom(src *network[T]) {
+	copyValues(m.params, src.params)
+	copyValues(m.buffers, src.buffers)
 }
 
 // toT converts float32 data into a T buffer, reusing buf.

@@ -73,10 +73,7 @@ func TestFloat32PrecisionPaperSize(t *testing.T) {
 		t.Fatalf("%d line-graph edges, want a paper-size frame (≈ 494k)", e)
 	}
 	cfg := Config{Kind: KindLineGraph}
-	in, err := NewInput(cfg, hg, lg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := mustInput(t, cfg, hg, lg)
 	rng := rand.New(rand.NewPCG(4, 4))
 	m64, err := NewModel[float64](cfg, rng)
 	if err != nil {

@@ -41,22 +41,7 @@ func randDirs(vars []*nn.Var[float64], rng *rand.Rand) [][]float64 {
 func TestHVPAgainstFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	lin := nn.NewLinear[float64]("lin", 5, 3, rng)
-	bn := nn.NewBatchNorm[float64]("bn", 5)
-	for i := range bn.Gamma.Value.Data {
-		bn.Gamma.Value.Data[i] = 0.5 + rng.Float64()
-		bn.Beta.Value.Data[i] = rng.NormFloat64()
-		bn.RunningMean.Value.Data[i] = rng.NormFloat64()
-		bn.RunningVar.Value.Data[i] = 0.5 + rng.Float64()
-	}
-	x := nntest.RandVar("x", 7, 5, true, rng)
-	x2 := nntest.RandVar("x2", 7, 5, true, rng)
-	xcol := nntest.RandVar("xcol", 6, 1, true, rng)
-	y01 := make([]float64, 7*5)
-	w := make([]float64, 7*5)
-	for i := range y01 {
-		y01[i] = float64(rng.IntN(2))
-		w[i] = rng.Float64()
-	}
+	bn, x, x2, xcol, y01, w := opInputs(rng)
 	ix := nn.NewIndex([]int32{3, 0, 3, 6, 1, 1, 1, 5, 2}, 7)
 	seg := randomSegments(rng, 7, 4, true)
 	cache := map[string]*dot{}

@@ -67,26 +67,34 @@ func randomSegments(rng *rand.Rand, rows, nseg int, perm bool) *nn.Segments {
 	return &nn.Segments{Start: start, Rows: list}
 }
 
-func TestOpGradients(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	lin := nn.NewLinear[float64]("lin", 5, 3, rng)
-	lin1 := nn.NewLinear[float64]("lin1", 5, 1, rng)
-	bn := nn.NewBatchNorm[float64]("bn", 5)
+// opInputs draws the inputs the op tests share from rng: a batch norm of 5
+// features with random γ, β and running statistics, x and x2 (7×5), xcol
+// (6×1), 0/1 targets y01 and weights w for a 7×5 output.
+func opInputs(rng *rand.Rand) (bn *nn.BatchNorm[float64], x, x2, xcol *nn.Var[float64], y01, w []float64) {
+	bn = nn.NewBatchNorm[float64]("bn", 5)
 	for i := range bn.Gamma.Value.Data {
 		bn.Gamma.Value.Data[i] = 0.5 + rng.Float64()
 		bn.Beta.Value.Data[i] = rng.NormFloat64()
 		bn.RunningMean.Value.Data[i] = rng.NormFloat64()
 		bn.RunningVar.Value.Data[i] = 0.5 + rng.Float64()
 	}
-	x := nntest.RandVar("x", 7, 5, true, rng)
-	x2 := nntest.RandVar("x2", 7, 5, true, rng)
-	xcol := nntest.RandVar("xcol", 6, 1, true, rng)
-	y01 := make([]float64, 7*5)
-	w := make([]float64, 7*5)
+	x = nntest.RandVar("x", 7, 5, true, rng)
+	x2 = nntest.RandVar("x2", 7, 5, true, rng)
+	xcol = nntest.RandVar("xcol", 6, 1, true, rng)
+	y01 = make([]float64, 7*5)
+	w = make([]float64, 7*5)
 	for i := range y01 {
 		y01[i] = float64(rng.IntN(2))
 		w[i] = rng.Float64()
 	}
+	return bn, x, x2, xcol, y01, w
+}
+
+func TestOpGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	lin := nn.NewLinear[float64]("lin", 5, 3, rng)
+	lin1 := nn.NewLinear[float64]("lin1", 5, 1, rng)
+	bn, x, x2, xcol, y01, w := opInputs(rng)
 	w[3] = 0 // a masked element
 	ix := nn.NewIndex([]int32{3, 0, 3, 6, 1, 1, 1, 5, 2}, 7)
 	seg := randomSegments(rng, 7, 4, true)

@@ -49,11 +49,7 @@ type CurvesOptions struct {
 
 // Curves draws the series (see NewCurves) and saves the figure to path.
 func Curves(path string, series []Series, opt *CurvesOptions) error {
-	fig, err := NewCurves(series, opt)
-	if err != nil {
-		return fmt.Errorf("%w (for %q)", err, path)
-	}
-	return fig.Save(path)
+	return saveTo(path)(NewCurves(series, opt))
 }
 
 // NewCurves draws training curves: one panel per distinct Series.Panel,
@@ -62,10 +58,7 @@ func Curves(path string, series []Series, opt *CurvesOptions) error {
 // Series.Smooth outside [0, 1), negative Columns or a bad Size is an
 // error. O(points).
 func NewCurves(series []Series, opt *CurvesOptions) (*Figure, error) {
-	var o CurvesOptions
-	if opt != nil {
-		o = *opt
-	}
+	o := optionsOf(opt)
 	if len(series) == 0 {
 		return nil, fmt.Errorf("plot: curves: %w", errNoData)
 	}

@@ -134,10 +134,7 @@ func Event(path string, g *graph.HitGraph, res *track.Result, opt *EventOptions)
 // g, a non-finite hit position or a bad Window or Size is an error. Cost is
 // O(hits + segments) plus drawing.
 func NewEvent(g *graph.HitGraph, res *track.Result, opt *EventOptions) (*Figure, EventSummary, error) {
-	var o EventOptions
-	if opt != nil {
-		o = *opt
-	}
+	o := optionsOf(opt)
 	var sum EventSummary
 	if g == nil || len(g.Hits) == 0 {
 		return nil, sum, ErrEmptyGraph

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/plot/vg"
@@ -292,13 +293,8 @@ func assertOnlyFiles(t *testing.T, dir string, names ...string) {
 	for _, e := range ents {
 		got = append(got, e.Name())
 	}
-	if len(got) != len(names) {
+	if !slices.Equal(got, names) {
 		t.Fatalf("files %v, want %v", got, names)
-	}
-	for i := range got {
-		if got[i] != names[i] {
-			t.Fatalf("files %v, want %v", got, names)
-		}
 	}
 }
 

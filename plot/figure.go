@@ -146,6 +146,28 @@ func (f *Figure) Encode(w io.Writer, format Format) error {
 	return nil
 }
 
+// saveTo returns a function that saves the figure a New… function drew
+// to path, or returns its drawing error naming path, so that each drawing
+// function's save-to-a-file form is saveTo(path)(New…(…)).
+func saveTo(path string) func(*Figure, error) error {
+	return func(fig *Figure, err error) error {
+		if err != nil {
+			return fmt.Errorf("%w (for %q)", err, path)
+		}
+		return fig.Save(path)
+	}
+}
+
+// optionsOf returns *opt, or the zero options (the documented defaults)
+// for nil.
+func optionsOf[O any](opt *O) O {
+	var o O
+	if opt != nil {
+		o = *opt
+	}
+	return o
+}
+
 // Save writes the figure to path in the format of its extension (.png or
 // .svg), atomically: on any error the previous file, if any, is left
 // untouched and no partial file remains.

@@ -76,16 +76,7 @@ func TestSaveSizesAndFormats(t *testing.T) {
 	for name, fig := range testFigures(t) {
 		t.Run(name, func(t *testing.T) {
 			fig.Size = Size{Width: 5 * vg.Inch, Height: 3 * vg.Inch, DPI: 60}
-			p := filepath.Join(dir, name+".png")
-			if err := fig.Save(p); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			img, err := png.Decode(f)
+			img, err := png.Decode(bytes.NewReader(saved(t, fig, filepath.Join(dir, name+".png"))))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,15 +84,7 @@ func TestSaveSizesAndFormats(t *testing.T) {
 				t.Errorf("PNG is %d×%d pixels, want 300×180", b.Dx(), b.Dy())
 			}
 
-			s := filepath.Join(dir, name+".svg")
-			if err := fig.Save(s); err != nil {
-				t.Fatal(err)
-			}
-			data, err := os.ReadFile(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			root, n := parseXML(t, data)
+			root, n := parseXML(t, saved(t, fig, filepath.Join(dir, name+".svg")))
 			if root.Name.Local != "svg" || n < 20 {
 				t.Errorf("SVG root <%s> with %d elements, want <svg> with many", root.Name.Local, n)
 			}
@@ -116,6 +99,19 @@ func TestSaveSizesAndFormats(t *testing.T) {
 			}
 		})
 	}
+}
+
+// saved saves fig to path and returns the file's bytes.
+func saved(t *testing.T, fig *Figure, path string) []byte {
+	t.Helper()
+	if err := fig.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // parseXML checks that data is well-formed XML and returns its root

@@ -209,11 +209,7 @@ type MatrixOptions struct {
 // Matrix draws a symmetric pairwise matrix (see NewMatrix) and saves it
 // to path.
 func Matrix(path string, labels []string, values [][]float64, opt *MatrixOptions) error {
-	fig, err := NewMatrix(labels, values, opt)
-	if err != nil {
-		return fmt.Errorf("%w (for %q)", err, path)
-	}
-	return fig.Save(path)
+	return saveTo(path)(NewMatrix(labels, values, opt))
 }
 
 // NewMatrix draws an n×n matrix of pairwise values (row i, column j =
@@ -221,10 +217,7 @@ func Matrix(path string, labels []string, values [][]float64, opt *MatrixOptions
 // with labels on both axes. An empty or non-square matrix, a label count
 // other than n, or a non-finite value is an error. O(n²).
 func NewMatrix(labels []string, values [][]float64, opt *MatrixOptions) (*Figure, error) {
-	var o MatrixOptions
-	if opt != nil {
-		o = *opt
-	}
+	o := optionsOf(opt)
 	n := len(values)
 	if n == 0 || len(labels) != n {
 		return nil, fmt.Errorf("plot: matrix: %d rows and %d labels: %w", n, len(labels), errNoData)
@@ -298,11 +291,7 @@ type SurfaceOptions struct {
 
 // Surface draws a 2-D surface (see NewSurface) and saves it to path.
 func Surface(path string, x, y []float64, z [][]float64, opt *SurfaceOptions) error {
-	fig, err := NewSurface(x, y, z, opt)
-	if err != nil {
-		return fmt.Errorf("%w (for %q)", err, path)
-	}
-	return fig.Save(path)
+	return saveTo(path)(NewSurface(x, y, z, opt))
 }
 
 // NewSurface draws z[j][i] = f(x[i], y[j]) on the grid points x × y
@@ -313,10 +302,7 @@ func Surface(path string, x, y []float64, z [][]float64, opt *SurfaceOptions) er
 // paper's 25 log levels by default. Fewer than two points per axis,
 // mismatched lengths or a NaN or infinite value is an error. O(points).
 func NewSurface(x, y []float64, z [][]float64, opt *SurfaceOptions) (*Figure, error) {
-	var o SurfaceOptions
-	if opt != nil {
-		o = *opt
-	}
+	o := optionsOf(opt)
 	if len(x) < 2 || len(y) < 2 || len(z) != len(y) {
 		return nil, fmt.Errorf("plot: surface: %d × %d points and %d rows: %w", len(x), len(y), len(z), errNoData)
 	}

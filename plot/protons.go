@@ -49,11 +49,7 @@ type VersusOptions struct {
 // VersusProtons draws rows (see NewVersusProtons) and saves the figure to
 // path.
 func VersusProtons(path string, rows []Point, opt *VersusOptions) error {
-	fig, err := NewVersusProtons(rows, opt)
-	if err != nil {
-		return fmt.Errorf("%w (for %q)", err, path)
-	}
-	return fig.Save(path)
+	return saveTo(path)(NewVersusProtons(rows, opt))
 }
 
 // NewVersusProtons draws purity and efficiency (in percent) against the
@@ -64,10 +60,7 @@ func VersusProtons(path string, rows []Point, opt *VersusOptions) error {
 // a non-positive protons per frame, a non-finite value or a negative SD is
 // an error. O(rows·log rows).
 func NewVersusProtons(rows []Point, opt *VersusOptions) (*Figure, error) {
-	var o VersusOptions
-	if opt != nil {
-		o = *opt
-	}
+	o := optionsOf(opt)
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("plot: versus protons: %w", errNoData)
 	}

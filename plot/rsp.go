@@ -30,21 +30,14 @@ type RSPImageOptions struct {
 
 // RSPImage draws im (see NewRSPImage) and saves it to path.
 func RSPImage(path string, im *recon.Image, opt *RSPImageOptions) error {
-	fig, err := NewRSPImage(im, opt)
-	if err != nil {
-		return fmt.Errorf("%w (for %q)", err, path)
-	}
-	return fig.Save(path)
+	return saveTo(path)(NewRSPImage(im, opt))
 }
 
 // NewRSPImage draws a reconstructed RSP slice: X across, Z up (mm), one
 // image pixel per grid pixel in grey between Lo and Hi. An image whose
 // length does not match its grid, Lo ≥ Hi or a bad Size is an error.
 func NewRSPImage(im *recon.Image, opt *RSPImageOptions) (*Figure, error) {
-	var o RSPImageOptions
-	if opt != nil {
-		o = *opt
-	}
+	o := optionsOf(opt)
 	g := im.Grid
 	if len(im.RSP) != g.NX*g.NZ || g.NX < 1 || g.NZ < 1 {
 		return nil, fmt.Errorf("plot: RSP image of %d values on a %d × %d grid", len(im.RSP), g.NX, g.NZ)

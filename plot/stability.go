@@ -45,11 +45,7 @@ type StabilityOptions struct {
 
 // Stability draws bars (see NewStability) and saves the figure to path.
 func Stability(path string, bars []Bar, opt *StabilityOptions) error {
-	fig, err := NewStability(bars, opt)
-	if err != nil {
-		return fmt.Errorf("%w (for %q)", err, path)
-	}
-	return fig.Save(path)
+	return saveTo(path)(NewStability(bars, opt))
 }
 
 // NewStability draws a bar chart of the seed instability of methods: one
@@ -58,10 +54,7 @@ func Stability(path string, bars []Bar, opt *StabilityOptions) error {
 // outside [0, 1], a negative or non-finite SD, or two bars with the same
 // Label and Group is an error. O(bars²) (bars are few).
 func NewStability(bars []Bar, opt *StabilityOptions) (*Figure, error) {
-	var o StabilityOptions
-	if opt != nil {
-		o = *opt
-	}
+	o := optionsOf(opt)
 	if len(bars) == 0 {
 		return nil, fmt.Errorf("plot: stability: %w", errNoData)
 	}

@@ -204,3 +204,25 @@ func Complete(parts []Part) (int, error) {
 	}
 	return n, nil
 }
+
+// ParseMerge parses the shard strings (spec) of the parts of one merge
+// (of results called nouns in messages) and checks that there are as many
+// parts as the first one's shard count. Which shards they are is left to
+// the caller.
+func ParseMerge[P any](parts []P, spec func(P) string, noun string) ([]Shard, error) {
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("no %ss", noun)
+	}
+	out := make([]Shard, len(parts))
+	for i, p := range parts {
+		sh, err := Parse(spec(p))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = sh
+		if i == 0 && len(parts) != sh.Count {
+			return nil, fmt.Errorf("%d %ss for %d shards", len(parts), noun, sh.Count)
+		}
+	}
+	return out, nil
+}

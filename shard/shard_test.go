@@ -134,3 +134,35 @@ func TestParseFixed(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMerge(t *testing.T) {
+	for _, tc := range []struct {
+		specs []string
+		want  string // error, "" for none
+	}{
+		{[]string{"0/2", "1/2"}, ""},
+		{[]string{"1/2", "0/2"}, ""},
+		{[]string{"0/1"}, ""},
+		{nil, "no grids"},
+		{[]string{"0/3", "1/3"}, "2 grids for 3 shards"},
+		{[]string{"0/2", "x"}, "x"},
+		{[]string{"bad", "1/2"}, "bad"},
+	} {
+		shs, err := ParseMerge(tc.specs, func(s string) string { return s }, "grid")
+		if tc.want == "" {
+			if err != nil || len(shs) != len(tc.specs) {
+				t.Errorf("%q: %v, %v", tc.specs, shs, err)
+				continue
+			}
+			for i, s := range shs {
+				if s.String() != tc.specs[i] {
+					t.Errorf("%q: shard %d is %s", tc.specs, i, s)
+				}
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.specs, err, tc.want)
+		}
+	}
+}

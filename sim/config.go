@@ -480,37 +480,25 @@ func (c Config) resolved() (Config, error) {
 	if p.PhantomStep == 0 {
 		p.PhantomStep = 2
 	}
-	switch strings.ToLower(p.Scattering) {
-	case "", ScatterWentzel:
-		p.Scattering = ScatterWentzel
-	case ScatterHighland:
-		p.Scattering = ScatterHighland
-	default:
-		return c, fmt.Errorf("sim: scattering model %q: want %s or %s", p.Scattering, ScatterWentzel, ScatterHighland)
+	for _, m := range []struct {
+		v              *string
+		what, def, alt string
+	}{
+		{&p.Scattering, "scattering", ScatterWentzel, ScatterHighland},
+		{&p.Deposit, "deposit", DepositUrban, DepositLandau},
+		{&p.Diffraction, "diffraction", DiffractionDisk, DiffractionGauss},
+	} {
+		switch strings.ToLower(*m.v) {
+		case "", m.def:
+			*m.v = m.def
+		case m.alt:
+			*m.v = m.alt
+		default:
+			return c, fmt.Errorf("sim: %s model %q: want %s or %s", m.what, *m.v, m.def, m.alt)
+		}
 	}
-	switch strings.ToLower(p.Deposit) {
-	case "", DepositUrban:
-		p.Deposit = DepositUrban
-	case DepositLandau:
-		p.Deposit = DepositLandau
-	default:
-		return c, fmt.Errorf("sim: deposit model %q: want %s or %s", p.Deposit, DepositUrban, DepositLandau)
-	}
-	switch strings.ToLower(p.Diffraction) {
-	case "", DiffractionDisk:
-		p.Diffraction = DiffractionDisk
-	case DiffractionGauss:
-		p.Diffraction = DiffractionGauss
-	default:
-		return c, fmt.Errorf("sim: diffraction model %q: want %s or %s", p.Diffraction, DiffractionDisk, DiffractionGauss)
-	}
-	if math.IsNaN(p.MSCStep) || math.IsInf(p.MSCStep, 0) {
-		return c, fmt.Errorf("sim: msc step %g mm is not finite", p.MSCStep)
-	}
-	if p.MSCStep == 0 {
-		p.MSCStep = DefaultMSCStep
-	} else if p.MSCStep < 0 {
-		p.MSCStep = -1
+	if err := defaultOrOff(&p.MSCStep, DefaultMSCStep, "msc step %g mm"); err != nil {
+		return c, err
 	}
 	if math.IsNaN(p.WaterI) || p.WaterI < 0 || p.WaterI > 0 && (p.WaterI < 50 || p.WaterI > 100) {
 		return c, fmt.Errorf("sim: water I-value %g eV out of [50, 100]", p.WaterI)
@@ -524,13 +512,8 @@ func (c Config) resolved() (Config, error) {
 	if p.DetectorElastic == 0 {
 		p.DetectorElastic = DefaultDetectorElastic
 	}
-	if math.IsNaN(p.DeltaCut) || math.IsInf(p.DeltaCut, 0) {
-		return c, fmt.Errorf("sim: delta cut %g MeV is not finite", p.DeltaCut)
-	}
-	if p.DeltaCut == 0 {
-		p.DeltaCut = DefaultDeltaCut
-	} else if p.DeltaCut < 0 {
-		p.DeltaCut = -1
+	if err := defaultOrOff(&p.DeltaCut, DefaultDeltaCut, "delta cut %g MeV"); err != nil {
+		return c, err
 	}
 	c.Physics = p
 	return c, nil
@@ -567,4 +550,18 @@ func MarshalConfig(c Config) ([]byte, error) {
 	neg(&r.Beam.Emittance)
 	neg(&r.Physics.SecondaryYield)
 	return yaml.Marshal(&r)
+}
+
+// defaultOrOff resolves a finite setting where 0 means def and a negative
+// value means off (-1); what names it in the error, with a %g verb.
+func defaultOrOff(v *float64, def float64, what string) error {
+	if math.IsNaN(*v) || math.IsInf(*v, 0) {
+		return fmt.Errorf("sim: "+what+" is not finite", *v)
+	}
+	if *v == 0 {
+		*v = def
+	} else if *v < 0 {
+		*v = -1
+	}
+	return nil
 }

@@ -4,30 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/graph"
-	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/internal/zootest"
 	"github.com/pcttrack/pcttrack/speed"
 )
 
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
-	net, err := model.New(model.Config{}, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := model.NewCheckpoint(net, nil, nil)
+	ckpt := zootest.SparseCheckpoint(t, dir, 1)
 	sparse := graph.SparseOptions()
-	c.Graph = &sparse
-	ckpt := filepath.Join(dir, "sparse.ckpt")
-	if err := c.Save(ckpt); err != nil {
-		t.Fatal(err)
-	}
 	trs, err := speed.Select("physics", []string{speed.GraphFull, speed.GraphSparse}, []string{"net=" + ckpt}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package track
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
@@ -75,14 +76,8 @@ func TestTruthCostsRecoverTracks(t *testing.T) {
 		want[w[0]] = w
 	}
 	for _, tk := range got {
-		w := want[tk[0]]
-		if len(w) != len(tk) {
-			t.Fatalf("track %v, want %v", tk, w)
-		}
-		for i := range w {
-			if w[i] != tk[i] {
-				t.Errorf("track %v, want %v", tk, w)
-			}
+		if w := want[tk[0]]; !slices.Equal(w, tk) {
+			t.Errorf("track %v, want %v", tk, w)
 		}
 	}
 }

@@ -1,41 +1,28 @@
 package train
 
 import (
-	"bufio"
 	"context"
-	"os"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/cputime"
+	"github.com/pcttrack/pcttrack/internal/memo"
+	"github.com/pcttrack/pcttrack/internal/peakrss"
 	"github.com/pcttrack/pcttrack/model"
 )
 
-var bench100 struct {
-	sync.Mutex
-	data map[string]*Prepared
-}
+var bench100 memo.Map[string, *Prepared]
 
 // benchData returns the prepared frames of benchConfig(method, kind,
 // sparse), built once per model kind and graph.
 func benchData(b *testing.B, kind string, sparse bool) *Prepared {
-	bench100.Lock()
-	defer bench100.Unlock()
-	key := kind + strconv.FormatBool(sparse)
-	if d := bench100.data[key]; d != nil {
-		return d
-	}
-	d, err := LoadData(context.Background(), benchConfig(MethodPTT, kind, sparse), nil)
+	d, err := bench100.Get(kind+strconv.FormatBool(sparse), func() (*Prepared, error) {
+		return LoadData(context.Background(), benchConfig(MethodPTT, kind, sparse), nil)
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if bench100.data == nil {
-		bench100.data = map[string]*Prepared{}
-	}
-	bench100.data[key] = d
 	return d
 }
 
@@ -108,25 +95,7 @@ func BenchmarkStep(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/step")
 			b.ReportMetric(float64(cpu.Microseconds())/1e3/float64(b.N), "cpu-ms/step")
 			b.ReportMetric(float64(segs)/float64(len(data.train.frames)), "segments")
-			b.ReportMetric(peakRSS(), "MB-peak")
+			b.ReportMetric(peakrss.MB(), "MB-peak")
 		})
 	}
-}
-
-// peakRSS returns the process's peak resident set (VmHWM) in MB, or 0
-// where /proc is missing.
-func peakRSS() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pcttrack/pcttrack/internal/xslices"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/train"
 )
@@ -53,13 +54,9 @@ func Load(paths []string, min int, sameData bool) ([]*Member, error) {
 	if len(paths) < min {
 		return nil, fmt.Errorf("zoo: %d checkpoints given, need at least %d", len(paths), min)
 	}
-	ms := make([]*Member, 0, len(paths))
-	for _, p := range paths {
-		m, err := loadMember(p)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, m)
+	ms, err := xslices.Map(paths, loadMember)
+	if err != nil {
+		return nil, err
 	}
 	first := ms[0]
 	for _, m := range ms[1:] {

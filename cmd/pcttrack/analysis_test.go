@@ -12,6 +12,7 @@ import (
 	"github.com/pcttrack/pcttrack/landscape"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/pipeline"
+	"github.com/spf13/cobra"
 )
 
 // TestLandscapeLineEqualsEval: the ends of `landscape line` are the models
@@ -60,40 +61,20 @@ func TestAnalysisBadInput(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	cases := []struct {
 		name string
-		run  func() error
+		cmd  func() *cobra.Command
+		args []string
 		want string
 	}{
-		{"compare: architectures", func() error {
-			_, err := execute(newCompareCmd(), lg[0], hg[0], "--out", out)
-			return err
-		}, "different architectures"},
-		{"compare: too many shards", func() error {
-			_, err := execute(newCompareCmd(), lg[0], lg[1], "--shard", "1/2", "--out", out)
-			return err
-		}, "cannot be split"},
-		{"compare: corrupt checkpoint", func() error {
-			_, err := execute(newCompareCmd(), lg[0], corrupt, "--out", out)
-			return err
-		}, "checkpoint"},
-		{"line: architectures", func() error {
-			_, err := execute(newLandscapeLineCmd(), lg[0], hg[0], "--out", out)
-			return err
-		}, "different architectures"},
-		{"line: batch-norm mode", func() error {
-			_, err := execute(newLandscapeLineCmd(), lg[0], lg[1], "--batchnorm", "sometimes", "--out", out)
-			return err
-		}, "batch-norm mode"},
-		{"plane: shards", func() error {
-			_, err := execute(newLandscapePlaneCmd(), lg[0], "--grid", "2", "--shard", "0/5", "--out", out)
-			return err
-		}, "cannot be split"},
-		{"connect: loss", func() error {
-			_, err := execute(newConnectCmd(), lg[0], lg[1], "--loss", "mse", "--out", out)
-			return err
-		}, "--loss"},
+		{"compare: architectures", newCompareCmd, []string{lg[0], hg[0], "--out", out}, "different architectures"},
+		{"compare: too many shards", newCompareCmd, []string{lg[0], lg[1], "--shard", "1/2", "--out", out}, "cannot be split"},
+		{"compare: corrupt checkpoint", newCompareCmd, []string{lg[0], corrupt, "--out", out}, "checkpoint"},
+		{"line: architectures", newLandscapeLineCmd, []string{lg[0], hg[0], "--out", out}, "different architectures"},
+		{"line: batch-norm mode", newLandscapeLineCmd, []string{lg[0], lg[1], "--batchnorm", "sometimes", "--out", out}, "batch-norm mode"},
+		{"plane: shards", newLandscapePlaneCmd, []string{lg[0], "--grid", "2", "--shard", "0/5", "--out", out}, "cannot be split"},
+		{"connect: loss", newConnectCmd, []string{lg[0], lg[1], "--loss", "mse", "--out", out}, "--loss"},
 	}
 	for _, tc := range cases {
-		err := tc.run()
+		_, err := execute(tc.cmd(), tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error %v, want one line containing %q", tc.name, err, tc.want)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -101,8 +100,20 @@ func parseAssign(cmd, s string) (*track.Options, error) {
 	return nil, fmt.Errorf("%s: --assign %q: want paper or default", cmd, s)
 }
 
-func shardFile(dir string, sh shard.Shard) string {
-	return filepath.Join(dir, fmt.Sprintf("compare-shard-%d-of-%d.json", sh.Index, sh.Count))
+// shardFile is the result of shard sh of the sharded analysis name (compare,
+// plane) in dir: name-shard-k-of-K.json, which `name merge` joins.
+func shardFile(dir, name string, sh shard.Shard) string {
+	return filepath.Join(dir, fmt.Sprintf("%s-shard-%d-of-%d.json", name, sh.Index, sh.Count))
+}
+
+// stateFile is where the analysis name keeps its progress in dir for
+// --resume: .name.state.json for a whole run, name-shard-k-of-K.state.json
+// for shard sh of several.
+func stateFile(dir, name string, sh shard.Shard) string {
+	if sh.Count > 1 {
+		return strings.TrimSuffix(shardFile(dir, name, sh), ".json") + ".state.json"
+	}
+	return filepath.Join(dir, "."+name+".state.json")
 }
 
 func runCompare(cmd *cobra.Command, args []string, f *compareFlags) error {
@@ -135,12 +146,8 @@ func runCompare(cmd *cobra.Command, args []string, f *compareFlags) error {
 	if err != nil {
 		return err
 	}
-	state := filepath.Join(f.out, ".compare.state.json")
-	if sh.Count > 1 {
-		state = strings.TrimSuffix(shardFile(f.out, sh), ".json") + ".state.json"
-	}
 	opt := compare.Options{Assign: asg, CKA: f.cka, CKAFull: f.ckaFull, CKARows: f.ckaRows, Seed: f.seed,
-		Shard: sh, Workers: f.zoo.workers, Progress: cmd.ErrOrStderr(), State: state, Resume: f.resume}
+		Shard: sh, Workers: f.zoo.workers, Progress: cmd.ErrOrStderr(), State: stateFile(f.out, "compare", sh), Resume: f.resume}
 	res, err := compare.Run(cmd.Context(), ms, d, opt)
 	if err != nil {
 		if cmd.Context().Err() != nil {
@@ -149,7 +156,7 @@ func runCompare(cmd *cobra.Command, args []string, f *compareFlags) error {
 		return err
 	}
 	if sh.Count > 1 {
-		path := shardFile(f.out, sh)
+		path := shardFile(f.out, "compare", sh)
 		if err := res.WriteJSON(path); err != nil {
 			return err
 		}
@@ -192,23 +199,9 @@ func newCompareMergeCmd() *cobra.Command {
 			"process and writes the report files and heatmaps into DIR, as compare does.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var parts []*compare.Result
-			for _, a := range args {
-				r, err := compare.ReadResult(a)
-				if err != nil {
-					return err
-				}
-				parts = append(parts, r)
-			}
-			res, err := compare.Merge(parts)
+			res, err := mergeShardFiles("compare merge", out, args, compare.ReadResult, compare.Merge)
 			if err != nil {
 				return err
-			}
-			if out == "" {
-				return errors.New("compare merge: --out is required")
-			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return fmt.Errorf("compare merge: %w", err)
 			}
 			return writeCompare(cmd, res, out, permutations, seed)
 		},

@@ -64,11 +64,7 @@ func newConnectCmd() *cobra.Command {
 }
 
 func runConnect(cmd *cobra.Command, args []string, f *connectFlags) error {
-	dopt, err := f.zoo.options("connect")
-	if err != nil {
-		return err
-	}
-	eopt, err := f.eval.options("connect")
+	dopt, eopt, err := analysisOptions("connect", &f.zoo, &f.eval)
 	if err != nil {
 		return err
 	}

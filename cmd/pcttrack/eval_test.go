@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -46,12 +47,18 @@ func tinyDataset(t *testing.T, dir string, frames, n int) string {
 // execute runs a fresh command with args and returns its standard output.
 func execute(cmd *cobra.Command, args ...string) (string, error) {
 	var out, errOut bytes.Buffer
-	cmd.SetArgs(args)
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.ExecuteContext(context.Background())
+	err := executeTo(cmd, &out, &errOut, args...)
 	return out.String(), err
+}
+
+// executeTo runs a fresh command with args, its standard output going to
+// out and its standard error to errOut.
+func executeTo(cmd *cobra.Command, out, errOut io.Writer, args ...string) error {
+	cmd.SetArgs(args)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	return cmd.ExecuteContext(context.Background())
 }
 
 func TestEvalCommand(t *testing.T) {

@@ -32,6 +32,17 @@ func (f *pathEvalFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.assign, "assign", "paper", "per-layer assignment: paper (maximum cardinality, the authors' solver) or default")
 }
 
+// analysisOptions returns the data options of zf and the evaluation options
+// of ef, the two flag groups every landscape command has.
+func analysisOptions(cmd string, zf *zooFlags, ef *pathEvalFlags) (zoo.DataOptions, landscape.EvalOptions, error) {
+	dopt, err := zf.options(cmd)
+	if err != nil {
+		return dopt, landscape.EvalOptions{}, err
+	}
+	eopt, err := ef.options(cmd)
+	return dopt, eopt, err
+}
+
 func (f *pathEvalFlags) options(cmd string) (landscape.EvalOptions, error) {
 	bn, err := landscape.ParseBNMode(f.bn)
 	if err != nil {
@@ -85,11 +96,7 @@ func newLandscapeLineCmd() *cobra.Command {
 			"continues.",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dopt, err := zf.options("landscape line")
-			if err != nil {
-				return err
-			}
-			eopt, err := ef.options("landscape line")
+			dopt, eopt, err := analysisOptions("landscape line", &zf, &ef)
 			if err != nil {
 				return err
 			}
@@ -254,16 +261,8 @@ func newLandscapePlaneCmd() *cobra.Command {
 	return cmd
 }
 
-func planeShardFile(dir string, sh shard.Shard) string {
-	return filepath.Join(dir, fmt.Sprintf("plane-shard-%d-of-%d.json", sh.Index, sh.Count))
-}
-
 func runPlane(cmd *cobra.Command, ckpt string, f *planeFlags) error {
-	dopt, err := f.zoo.options("landscape plane")
-	if err != nil {
-		return err
-	}
-	eopt, err := f.eval.options("landscape plane")
+	dopt, eopt, err := analysisOptions("landscape plane", &f.zoo, &f.eval)
 	if err != nil {
 		return err
 	}
@@ -320,11 +319,7 @@ func runPlane(cmd *cobra.Command, ckpt string, f *planeFlags) error {
 			m.Name, dirs.Loss, method, hd.Len(), dirs.Eigenvalues[0], dirs.Eigenvalues[1], dirs.Iterations[0], dirs.Iterations[1], time.Since(t0).Round(time.Millisecond))
 	}
 	xs := landscape.Axis(f.grid, f.rng)
-	state := filepath.Join(f.out, ".plane.state.json")
-	if sh.Count > 1 {
-		state = strings.TrimSuffix(planeShardFile(f.out, sh), ".json") + ".state.json"
-	}
-	eopt.Workers, eopt.Progress, eopt.State, eopt.Resume = f.zoo.workers, cmd.ErrOrStderr(), state, f.resume
+	eopt.Workers, eopt.Progress, eopt.State, eopt.Resume = f.zoo.workers, cmd.ErrOrStderr(), stateFile(f.out, "plane", sh), f.resume
 	eopt.Desc = "plane " + m.Name
 	t1 := time.Now()
 	g, err := landscape.EvalGrid(cmd.Context(), m.Net, pointOf(m), dirs.D0, dirs.D1, xs, xs, d, landscape.GridOptions{EvalOptions: eopt, Shard: sh})
@@ -335,7 +330,7 @@ func runPlane(cmd *cobra.Command, ckpt string, f *planeFlags) error {
 		return err
 	}
 	if sh.Count > 1 {
-		p := planeShardFile(f.out, sh)
+		p := shardFile(f.out, "plane", sh)
 		if err := g.WriteJSON(p); err != nil {
 			return err
 		}
@@ -387,23 +382,9 @@ func newLandscapeMergeCmd() *cobra.Command {
 		Long:  "Joins the plane-shard-k-of-K.json files of all K shards of one grid into DIR/plane.json and its heatmaps.",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var parts []*landscape.Grid
-			for _, a := range args {
-				g, err := landscape.ReadGrid(a)
-				if err != nil {
-					return err
-				}
-				parts = append(parts, g)
-			}
-			g, err := landscape.MergeGrids(parts)
+			g, err := mergeShardFiles("landscape merge", out, args, landscape.ReadGrid, landscape.MergeGrids)
 			if err != nil {
 				return err
-			}
-			if out == "" {
-				return errors.New("landscape merge: --out is required")
-			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return fmt.Errorf("landscape merge: %w", err)
 			}
 			return writePlane(cmd.OutOrStdout(), out, name, g)
 		},

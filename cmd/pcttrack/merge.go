@@ -13,6 +13,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/progress"
+	"github.com/pcttrack/pcttrack/internal/xslices"
 	"github.com/pcttrack/pcttrack/pipeline"
 )
 
@@ -190,4 +191,18 @@ func numFrames(kind, path string) (int, error) {
 
 func init() {
 	rootCmd.AddCommand(newMergeCmd())
+}
+
+// mergeShardFiles reads the shard files of one sharded analysis (compare,
+// landscape plane), merges them and creates the output directory out.
+func mergeShardFiles[T any](cmd, out string, files []string, read func(string) (*T, error), merge func([]*T) (*T, error)) (*T, error) {
+	parts, err := xslices.Map(files, read)
+	if err != nil {
+		return nil, err
+	}
+	res, err := merge(parts)
+	if err != nil {
+		return nil, err
+	}
+	return res, prepareOut(cmd, out)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -35,13 +34,8 @@ func plotDataset(t *testing.T, dir string) string {
 
 // plotRun runs a fresh `plot event` with args and returns its output.
 func plotRun(args ...string) (string, error) {
-	cmd := newPlotEventCmd()
 	var out bytes.Buffer
-	cmd.SetArgs(args)
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.ExecuteContext(context.Background())
+	err := executeTo(newPlotEventCmd(), &out, &out, args...)
 	return out.String(), err
 }
 

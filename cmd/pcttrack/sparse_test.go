@@ -2,32 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/pcttrack/pcttrack/graph"
-	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/internal/zootest"
 )
-
-// sparseCheckpoint writes an untrained line-graph model that records the
-// sparse graphs.
-func sparseCheckpoint(t *testing.T, dir string) string {
-	t.Helper()
-	net, err := model.New(model.Config{}, rand.New(rand.NewPCG(2, 2)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := model.NewCheckpoint(net, nil, nil)
-	g := graph.SparseOptions()
-	c.Graph = &g
-	path := filepath.Join(dir, "sparse.ckpt")
-	if err := c.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // evalSegments runs eval --json and returns the segments per method.
 func evalSegments(t *testing.T, args ...string) map[string]int {
@@ -65,7 +44,7 @@ func evalSegments(t *testing.T, args ...string) map[string]int {
 func TestEvalSparseModel(t *testing.T) {
 	dir := t.TempDir()
 	d := tinyDataset(t, dir, 3, 40)
-	ck := sparseCheckpoint(t, dir)
+	ck := zootest.SparseCheckpoint(t, dir, 2)
 	alone := evalSegments(t, d, "--method", "none", "--model", "s="+ck)
 	both := evalSegments(t, d, "--method", "physics", "--model", "s="+ck)
 	flags := evalSegments(t, d, "--method", "none", "--model", "s="+ck, "--sparse")

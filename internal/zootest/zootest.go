@@ -13,8 +13,10 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/train"
+	"github.com/pcttrack/pcttrack/zoo"
 )
 
 // Spec is one model of a test zoo.
@@ -90,4 +92,35 @@ func save(t testing.TB, run string, net model.Net, seed uint64, method string) s
 		t.Fatal(err)
 	}
 	return ck
+}
+
+// SparseCheckpoint writes dir/sparse.ckpt: an untrained line-graph model,
+// initialised from PCG(seed, seed), that records the sparse graph options
+// (graph.SparseOptions) a tracker loaded from it uses.
+func SparseCheckpoint(t testing.TB, dir string, seed uint64) string {
+	t.Helper()
+	net, err := model.New(model.Config{}, rand.New(rand.NewPCG(seed, seed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := model.NewCheckpoint(net, nil, nil)
+	g := graph.SparseOptions()
+	c.Graph = &g
+	path := filepath.Join(dir, "sparse.ckpt")
+	if err := c.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Load loads the zoo of paths (at least min members, the same
+// architecture) and all of its data frames, without a cache, as the
+// analysis tests use them.
+func Load(paths []string, min int) ([]*zoo.Member, *zoo.Data, error) {
+	ms, err := zoo.Load(paths, min, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := zoo.LoadData(context.Background(), ms, zoo.DataOptions{CacheMB: -1}, nil)
+	return ms, d, err
 }

@@ -291,7 +291,9 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 	}
 }
 
-func BenchmarkMatMul16(b *testing.B) {
+// benchAsmAndGo runs bench as the sub-benchmarks asm=true (skipped
+// without the assembly kernels) and asm=false.
+func benchAsmAndGo(b *testing.B, bench func(b *testing.B)) {
 	for _, asm := range []bool{true, false} {
 		b.Run(fmt.Sprintf("asm=%v", asm), func(b *testing.B) {
 			if asm && !hasAsm {
@@ -299,39 +301,38 @@ func BenchmarkMatMul16(b *testing.B) {
 			}
 			was := SetAsm(asm)
 			defer SetAsm(was)
-			rng := rand.New(rand.NewPCG(5, 1))
-			const n = 4096
-			x, w, y := randSlice(rng, n*16), randSlice(rng, 16*16), make([]float32, n*16)
-			b.ReportAllocs()
-			b.SetBytes(n * 16 * 4 * 2)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				MatMul(y, 16, x, 16, w, 16, nil, n, 16, 16, false)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/row")
+			bench(b)
 		})
 	}
 }
 
+func BenchmarkMatMul16(b *testing.B) {
+	benchAsmAndGo(b, func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(5, 1))
+		const n = 4096
+		x, w, y := randSlice(rng, n*16), randSlice(rng, 16*16), make([]float32, n*16)
+		b.ReportAllocs()
+		b.SetBytes(n * 16 * 4 * 2)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			MatMul(y, 16, x, 16, w, 16, nil, n, 16, 16, false)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/row")
+	})
+}
+
 func BenchmarkMatMulTA16(b *testing.B) {
-	for _, asm := range []bool{true, false} {
-		b.Run(fmt.Sprintf("asm=%v", asm), func(b *testing.B) {
-			if asm && !hasAsm {
-				b.Skip("no assembly")
-			}
-			was := SetAsm(asm)
-			defer SetAsm(was)
-			rng := rand.New(rand.NewPCG(6, 1))
-			const n = 4096
-			x, dy, dw := randSlice(rng, n*16), randSlice(rng, n*16), make([]float32, 16*16)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				MatMulTA(dw, 16, x, 16, dy, 16, n, 16, 16)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/row")
-		})
-	}
+	benchAsmAndGo(b, func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(6, 1))
+		const n = 4096
+		x, dy, dw := randSlice(rng, n*16), randSlice(rng, n*16), make([]float32, 16*16)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			MatMulTA(dw, 16, x, 16, dy, 16, n, 16, 16)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/row")
+	})
 }
 
 func TestColumnKernelsAsmMatchGo(t *testing.T) {
