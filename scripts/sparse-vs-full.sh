@@ -11,13 +11,15 @@
 #   scripts/sparse-vs-full.sh [OUT_DIR]        # about 10 min on 2 cores for 2 seeds
 #
 # Environment: ZOO (directory of the sparse runs, default study/zoo), CHECK (of the full-graph runs,
-# study/check), SEEDS (default "0 1"), FRAMES (100), TEST_SEED (7; the models train on seed 1).
+# study/check), SEEDS (default "0 1"), PAIRS (SPARSE=FULL config pairs, default
+# "fast-ptt=full-ptt fast-pat-l50=full-pat-l50"), FRAMES (100), TEST_SEED (7; the models train on seed 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-sparse-vs-full}
 ZOO=${ZOO:-study/zoo}
 CHECK=${CHECK:-study/check}
 SEEDS=${SEEDS:-"0 1"}
+PAIRS=${PAIRS:-"fast-ptt=full-ptt fast-pat-l50=full-pat-l50"}
 FRAMES=${FRAMES:-100}
 TEST_SEED=${TEST_SEED:-7}
 mkdir -p "$OUT/test"
@@ -26,12 +28,16 @@ go build -o "$P" ./cmd/pcttrack
 go build -o "$OUT/sparsevsfull" ./scripts/sparsevsfull
 
 models=()
-for s in $SEEDS; do
-	for m in "fast-ptt:$ZOO" "fast-pat-l50:$ZOO" "full-ptt:$CHECK" "full-pat-l50:$CHECK"; do
-		c=${m%%:*} d=${m#*:}
-		f="$d/$c/seed-$s/best.ckpt"
-		[ -f "$f" ] || { echo "sparse-vs-full: $f not found: train $c first" >&2; exit 1; }
-		models+=(--model "$c=$f")
+pairflags=()
+for p in $PAIRS; do
+	pairflags+=(--pair "$p")
+	for s in $SEEDS; do
+		for m in "${p%%=*}:$ZOO" "${p#*=}:$CHECK"; do
+			c=${m%%:*} d=${m#*:}
+			f="$d/$c/seed-$s/best.ckpt"
+			[ -f "$f" ] || { echo "sparse-vs-full: $f not found: train $c first" >&2; exit 1; }
+			models+=(--model "$c=$f")
+		done
 	done
 done
 
@@ -45,11 +51,12 @@ for t in 100 150 200; do
 	done
 done
 
+key=$(printf '%s\n' "${models[@]}" "$FRAMES" "$TEST_SEED" | sha1sum | cut -c1-8) # an eval per model set
 for solver in default paper; do
-	j="$OUT/eval-$solver.json"
+	j="$OUT/eval-$solver-$key.json"
 	flag=()
 	[ $solver = paper ] && flag=(--paper)
 	[ -f "$j" ] || { echo "== eval ($solver solver)"; "$P" eval "${tests[@]}" --method none "${models[@]}" "${flag[@]}" --json > "$j.tmp" && mv "$j.tmp" "$j"; }
 done
-"$OUT/sparsevsfull" --pair fast-ptt=full-ptt --pair fast-pat-l50=full-pat-l50 \
-	default="$OUT/eval-default.json" paper="$OUT/eval-paper.json" | tee "$OUT/table.md"
+"$OUT/sparsevsfull" "${pairflags[@]}" \
+	default="$OUT/eval-default-$key.json" paper="$OUT/eval-paper-$key.json" | tee "$OUT/table.md"
