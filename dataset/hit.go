@@ -29,7 +29,7 @@ type FrameMeta struct {
 	Frame            int64   // frame index within the dataset, 0-based
 	SpotX, SpotY     float64 // pencil-beam spot position at the phantom, mm
 	Phantom          string  // phantom spec, e.g. "water:100" or "none"
-	PhantomThickness float64 // water-equivalent thickness, mm (0 without phantom)
+	PhantomThickness float64 // water-equivalent thickness, mm (0 without phantom; a bound on every beam line's for a solid)
 	BeamEnergy       float64 // MeV
 	ProtonsPerFrame  int     // primaries generated in this frame
 	Seed             uint64  // run seed the frame was simulated with (0 for imports)

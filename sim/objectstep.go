@@ -18,12 +18,18 @@ const kindObject = kindSensor + 1
 
 // objectPlan is the compiled Config.Object.
 type objectPlan struct {
-	solid      *Solid
-	first      int     // index of the first object step in plan.segs
-	last       int     // index of the last
-	z0, z1     float64 // z range of the steps (beam frame)
-	y0, y1     float64 // Y range of the solid
-	radius     float64
+	solid  *Solid
+	first  int     // index of the first object step in plan.segs
+	last   int     // index of the last
+	z0, z1 float64 // z range of the steps (beam frame)
+	y0, y1 float64 // Y range of the solid
+	radius float64
+	// wet bounds the water-equivalent path of any beam line through the
+	// solid (its diameter times the largest RSP of its materials); frames
+	// record it as their phantom thickness, so that the physics cuts of
+	// sparse graphs (graph.Highland) assume protons at least as slow as
+	// the slowest, instead of an unslowed beam
+	wet        float64
 	defaultLog float64 // ln(x/X0) across the diameter in the first part's material
 	rsp        map[*physics.Material][]float64
 	// water is the simulation's water (Physics.WaterI), which replaces
@@ -54,6 +60,10 @@ func waterFor(m, water *physics.Material) *physics.Material {
 
 // rspStep is the energy step of the RSP tables of objectPlan, MeV.
 const rspStep = 1.0
+
+// minWETEnergy is the lowest energy of the RSPs that bound objectPlan.wet,
+// MeV: protons slower than that stop within a few mm.
+const minWETEnergy = 10.0
 
 // rspOf returns m's RSP at energy e from the plan's table (linear
 // interpolation; the ratio changes by < 0.1 % per 10 MeV).
@@ -119,6 +129,9 @@ func (p *plan) addObject(c *Config, z, front float64) (float64, error) {
 		t := make([]float64, int(c.Beam.Energy/rspStep)+2)
 		for i := range t {
 			t[i] = m.RSPTo(op.water, float64(i)*rspStep)
+			if e := float64(i) * rspStep; e >= minWETEnergy && e <= c.Beam.Energy && t[i] > 0 && !math.IsInf(t[i], 0) {
+				op.wet = max(op.wet, 2*r*t[i])
+			}
 		}
 		op.rsp[m] = t
 	}
@@ -169,7 +182,7 @@ func (w *worker) setFrame(i int, m *dataset.FrameMeta) {
 	if w.p.object != nil {
 		w.obj.rot = dataset.NewRotation(m.Angle)
 		m.Phantom = w.p.object.solid.Name
-		m.PhantomThickness = 0
+		m.PhantomThickness = w.p.object.wet
 	}
 }
 
