@@ -53,7 +53,7 @@ func (n *num) UnmarshalJSON(b []byte) error {
 
 // result is the part of a `pcttrack recon` JSON read here.
 type result struct {
-	Source   string `json:"source"`
+	Source   string                 `json:"source"`
 	CutStats struct{ In, Kept int } `json:"cut_stats"`
 	ROIs     []struct {
 		Name     string `json:"name"`
