@@ -104,6 +104,9 @@ type Result struct {
 	// are not air (truth RSP ≥ 0.1).
 	MeanAbsRelErr Number `json:"mean_abs_rel_err"`
 	MTF10         Number `json:"mtf10_lp_per_cm"`
+	// MTF50 is where the MTF falls to 50 %, lp/cm: MTF10 lies beyond the
+	// Nyquist frequency of 1 mm pixels in a good image.
+	MTF50 Number `json:"mtf50_lp_per_cm"`
 	// Tracking scores the protons against the Monte-Carlo truth: the
 	// mis-tracked share before and after the cuts, δWEPL by error type.
 	Tracking  Tracking `json:"tracking"`
@@ -241,10 +244,10 @@ func Reconstruct(ctx context.Context, o Options) (*Result, error) {
 			Std: Number(st.Std), Pixels: st.N, Diff: Number(st.Diff), RelErr: Number(rel)})
 	}
 	res.MeanAbsRelErr = MeanAbsRelErr(res.ROIs)
-	res.MTF10 = Number(math.NaN())
+	res.MTF10, res.MTF50 = Number(math.NaN()), Number(math.NaN())
 	if x, z, r, ok := solid.Edge(); ok {
 		if m, err := recon.EdgeMTF(im, x, z, r, r/2); err == nil {
-			res.MTF10 = Number(m.MTF10)
+			res.MTF10, res.MTF50 = Number(m.MTF10), Number(m.Crossing(0.5))
 		}
 	}
 	if err := writeOutputs(o.Out, im, res, solid, cfg.Physics.Water(), radius); err != nil {

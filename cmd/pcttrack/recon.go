@@ -116,6 +116,9 @@ func runRecon(cmd *cobra.Command, args []string, f *reconFlags) error {
 	if m := float64(res.MTF10); !math.IsNaN(m) {
 		mtf = fmt.Sprintf("%.2f lp/cm (Teflon insert edge)", m)
 	}
+	if m := float64(res.MTF50); !math.IsNaN(m) {
+		mtf += fmt.Sprintf(", MTF50 %.2f lp/cm", m)
+	}
 	if _, err := fmt.Fprintf(w, "MTF10 %s; truth RSP at %.0f MeV; mean |error| over the ROIs that are not air %.2f %%\n",
 		mtf, res.TruthEnergy, 100*float64(res.MeanAbsRelErr)); err != nil {
 		return err

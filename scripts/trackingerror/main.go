@@ -66,6 +66,7 @@ type result struct {
 	} `json:"rois"`
 	MAE      num `json:"mean_abs_rel_err"`
 	MTF10    num `json:"mtf10_lp_per_cm"`
+	MTF50    num `json:"mtf50_lp_per_cm"`
 	Tracking struct {
 		Judged         bool `json:"judged"`
 		In, Kept       int
@@ -228,6 +229,15 @@ func noise(r *result) num {
 	return num(s / float64(n))
 }
 
+// mtf10 prints MTF10, "> N" when the MTF stays above 10 % to the
+// Nyquist frequency (or could not be measured).
+func mtf10(v num) string {
+	if math.IsNaN(float64(v)) {
+		return "> N"
+	}
+	return f(v, 1, 2)
+}
+
 // learned reports whether case c is a learned tracker.
 func learned(c string) bool { return caseRank(c) >= 4 }
 
@@ -247,8 +257,8 @@ func run(w io.Writer, args []string) error {
 		return err
 	}
 	var b strings.Builder
-	b.WriteString("Per density and case: protons read and kept by the cuts; the mis-tracked share (Monte-Carlo truth: wrong stop, merged, wrong tracker hit) of the kept and of the cut protons, and the share of the mis-tracked that survive; the mean |RSP error| over the ROIs that are not air (MAE), its excess over case b, and the mean |RSP − RSP_b|/RSP_b over the same ROIs; the mean pixel σ over those ROIs; the bias map against b inside the phantom (mean, RMS); MTF10 at the Teflon edge.\n\n")
-	b.WriteString("| p⁺/frame | case | read | kept | mis-tracked % of kept | % of cut | survive % | MAE % | MAE − MAE_b | vs b % | noise σ | bias mean | bias RMS | MTF10 lp/cm |\n")
+	b.WriteString("Per density and case: protons read and kept by the cuts; the mis-tracked share (Monte-Carlo truth: wrong stop, merged, wrong tracker hit) of the kept and of the cut protons, and the share of the mis-tracked that survive; the mean |RSP error| over the ROIs that are not air (MAE), its excess over case b, and the mean |RSP − RSP_b|/RSP_b over the same ROIs; the mean pixel σ over those ROIs; the bias map against b inside the phantom (mean, RMS); MTF50 and MTF10 at the Teflon insert's edge (\"> N\": beyond the pixels' Nyquist frequency).\n\n")
+	b.WriteString("| p⁺/frame | case | read | kept | mis-tracked % of kept | % of cut | survive % | MAE % | MAE − MAE_b | vs b % | noise σ | bias mean | bias RMS | MTF50 / MTF10 lp/cm |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, d := range ds {
 		rb := d.res["b"]
@@ -265,7 +275,7 @@ func run(w io.Writer, args []string) error {
 			tr := &r.Tracking
 			fmt.Fprintf(&b, "| %d | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", d.n, c, r.CutStats.In, r.CutStats.Kept,
 				f(tr.Share, 100, 2), f(tr.CutShare, 100, 2), f(tr.Survival, 100, 1), f(r.MAE, 100, 2), sf(dm, 100, 2), f(vb, 100, 2),
-				f(noise(r), 1, 4), bm, br, f(r.MTF10, 1, 2))
+				f(noise(r), 1, 4), bm, br, f(r.MTF50, 1, 2)+" / "+mtf10(r.MTF10))
 		}
 	}
 
