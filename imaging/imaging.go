@@ -4,6 +4,10 @@
 // the 3σ cuts, estimates the paths and reconstructs the RSP slice (package
 // recon), and writes the image as MetaImage with JSON provenance, a PNG,
 // a profile plot and the per-ROI table with the phantom's ground truth.
+// Reconstructed from a tracker's tracks, every proton carries its track's
+// error type (package wepl) and its primary's WEPL through the cuts, so
+// that the image is scored by what the tracking errors left in it
+// (ScoreTracking); Diff compares two images (bias maps, seed differences).
 // Units: mm, MeV, degrees for projection angles.
 package imaging
 
