@@ -63,20 +63,10 @@ func NewRSPImage(im *recon.Image, opt *RSPImageOptions) (*Figure, error) {
 			img.SetGray(i, g.NZ-1-k, color.Gray{Y: uint8(math.Round(255 * math.Max(0, math.Min(1, v))))})
 		}
 	}
-	hx, hz := g.HalfWidths()
-	p := newPlot("X (mm)", "Z (mm)")
-	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{6}, niceTicks{6}
-	p.Add(plotter.NewImage(img, -hx, -hz, hx, hz))
+	p, hx, hz := slicePlot(g, img)
 	orange := rgb(0xe66100)
 	for _, r := range o.ROIs {
-		var l []xy
-		for k := 0; k <= 48; k++ {
-			s, c := math.Sincos(2 * math.Pi * float64(k) / 48)
-			l = append(l, xy{r.X + r.R*c, r.Z + r.R*s})
-		}
-		st := runStyle(0, 0.8)
-		st.Color = orange
-		p.Add(&polylines{lines: [][]xy{l}, style: st})
+		addCircle(p, r, orange, 0.8)
 		if r.Name != "" {
 			lab, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: r.X + r.R + 1, Y: r.Z}}, Labels: []string{r.Name}})
 			if err == nil {
@@ -95,6 +85,28 @@ func NewRSPImage(im *recon.Image, opt *RSPImageOptions) (*Figure, error) {
 	lay := &layout{title: o.Title, subtitle: fmt.Sprintf("RSP %g (black) … %g (white), %d × %d pixels of %g mm", o.Lo, o.Hi, g.NX, g.NZ, g.Pixel),
 		grid: [][]*gplot.Plot{{p}}}
 	return newFigure(size, lay.draw), nil
+}
+
+// slicePlot returns a panel showing img over the extent of grid g (X
+// across, Z up, mm) and the grid's half widths.
+func slicePlot(g recon.Grid, img image.Image) (p *gplot.Plot, hx, hz float64) {
+	hx, hz = g.HalfWidths()
+	p = newPlot("X (mm)", "Z (mm)")
+	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{6}, niceTicks{6}
+	p.Add(plotter.NewImage(img, -hx, -hz, hx, hz))
+	return p, hx, hz
+}
+
+// addCircle outlines ROI r on p.
+func addCircle(p *gplot.Plot, r recon.ROI, c color.Color, width vg.Length) {
+	var l []xy
+	for k := 0; k <= 48; k++ {
+		s, co := math.Sincos(2 * math.Pi * float64(k) / 48)
+		l = append(l, xy{r.X + r.R*co, r.Z + r.R*s})
+	}
+	st := runStyle(0, width)
+	st.Color = c
+	p.Add(&polylines{lines: [][]xy{l}, style: st})
 }
 
 // ProfileSeries returns the curves of a profile figure (draw them with
@@ -170,19 +182,9 @@ func NewDiffImage(d *recon.Image, opt *DiffImageOptions) (*Figure, error) {
 			img.Set(i, g.NZ-1-k, sc.color(float64(d.RSP[k*g.NX+i])))
 		}
 	}
-	hx, hz := g.HalfWidths()
-	p := newPlot("X (mm)", "Z (mm)")
-	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{6}, niceTicks{6}
-	p.Add(plotter.NewImage(img, -hx, -hz, hx, hz))
+	p, hx, hz := slicePlot(g, img)
 	for _, r := range o.ROIs {
-		var l []xy
-		for k := 0; k <= 48; k++ {
-			s, c := math.Sincos(2 * math.Pi * float64(k) / 48)
-			l = append(l, xy{r.X + r.R*c, r.Z + r.R*s})
-		}
-		st := runStyle(0, 0.6)
-		st.Color = color.Black
-		p.Add(&polylines{lines: [][]xy{l}, style: st})
+		addCircle(p, r, color.Black, 0.6)
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -hx, hx, -hz, hz
 	return newFigure(size, withBar(o.Title, p, colorBar(sc, cmp.Or(o.Label, "ΔRSP")))), nil
