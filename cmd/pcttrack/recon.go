@@ -138,18 +138,23 @@ func runRecon(cmd *cobra.Command, args []string, f *reconFlags) error {
 			if t.In == 0 {
 				continue
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", t.Type, t.In, t.Kept, mm(t.MeanIn), mm(t.Mean), mm(-t.RMS)[1:], mm(-t.CoreSD)[1:])
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", t.Type, t.In, t.Kept, mm(t.MeanIn, true), mm(t.Mean, true), mm(t.RMS, false), mm(t.CoreSD, false))
 		}
 		return tw.Flush()
 	}
 	return nil
 }
 
-func mm(v imaging.Number) string {
-	if math.IsNaN(float64(v)) {
+// mm formats a length in mm with two decimals, with its sign if signed;
+// NaN as "–".
+func mm(v imaging.Number, signed bool) string {
+	switch {
+	case math.IsNaN(float64(v)):
 		return "–"
+	case signed:
+		return fmt.Sprintf("%+.2f", float64(v))
 	}
-	return fmt.Sprintf("%+.2f", float64(v))
+	return fmt.Sprintf("%.2f", float64(v))
 }
 
 func init() {
