@@ -154,7 +154,7 @@ func load(dir string) ([]*density, error) {
 				}
 				d.seeds[strings.TrimPrefix(name, "seeds-")] = &v
 			default:
-				var v result
+				v := result{MTF50: num(math.NaN())} // absent in images made before it existed
 				if err := readJSON(f, &v); err != nil {
 					return nil, err
 				}
