@@ -22,8 +22,9 @@
 #   PHANTOM [ctp404]  SEED [1]  GRID [160] PIXEL [1] (mm)  RECON_FLAGS [--robust]: the cuts and
 #   reconstruction flags every case gets; ZOO_PTT [/work/zoo/fast-ptt]  ZOO_PAT [/work/zoo/fast-pat-l50]
 #   SEEDS ["0 1"]: a missing checkpoint skips its case (run again when it exists);
-#   MODEL_DENSITIES ["10 50"]: where the embedded full-graph model runs (it costs ~70 ms per frame at
-#   100 p+ and ~220 at 150, against ~4 and ~7 for the sparse zoo); KEEP_TRACKS [0]: keep the tracks files;
+#   MODEL_DENSITIES [DENSITIES]: where the embedded model runs (the run in RESULTS.md used "10 50": its
+#   binary embedded the interim full-graph model, ~70 ms per frame at 100 p+); KEEP_TRACKS [0]: keep the
+#   tracks files;
 #   PCTTRACK: a pcttrack binary (default: built into OUT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +41,7 @@ RECON_FLAGS=${RECON_FLAGS:---robust}
 ZOO_PTT=${ZOO_PTT:-/work/zoo/fast-ptt}
 ZOO_PAT=${ZOO_PAT:-/work/zoo/fast-pat-l50}
 SEEDS=${SEEDS:-"0 1"}
-MODEL_DENSITIES=${MODEL_DENSITIES:-"10 50"}
+MODEL_DENSITIES=${MODEL_DENSITIES:-$DENSITIES}
 KEEP_TRACKS=${KEEP_TRACKS:-0}
 mkdir -p "$OUT"
 if [ -z "${PCTTRACK:-}" ]; then
