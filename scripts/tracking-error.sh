@@ -20,7 +20,7 @@
 #   (a density above it gets one frame per spot and angle, one that does not divide it the nearest
 #   whole number of frames); SPOTS [25]: spots per angle of the phantom at the default pitch (CTP404);
 #   PHANTOM [ctp404]  SEED [1]  GRID [160] PIXEL [1] (mm)  RECON_FLAGS [--robust]: the cuts and
-#   reconstruction flags every case gets; ZOO_PTT [/work/zoo/fast-ptt]  ZOO_PAT [/work/zoo/fast-pat-l50]
+#   reconstruction flags every case gets; ZOO_PTT [results/zoo/models/fast-ptt]  ZOO_PAT [results/zoo/models/fast-pat-l50]
 #   SEEDS ["0 1"]: a missing checkpoint skips its case (run again when it exists);
 #   MODEL_DENSITIES [DENSITIES]: where the embedded model runs (the run in RESULTS.md used "10 50": its
 #   binary embedded the interim full-graph model, ~70 ms per frame at 100 p+); KEEP_TRACKS [0]: keep the
@@ -38,8 +38,8 @@ SEED=${SEED:-1}
 GRID=${GRID:-160}
 PIXEL=${PIXEL:-1}
 RECON_FLAGS=${RECON_FLAGS:---robust}
-ZOO_PTT=${ZOO_PTT:-/work/zoo/fast-ptt}
-ZOO_PAT=${ZOO_PAT:-/work/zoo/fast-pat-l50}
+ZOO_PTT=${ZOO_PTT:-results/zoo/models/fast-ptt}
+ZOO_PAT=${ZOO_PAT:-results/zoo/models/fast-pat-l50}
 SEEDS=${SEEDS:-"0 1"}
 MODEL_DENSITIES=${MODEL_DENSITIES:-$DENSITIES}
 KEEP_TRACKS=${KEEP_TRACKS:-0}
