@@ -31,6 +31,15 @@ type Proton struct {
 	Angle   float64 // projection angle, degrees: the object is rotated by Angle about +y
 	In, Out PlaneState
 	WEPL    float64 // water-equivalent path length through the object, mm
+	// Class and TrueWEPL carry what the Monte-Carlo truth says of the
+	// measurement through the cuts, for scoring; reconstruction ignores
+	// them. Class is the producer's label (imaging: the wepl.ErrorType of
+	// the proton's track, 0 = correct, as for truth pairing); TrueWEPL is
+	// the WEPL of the history's primary, mm, NaN if unknown. They mean
+	// something only where the producer sets them (recon.AppendTruth,
+	// imaging's tracks).
+	Class    int32
+	TrueWEPL float64
 }
 
 // Check returns an error if a field is not finite or In does not lie

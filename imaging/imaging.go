@@ -4,6 +4,10 @@
 // the 3σ cuts, estimates the paths and reconstructs the RSP slice (package
 // recon), and writes the image as MetaImage with JSON provenance, a PNG,
 // a profile plot and the per-ROI table with the phantom's ground truth.
+// Reconstructed from a tracker's tracks, every proton carries its track's
+// error type (package wepl) and its primary's WEPL through the cuts, so
+// that the image is scored by what the tracking errors left in it
+// (ScoreTracking); Diff compares two images (bias maps, seed differences).
 // Units: mm, MeV, degrees for projection angles.
 package imaging
 
@@ -22,6 +26,7 @@ import (
 	"time"
 
 	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/detector"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/physics"
@@ -89,17 +94,26 @@ type Result struct {
 		Step   float64 `json:"step_mm"`
 		Prior  recon.Cov2
 	} `json:"path"`
-	Cut       recon.CutOptions `json:"cut"`
-	Solve     solveJSON        `json:"solve"`
-	Source    string           `json:"source"` // "truth pairing, Monte-Carlo WEPL" or "tracks: …"
-	Truth     recon.TruthStats `json:"truth_pairing"`
-	TrackSt   TrackStats       `json:"tracks"`
-	CutStats  recon.CutStats   `json:"cut_stats"`
-	Rows      int              `json:"rows"`
-	Skipped   int              `json:"skipped"`
-	Entries   int64            `json:"entries"`
-	ROIs      []ROIResult      `json:"rois"`
-	MTF10     Number           `json:"mtf10_lp_per_cm"`
+	Cut      recon.CutOptions `json:"cut"`
+	Solve    solveJSON        `json:"solve"`
+	Source   string           `json:"source"` // "truth pairing, Monte-Carlo WEPL" or "tracks: …"
+	Truth    recon.TruthStats `json:"truth_pairing"`
+	TrackSt  TrackStats       `json:"tracks"`
+	CutStats recon.CutStats   `json:"cut_stats"`
+	Rows     int              `json:"rows"`
+	Skipped  int              `json:"skipped"`
+	Entries  int64            `json:"entries"`
+	ROIs     []ROIResult      `json:"rois"`
+	// MeanAbsRelErr is the mean |relative RSP error| over the ROIs that
+	// are not air (truth RSP ≥ 0.1).
+	MeanAbsRelErr Number `json:"mean_abs_rel_err"`
+	MTF10         Number `json:"mtf10_lp_per_cm"`
+	// MTF50 is where the MTF falls to 50 %, lp/cm: MTF10 lies beyond the
+	// Nyquist frequency of 1 mm pixels in a good image.
+	MTF50 Number `json:"mtf50_lp_per_cm"`
+	// Tracking scores the protons against the Monte-Carlo truth: the
+	// mis-tracked share before and after the cuts, δWEPL by error type.
+	Tracking  Tracking `json:"tracking"`
 	Seconds   map[string]float64
 	PeakHeap  float64 `json:"peak_heap_mb"`
 	PairFiles int     `json:"pair_files,omitempty"`
@@ -178,6 +192,7 @@ func Reconstruct(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.Cut, res.CutStats = o.Cut, cst
+	res.Tracking = ScoreTracking(protons, kept)
 	protons = nil // let the collector have them
 	res.Seconds["cut"] = time.Since(t1).Seconds()
 	if o.Pairs != "" {
@@ -232,10 +247,11 @@ func Reconstruct(ctx context.Context, o Options) (*Result, error) {
 		res.ROIs = append(res.ROIs, ROIResult{Name: st.Name, Material: solid.ROIs[k].Material.Name, Truth: st.Truth, Mean: Number(st.Mean),
 			Std: Number(st.Std), Pixels: st.N, Diff: Number(st.Diff), RelErr: Number(rel)})
 	}
-	res.MTF10 = Number(math.NaN())
+	res.MeanAbsRelErr = MeanAbsRelErr(res.ROIs)
+	res.MTF10, res.MTF50 = Number(math.NaN()), Number(math.NaN())
 	if x, z, r, ok := solid.Edge(); ok {
 		if m, err := recon.EdgeMTF(im, x, z, r, r/2); err == nil {
-			res.MTF10 = Number(m.MTF10)
+			res.MTF10, res.MTF50 = Number(m.MTF10), Number(m.Crossing(0.5))
 		}
 	}
 	if err := writeOutputs(o.Out, im, res, solid, cfg.Physics.Water(), radius); err != nil {
@@ -282,7 +298,8 @@ func readScan(ctx context.Context, o Options, res *Result) ([]dataset.Proton, si
 				res.Source = "tracks, fitted WEPL"
 				logf(o.Progress, "recon: reading %s (tracks of %s)", tp, path)
 				var err error
-				protons, err = readTracks(ctx, tp, r, beam, protons, &res.TrackSt)
+				geom := cmp.Or(cfg.Geometry, detector.Default())
+				protons, err = readTracks(ctx, tp, r, beam, geom.TrackerLayers, protons, &res.TrackSt)
 				return err
 			}
 			res.Source = "truth pairing, Monte-Carlo WEPL"

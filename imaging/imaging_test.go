@@ -32,6 +32,21 @@ func TestReconstruct(t *testing.T) {
 	if res.Phantom != "ctp404" || res.Truth.Kept < 7000 || res.Rows == 0 || res.Path.Hull != 77 || res.Path.Kind != "mlp" {
 		t.Fatalf("result %+v", res)
 	}
+	// truth pairing: every proton judged correct with δWEPL 0, none mis-tracked
+	if tr := res.Tracking; !tr.Judged || tr.In != res.CutStats.In || tr.Kept != res.CutStats.Kept || tr.Mistracked != 0 ||
+		tr.SurvivorShare != 0 || tr.Types[0].In != tr.In || tr.Types[0].RMS != 0 {
+		t.Errorf("truth pairing scored %+v", tr)
+	}
+	// the mean |error| leaves the two air inserts out: 7 ROIs
+	var sum float64
+	for _, r := range res.ROIs {
+		if r.Material != "air" {
+			sum += math.Abs(float64(r.RelErr))
+		}
+	}
+	if m := float64(res.MeanAbsRelErr); math.Abs(m-sum/7) > 1e-12 || !(m > 0) {
+		t.Errorf("mean |error| %v, want %v", m, sum/7)
+	}
 	// a coarse image, but the epoxy body within 3 % and the air inserts
 	// below RSP 0.65, about 57 % of the body (blurred at 2 mm pixels and 5
 	// iterations; 0.49-0.61 over two simulations, noise ±0.05)

@@ -20,9 +20,11 @@ type TrackStats struct {
 // appendTracks appends the list-mode protons of one frame's measured
 // tracks: exit state and WEPL as package wepl measured them, entry from the
 // frame's spot, the frame's angle; EventID is the truth of the track's
-// deepest hit. A track without a cut flag whose WEPL or exit is not finite
-// is an error.
-func appendTracks(dst []dataset.Proton, ft *dataset.FrameTracks, m *dataset.FrameMeta, b recon.Beam, st *TrackStats, starts []int32) ([]dataset.Proton, []int32, error) {
+// deepest hit. With judge (reset to the frame) each proton gets its
+// track's error type as Class and its primary's WEPL as TrueWEPL; without,
+// ClassUnknown and NaN. A track without a cut flag whose WEPL or exit is
+// not finite is an error.
+func appendTracks(dst []dataset.Proton, ft *dataset.FrameTracks, m *dataset.FrameMeta, b recon.Beam, st *TrackStats, starts []int32, judge *wepl.Truth) ([]dataset.Proton, []int32, error) {
 	starts = ft.Starts(starts)
 	in := b.Entry(m.SpotX, m.SpotY)
 	for t, w := range ft.WEPL {
@@ -41,16 +43,27 @@ func appendTracks(dst []dataset.Proton, ft *dataset.FrameTracks, m *dataset.Fram
 		if t+1 < len(starts) && starts[t] < starts[t+1] {
 			ev = ft.Hits[starts[t]].EventID
 		}
+		class, truth := int32(ClassUnknown), math.NaN()
+		if judge != nil && t+1 < len(starts) && starts[t] < starts[t+1] {
+			typ, pt := judge.Classify(ft.Hits[starts[t]:starts[t+1]])
+			class = int32(typ)
+			if typ != wepl.NoTruth {
+				truth = float64(pt.WEPL)
+			}
+		}
 		out := dataset.PlaneState{X: float64(w.ExitX), Y: float64(w.ExitY), Z: float64(w.ExitZ), TX: float64(w.ExitTX), TY: float64(w.ExitTY)}
-		dst = append(dst, dataset.Proton{Frame: ft.Frame, EventID: ev, Angle: m.Angle, In: in, Out: out, WEPL: float64(w.WEPL)})
+		dst = append(dst, dataset.Proton{Frame: ft.Frame, EventID: ev, Angle: m.Angle, In: in, Out: out, WEPL: float64(w.WEPL),
+			Class: class, TrueWEPL: truth})
 		st.Kept++
 	}
 	return dst, starts, nil
 }
 
 // readTracks reads the measured tracks of tracks file path, made from the
-// scan dataset r (its frames' angles and spots).
-func readTracks(ctx context.Context, path string, r *dataset.Reader, b recon.Beam, protons []dataset.Proton, st *TrackStats) ([]dataset.Proton, error) {
+// scan dataset r (its frames' angles and spots) of a detector with
+// trackers tracker layers. If r has the Monte-Carlo truth, every track is
+// judged against it (appendTracks).
+func readTracks(ctx context.Context, path string, r *dataset.Reader, b recon.Beam, trackers int, protons []dataset.Proton, st *TrackStats) ([]dataset.Proton, error) {
 	tr, err := dataset.OpenTracks(path)
 	if err != nil {
 		return protons, err
@@ -63,10 +76,18 @@ func readTracks(ctx context.Context, path string, r *dataset.Reader, b recon.Bea
 	if dm := r.Meta(); tm.Dataset.Config != dm.Config || tm.Dataset.Shard != dm.Shard || tm.Dataset.Seed != dm.Seed {
 		return protons, fmt.Errorf("imaging: %s was not made from %s (another simulation configuration)", path, r.Path())
 	}
-	byFrame := make(map[int64]*dataset.FrameMeta, r.NumFrames())
+	byFrame := make(map[int64]int, r.NumFrames())
 	metas := r.FrameMetas()
 	for i := range metas {
-		byFrame[metas[i].Frame] = &metas[i]
+		byFrame[metas[i].Frame] = i
+	}
+	var judge *wepl.Truth
+	var f dataset.Frame
+	if r.HasTruth() {
+		if err := r.SetTruth(true); err != nil {
+			return protons, err
+		}
+		judge = new(wepl.Truth)
 	}
 	var ft dataset.FrameTracks
 	var starts []int32
@@ -79,11 +100,17 @@ func readTracks(ctx context.Context, path string, r *dataset.Reader, b recon.Bea
 		if err := tr.ReadFrameInto(&ft, i); err != nil {
 			return protons, err
 		}
-		m, ok := byFrame[ft.Frame]
+		pos, ok := byFrame[ft.Frame]
 		if !ok {
 			return protons, fmt.Errorf("imaging: %s: frame %d is not in %s", path, ft.Frame, r.Path())
 		}
-		if protons, starts, err = appendTracks(protons, &ft, m, b, st, starts); err != nil {
+		if judge != nil && len(ft.Hits) > 0 {
+			if err := r.ReadFrameInto(&f, pos); err != nil {
+				return protons, err
+			}
+			judge.Reset(&f, trackers)
+		}
+		if protons, starts, err = appendTracks(protons, &ft, &metas[pos], b, st, starts, judge); err != nil {
 			return protons, fmt.Errorf("imaging: %s: %w", path, err)
 		}
 	}

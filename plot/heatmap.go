@@ -24,13 +24,25 @@ var gnbu = []color.RGBA{
 	rgb(0x4eb3d3), rgb(0x2b8cbe), rgb(0x0868ac), rgb(0x084081),
 }
 
+// rdbu is ColorBrewer's 11-class RdBu reversed, blue (negative) through
+// white to red (positive): the diverging scale of difference images.
+var rdbu = []color.RGBA{
+	rgb(0x053061), rgb(0x2166ac), rgb(0x4393c3), rgb(0x92c5de), rgb(0xd1e5f0), rgb(0xf7f7f7),
+	rgb(0xfddbc7), rgb(0xf4a582), rgb(0xd6604d), rgb(0xb2182b), rgb(0x67001f),
+}
+
 // gnbuAt returns the GnBu colour at f ∈ [0, 1], interpolated linearly.
-func gnbuAt(f float64) color.RGBA {
+func gnbuAt(f float64) color.RGBA { return paletteAt(gnbu, f) }
+
+// rdbuAt returns the diverging RdBu colour at f ∈ [0, 1] (white at 0.5).
+func rdbuAt(f float64) color.RGBA { return paletteAt(rdbu, f) }
+
+func paletteAt(pal []color.RGBA, f float64) color.RGBA {
 	f = math.Max(0, math.Min(1, f))
-	x := f * float64(len(gnbu)-1)
-	i := min(int(x), len(gnbu)-2)
+	x := f * float64(len(pal)-1)
+	i := min(int(x), len(pal)-2)
 	t := x - float64(i)
-	a, b := gnbu[i], gnbu[i+1]
+	a, b := pal[i], pal[i+1]
 	mix := func(p, q uint8) uint8 { return uint8(math.Round(float64(p)*(1-t) + float64(q)*t)) }
 	return color.RGBA{R: mix(a.R, b.R), G: mix(a.G, b.G), B: mix(a.B, b.B), A: 0xff}
 }
@@ -40,6 +52,15 @@ func gnbuAt(f float64) color.RGBA {
 type scale struct {
 	lo, hi float64
 	levels []float64 // increasing band boundaries
+	// at is the palette; nil means GnBu
+	at func(float64) color.RGBA
+}
+
+func (s *scale) palette(f float64) color.RGBA {
+	if s.at != nil {
+		return s.at(f)
+	}
+	return gnbuAt(f)
 }
 
 func (s *scale) color(v float64) color.Color {
@@ -55,12 +76,12 @@ func (s *scale) color(v float64) color.Color {
 				break
 			}
 		}
-		return gnbuAt(float64(band) / float64(max(n-1, 1)))
+		return s.palette(float64(band) / float64(max(n-1, 1)))
 	}
 	if s.hi <= s.lo {
-		return gnbuAt(0.5)
+		return s.palette(0.5)
 	}
-	return gnbuAt((v - s.lo) / (s.hi - s.lo))
+	return s.palette((v - s.lo) / (s.hi - s.lo))
 }
 
 // cells fills the cells of a grid: x and y are the cell edges (len nx+1,

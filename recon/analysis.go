@@ -164,3 +164,15 @@ func EdgeMTF(im *Image, X, Z, r, width float64) (*MTF, error) {
 	}
 	return m, nil
 }
+
+// Crossing returns the frequency at which the MTF first falls to level
+// (linear interpolation, lp/cm; level 0.1 gives MTF10), NaN if it never
+// does within Freq.
+func (m *MTF) Crossing(level float64) float64 {
+	for q := 1; q < len(m.Value); q++ {
+		if a, c := m.Value[q-1], m.Value[q]; c <= level && a > level {
+			return m.Freq[q-1] + (a-level)/(a-c)*(m.Freq[q]-m.Freq[q-1])
+		}
+	}
+	return math.NaN()
+}

@@ -95,7 +95,7 @@ func AppendTruth(dst []dataset.Proton, f *dataset.Frame, b Beam) ([]dataset.Prot
 		out := dataset.PlaneState{X: float64(h0.X), Y: float64(h0.Y), Z: float64(h0.Z),
 			TX: float64(h1.X-h0.X) / dz, TY: float64(h1.Y-h0.Y) / dz}
 		dst = append(dst, dataset.Proton{Frame: f.Meta.Frame, EventID: pt.EventID, Angle: f.Meta.Angle,
-			In: in, Out: out, WEPL: float64(pt.WEPL)})
+			In: in, Out: out, WEPL: float64(pt.WEPL), TrueWEPL: float64(pt.WEPL)})
 		st.Kept++
 	}
 	return dst, st

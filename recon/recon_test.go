@@ -323,8 +323,12 @@ func TestEdgeMTF(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := 10 * math.Sqrt(math.Ln10/(2*math.Pi*math.Pi*sigma*sigma))
-		if math.Abs(m.MTF10/want-1) > 0.05 {
-			t.Errorf("σ %g mm: MTF10 %.3f lp/cm, want %.3f", sigma, m.MTF10, want)
+		if math.Abs(m.MTF10/want-1) > 0.05 || math.Abs(m.Crossing(0.1)/m.MTF10-1) > 1e-12 {
+			t.Errorf("σ %g mm: MTF10 %.3f lp/cm (crossing %.3f), want %.3f", sigma, m.MTF10, m.Crossing(0.1), want)
+		}
+		// MTF50: exp(−2π²σ²f²) = 1/2
+		if want := 10 * math.Sqrt(math.Ln2/(2*math.Pi*math.Pi*sigma*sigma)); math.Abs(m.Crossing(0.5)/want-1) > 0.05 {
+			t.Errorf("σ %g mm: MTF50 %.3f lp/cm, want %.3f", sigma, m.Crossing(0.5), want)
 		}
 	}
 	if _, err := EdgeMTF(NewImage(testGrid, 1), 0, 0, 200, 5); err == nil {

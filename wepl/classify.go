@@ -53,6 +53,12 @@ func (t ErrorType) String() string {
 	return typeNames[t]
 }
 
+// Mistracked reports whether t is a tracking error: a wrong stop, a merged
+// track or a wrong tracker hit. Correct and Nuclear tracks are the
+// primary's (the paper's purity counts both as correct), and NoTruth is
+// not judged.
+func (t ErrorType) Mistracked() bool { return t == WrongStop || t == Merged || t == WrongTracker }
+
 // ErrorTypes returns all error types in order.
 func ErrorTypes() []ErrorType {
 	t := make([]ErrorType, numTypes)

@@ -58,7 +58,8 @@ type Hist struct {
 	Under, Over int
 }
 
-func (h *Hist) add(d float64) {
+// Add counts d.
+func (h *Hist) Add(d float64) {
 	if h.Counts == nil {
 		h.Counts = make([]int, histBins)
 	}
@@ -254,7 +255,7 @@ func resolutionCell(ctx context.Context, scfg sim.Config, c *ResolutionConfig, e
 				continue
 			}
 			sums[s.typ] += s.d
-			tr.Hist.add(s.d)
+			tr.Hist.Add(s.d)
 			if math.Abs(s.d-cell.Core.Mean) > 3*cell.Core.SD {
 				tr.Tail++
 			}

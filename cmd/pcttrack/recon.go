@@ -59,6 +59,7 @@ func newReconCmd() *cobra.Command {
 	fl.StringVar(&f.pairs, "pairs", "", "also export the protons in RTK-PCT's pairs format into this directory")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	cmd.MarkFlagRequired("out")
+	cmd.AddCommand(newReconDiffCmd())
 	return cmd
 }
 
@@ -115,8 +116,45 @@ func runRecon(cmd *cobra.Command, args []string, f *reconFlags) error {
 	if m := float64(res.MTF10); !math.IsNaN(m) {
 		mtf = fmt.Sprintf("%.2f lp/cm (Teflon insert edge)", m)
 	}
-	_, err = fmt.Fprintf(w, "MTF10 %s; truth RSP at %.0f MeV\n", mtf, res.TruthEnergy)
-	return err
+	if m := float64(res.MTF50); !math.IsNaN(m) {
+		mtf += fmt.Sprintf(", MTF50 %.2f lp/cm", m)
+	}
+	if _, err := fmt.Fprintf(w, "MTF10 %s; truth RSP at %.0f MeV; mean |error| over the ROIs that are not air %.2f %%\n",
+		mtf, res.TruthEnergy, 100*float64(res.MeanAbsRelErr)); err != nil {
+		return err
+	}
+	if tr := res.Tracking; len(f.tracks) > 0 && tr.Judged {
+		pct := func(v imaging.Number) string {
+			if math.IsNaN(float64(v)) {
+				return "–"
+			}
+			return fmt.Sprintf("%.2f %%", 100*float64(v))
+		}
+		fmt.Fprintf(w, "mis-tracked (Monte-Carlo truth): %d of %d tracks; %s of the kept, %s of the cut; %s of them survive the cuts\n",
+			tr.Mistracked, tr.In, pct(tr.SurvivorShare), pct(tr.CutShare), pct(tr.Survival))
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "error type\ttracks\tkept\tmean δWEPL in\tkept: mean\tRMS\tcore σ (mm)\t\n")
+		for _, t := range tr.Types {
+			if t.In == 0 {
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", t.Type, t.In, t.Kept, mm(t.MeanIn, true), mm(t.Mean, true), mm(t.RMS, false), mm(t.CoreSD, false))
+		}
+		return tw.Flush()
+	}
+	return nil
+}
+
+// mm formats a length in mm with two decimals, with its sign if signed;
+// NaN as "–".
+func mm(v imaging.Number, signed bool) string {
+	switch {
+	case math.IsNaN(float64(v)):
+		return "–"
+	case signed:
+		return fmt.Sprintf("%+.2f", float64(v))
+	}
+	return fmt.Sprintf("%.2f", float64(v))
 }
 
 func init() {
