@@ -30,15 +30,8 @@ cmd="pcttrack train --config $CONFIG --steps $STEPS --seeds 0 --out $RUN"
 echo "== $cmd"
 "$P" train --config "$CONFIG" --steps "$STEPS" --seeds 0 --out "$RUN" --resume
 
-tests=()
-for t in 100 150 200; do
-	for n in 50 100 150; do
-		f="$TEST_DIR/w$t-p$n.parquet"
-		[ -f "$f" ] || "$P" simulate --phantom "water:$t" --protons-per-frame "$n" --frames "$FRAMES" \
-			--seed "$TEST_SEED" --out "$f"
-		tests+=("$f")
-	done
-done
+. scripts/test-sets.sh
+test_sets "$P" "$TEST_DIR"
 
 phys=$("$P" info "${tests[0]}" | awk -F'\t' '$1 == "physics" {print $2}' | awk '{print $NF}')
 [ -n "$phys" ] || { echo "ship-model: ${tests[0]} records no simulator physics version" >&2; exit 1; }

@@ -41,15 +41,8 @@ for p in $PAIRS; do
 	done
 done
 
-tests=()
-for t in 100 150 200; do
-	for n in 50 100 150; do
-		f="$OUT/test/w$t-p$n.parquet"
-		[ -f "$f" ] || "$P" simulate --phantom "water:$t" --protons-per-frame "$n" --frames "$FRAMES" \
-			--seed "$TEST_SEED" --out "$f"
-		tests+=("$f")
-	done
-done
+. scripts/test-sets.sh
+test_sets "$P" "$OUT/test"
 
 key=$(printf '%s\n' "${models[@]}" "$FRAMES" "$TEST_SEED" | sha1sum | cut -c1-8) # an eval per model set
 for solver in default paper; do
