@@ -54,7 +54,8 @@ type Config struct {
 //
 //	[cs/ClusterScale, (x−X0)/XYScale, (y−Y0)/XYScale, (z−Z0)/ZScale]
 //
-// with cs the cluster size (pixels) and x, y, z in mm. The paper's values
+// with cs the cluster size (pixels) and x, y, z in mm, x and y relative to
+// the frame's beam spot (dataset.FrameMeta.SpotX, SpotY). The paper's values
 // (PaperHitNorm) subtract the pixel address of the beam-spot centre,
 // 4608 and 3072, from positions in mm: a quirk of the original code, kept
 // because the trained models expect it. All fields are used as given; the

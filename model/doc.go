@@ -4,7 +4,8 @@
 // The line-graph model (the paper's main model, 4,961 parameters) scores
 // every hit-graph segment from the line graph, whose nodes are segments
 // with features [edep_a, edep_b, pos_a, pos_b] in raw MeV and mm (a = the
-// deeper hit) and whose edges carry the 128-d sinusoidal encoding of √θ,
+// deeper hit; x and y relative to the frame's beam spot, which is the
+// paper's (0, 0) for its data) and whose edges carry the 128-d sinusoidal encoding of √θ,
 // θ the scattering angle in rad. Its message MLP over the ~500k line-graph
 // edges of a 100-proton frame runs as one fused, hand-differentiated
 // operation (see lgmsg.go): the encoding input is quantised (√θ in bins of

@@ -215,6 +215,16 @@ func SplitWeights(dst []float64, near []bool) []float64 {
 	return dst
 }
 
+// spotOffset returns the frame's pencil-beam spot position, which the
+// models' position features are taken relative to: the physics of a frame
+// does not change when its spot moves across the detector, and the
+// paper's data has a single spot at (0, 0), so there the features are
+// exactly the paper's. Absolute positions left a model trained at (0, 0)
+// 19 points of purity short on a spot 60 mm off axis (a scan's edge).
+func spotOffset(hg *graph.HitGraph) (x, y float32) {
+	return float32(hg.Meta.SpotX), float32(hg.Meta.SpotY)
+}
+
 func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }
 
 func checkHitGraph(hg *graph.HitGraph) error {
@@ -278,12 +288,14 @@ func (d *lgData) prepare(cfg Config, hg *graph.HitGraph, lg *graph.LineGraph) er
 			}
 		}
 	}
-	// Node features [edep_a, edep_b, pos_a, pos_b], a = Src (deeper hit).
+	// Node features [edep_a, edep_b, pos_a, pos_b], a = Src (deeper hit),
+	// x and y relative to the frame's spot (spotOffset).
 	d.x = scratch.Grow(d.x, n*lgNodeFeatures)
+	sx, sy := spotOffset(hg)
 	for s := 0; s < n; s++ {
 		a, b := &hg.Hits[hg.Src[s]], &hg.Hits[hg.Dst[s]]
 		x := d.x[s*lgNodeFeatures : (s+1)*lgNodeFeatures]
-		x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7] = a.Edep, b.Edep, a.X, a.Y, a.Z, b.X, b.Y, b.Z
+		x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7] = a.Edep, b.Edep, a.X-sx, a.Y-sy, a.Z, b.X-sx, b.Y-sy, b.Z
 	}
 	// Quantised angles, compacted to the bins in use (in increasing order).
 	d.table = encodingTable(cfg.EncodingDim, cfg.EncodingScaling, cfg.AngleBinWidth)
@@ -435,11 +447,12 @@ func (d *hgData) prepare(cfg Config, hg *graph.HitGraph) error {
 	nm := cfg.HitNorm
 	d.n, d.e = nh, ns
 	d.x = scratch.Grow(d.x, nh*hgNodeFeatures)
+	sx, sy := spotOffset(hg)
 	for i, h := range hg.Hits {
 		x := d.x[i*hgNodeFeatures:]
 		x[0] = float32(float64(h.ClusterSize) / nm.ClusterScale)
-		x[1] = float32((float64(h.X) - nm.X0) / nm.XYScale)
-		x[2] = float32((float64(h.Y) - nm.Y0) / nm.XYScale)
+		x[1] = float32((float64(h.X-sx) - nm.X0) / nm.XYScale)
+		x[2] = float32((float64(h.Y-sy) - nm.Y0) / nm.XYScale)
 		x[3] = float32((float64(h.Z) - nm.Z0) / nm.ZScale)
 	}
 	// Edge features of segment a→b (a deeper): spherical coordinates of
