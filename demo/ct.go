@@ -29,7 +29,8 @@ func CTSizes(quick bool) (projections, protons int) {
 // CT is the proton CT stage: it scans the CTP404-like phantom
 // (sim.CTP404, CTSizes) and reconstructs its slice from truth pairing and
 // the Monte-Carlo WEPL with the single-sided MLP and DROP on a 128 × 128
-// grid of 1.25 mm (package imaging), leaving the result in State.CT.
+// grid of 1.25 mm (package imaging), then from the tracks of ctCases,
+// leaving the results in State.CT.
 func CT(ctx context.Context, s *State) error {
 	proj, protons := CTSizes(s.Options.Quick)
 	c := sim.Config{Beam: sim.BergenBeam, Seed: s.Options.Seed, Workers: s.Options.Workers}
@@ -43,13 +44,23 @@ func CT(ctx context.Context, s *State) error {
 		return err
 	}
 	fmt.Fprintf(s.W, "scanned %s: %d angles × %d spots, %d primaries in %.1f s\n", scan, len(c.Angles), len(c.Beam.Spots), st.Primaries, st.Elapsed.Seconds())
-	res, err := imaging.Reconstruct(ctx, imaging.Options{Inputs: []string{scan}, Out: filepath.Join(s.Options.Out, FileCTImage),
-		Grid: recon.Grid{NX: 128, NZ: 128, Pixel: 1.25}, Workers: s.Options.Workers})
+	o := imaging.Options{Inputs: []string{scan}, Out: filepath.Join(s.Options.Out, FileCTImage),
+		Grid: recon.Grid{NX: 128, NZ: 128, Pixel: 1.25}, Cut: robustCuts, Workers: s.Options.Workers}
+	res, err := imaging.Reconstruct(ctx, o)
 	if err != nil {
 		return err
 	}
 	s.CT = &CTResult{Result: res, Scan: st, Angles: len(c.Angles), Spots: len(c.Beam.Spots)}
-	fmt.Fprintf(s.W, "reconstructed %s.mhd from %d rows in %.1f s\n", filepath.Join(s.Options.Out, FileCTImage), res.Rows, res.Seconds["total"])
+	fmt.Fprintf(s.W, "reconstructed %s.mhd from %d rows in %.1f s\n", o.Out, res.Rows, res.Seconds["total"])
+	for _, m := range ctCases {
+		cc, err := ctCase(ctx, s, scan, m, o)
+		if err != nil {
+			return err
+		}
+		s.CT.Cases = append(s.CT.Cases, cc)
+		fmt.Fprintf(s.W, "reconstructed %s.mhd from the tracks of %s: %.1f %% of the kept protons mis-tracked, mean |RSP error| %.2f %%\n",
+			FileCTImage+"-"+m, m, 100*float64(cc.Tracking.SurvivorShare), 100*float64(cc.MeanAbsRelErr))
+	}
 	return nil
 }
 
@@ -58,6 +69,7 @@ type CTResult struct {
 	*imaging.Result
 	Scan          sim.WriteStats
 	Angles, Spots int
+	Cases         []CTCase // the images from tracks (ctCases)
 }
 
 // ctReport returns the report's CT section.
@@ -85,7 +97,9 @@ func ctReport(s *State) string {
 	b.WriteString("\n![RSP image](" + FileCTImage + ".png)\n\n![profile](" + FileCTImage + "-profile.png)\n\n")
 	b.WriteString("The image is also " + FileCTImage + ".mhd/.raw (MetaImage: ITK, 3D Slicer, RTK) with its provenance in " + FileCTImage + ".json. ")
 	p, n := CTSizes(s.Options.Quick)
-	fmt.Fprintf(&b, "Reproduce: `pcttrack scan --projections %d --protons %d --seed %d --out ct.parquet && pcttrack recon ct.parquet --grid 128 --pixel 1.25 --out ct`.\n",
+	fmt.Fprintf(&b, "Reproduce: `pcttrack scan --projections %d --protons %d --seed %d --out ct.parquet && pcttrack recon ct.parquet --grid 128 --pixel 1.25 --robust --out ct`; "+
+		"from tracks: `pcttrack track ct.parquet --method model --wepl --out t.parquet && pcttrack recon ct.parquet --tracks t.parquet --grid 128 --pixel 1.25 --robust --out ct-model`.\n",
 		p, n, s.Options.Seed)
+	b.WriteString(ctCasesReport(s))
 	return b.String()
 }
