@@ -22,9 +22,7 @@
 #   PHANTOM [ctp404]  SEED [1]  GRID [160] PIXEL [1] (mm)  RECON_FLAGS [--robust]: the cuts and
 #   reconstruction flags every case gets; ZOO_PTT [results/zoo/models/fast-ptt]  ZOO_PAT [results/zoo/models/fast-pat-l50]
 #   SEEDS ["0 1"]: a missing checkpoint skips its case (run again when it exists);
-#   MODEL_DENSITIES [DENSITIES]: where the embedded model runs (the run in RESULTS.md used "10 50": its
-#   binary embedded the interim full-graph model, ~70 ms per frame at 100 p+); KEEP_TRACKS [0]: keep the
-#   tracks files;
+#   MODEL_DENSITIES [DENSITIES]: where the embedded model runs; KEEP_TRACKS [0]: keep the tracks files;
 #   PCTTRACK: a pcttrack binary (default: built into OUT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
