@@ -14,14 +14,15 @@ func newDemoCmd() *cobra.Command {
 	var opt demo.Options
 	cmd := &cobra.Command{
 		Use:   "demo [--out DIR] [--quick]",
-		Short: "Simulate, train PTT and PAT, compare them with the baselines and write a report (a few minutes)",
+		Short: "Simulate, train PTT and PAT, compare them with the baselines and write a report (under a minute)",
 		Long: "The whole method on embedded defaults: simulates test data behind 100 mm of water at 50, 100 and\n" +
 			"150 protons per frame, trains the paper's line-graph network on sparse graphs two-step (PTT, config\n" +
 			"small-ptt-sparse) and end to end through the assignment solver (PAT, small-pat-sparse), evaluates\n" +
 			"both and the shipped model (method model) against the track follower, the physics LSAP tracker\n" +
-			"and the truth upper bound, and writes a folder with the datasets,\n" +
-			"the training runs, eval.txt/eval.json and REPORT.md with its figures (curves.png,\n" +
-			"versus_protons.png, event.png). The folder is --out, or pcttrack-demo-DATE-TIME in the working\n" +
+			"and the truth upper bound, then scans the CTP404-like phantom and reconstructs its RSP slice from\n" +
+			"truth pairing and from the tracks of truth pairing and the shipped model, and writes a folder with\n" +
+			"the datasets, the training runs, eval.txt/eval.json and REPORT.md with its figures (curves.png,\n" +
+			"versus_protons.png, event.png, the CT images). The folder is --out, or pcttrack-demo-DATE-TIME in the working\n" +
 			"directory. --quick runs a smoke test in seconds (too small for meaningful figures).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
