@@ -24,7 +24,7 @@ type evalFlags struct {
 	methods       string
 	models        []string
 	json          bool
-	paper         bool
+	assign        assignFlags
 	frames        int
 	workers       int
 	kinkCut       float64
@@ -83,7 +83,7 @@ func newEvalCmd() *cobra.Command {
 	fl.StringVar(&f.methods, "method", "follower,physics", "comma-separated methods ("+strings.Join(pipeline.MethodNames(), ", ")+"), or none")
 	fl.StringArrayVar(&f.models, "model", nil, "checkpoint of a learned tracker, [NAME=]PATH (repeatable)")
 	fl.BoolVar(&f.json, "json", false, "print one JSON document instead of the tables")
-	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality, no unmatched hits)")
+	f.assign.add(fl)
 	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each dataset (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	fl.Float64Var(&f.kinkCut, "kink-cut", 0, fmt.Sprintf("drop tracks that turn by this many rad or more between two segments before counting, as the RL tracker's metric (%g); 0 = none, the paper's", metrics.RLTrackerKinkCut))
@@ -130,6 +130,10 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	if err != nil {
 		return err
 	}
+	aopt, err := f.assign.options("eval")
+	if err != nil {
+		return err
+	}
 	if f.stabilityPlot != "" {
 		if _, err := plot.FormatOf(f.stabilityPlot); err != nil {
 			return fmt.Errorf("eval: --stability-plot: %w", err)
@@ -139,7 +143,7 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	if err != nil {
 		return fmt.Errorf("eval: --batchnorm: %w", err)
 	}
-	mopt := f.graph.modelOptions(f.paper, gopt)
+	mopt := f.graph.modelOptions(aopt, gopt)
 	mopt.BatchNorm = bn
 	ms, err := pipeline.Select(f.methods, f.models, mopt)
 	if err != nil {
@@ -164,7 +168,7 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	if !(f.kinkCut >= 0) || math.IsInf(f.kinkCut, 0) {
 		return fmt.Errorf("eval: --kink-cut must be a non-negative angle in rad, not %v", f.kinkCut)
 	}
-	opts, err := runOptions(gopt, f.paper)
+	opts, err := runOptions(gopt, aopt)
 	if err != nil {
 		return err
 	}

@@ -148,6 +148,22 @@ func TestEvalCommandSeeds(t *testing.T) {
 	if err != nil || !strings.Contains(out, "\npat ") || strings.Contains(out, "truth") {
 		t.Errorf("--method none --paper: %v\n%s", err, out)
 	}
+	// a lower unmatched cost takes only confident segments: an untrained
+	// network's p ≈ 0.5 passes the default (1 − p < 1) but not 1 − p < 0.1
+	tpr := func(args ...string) float64 {
+		js, err := execute(newEvalCmd(), append([]string{d, "--method", "none", "--model", ckpts[1], "--json"}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc evalOutput
+		if err := json.Unmarshal([]byte(js), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Evaluation.Groups[0].TPR.Mean
+	}
+	if def, named, strict := tpr(), tpr("--unmatched-cost", "0.5"), tpr("--unmatched-cost", "0.05"); def != named || !(strict < def/2) {
+		t.Errorf("segment TPR: default %.3f, --unmatched-cost 0.5 %.3f, 0.05 %.3f", def, named, strict)
+	}
 }
 
 func TestEvalCommandErrors(t *testing.T) {
@@ -174,6 +190,9 @@ func TestEvalCommandErrors(t *testing.T) {
 		{"no-args", nil, "requires at least 1 arg"},
 		{"stability-without-seeds", []string{d, "--method", "truth", "--stability-plot", filepath.Join(dir, "s.png")}, "--stability-plot needs a method with two or more seeds"},
 		{"stability-bad-format", []string{d, "--method", "truth", "--stability-plot", filepath.Join(dir, "s.txt")}, "eval: --stability-plot:"},
+		{"zero-unmatched-cost", []string{d, "--method", "truth", "--unmatched-cost", "0"}, "eval: --unmatched-cost must be a positive number, not 0"},
+		{"nan-unmatched-cost", []string{d, "--method", "truth", "--unmatched-cost", "NaN"}, "eval: --unmatched-cost must be a positive number, not NaN"},
+		{"unmatched-cost-and-paper", []string{d, "--method", "truth", "--unmatched-cost", "0.2", "--paper"}, "--unmatched-cost and --paper exclude each other"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

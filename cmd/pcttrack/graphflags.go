@@ -80,8 +80,8 @@ func (f *graphOptFlags) forModels(cmd string, ms []pipeline.Method) (graph.Optio
 
 // modelOptions are the learned trackers' options for the graph flags and
 // --paper: with --force-graph they use the flags' graphs (gopt).
-func (f *graphOptFlags) modelOptions(paper bool, gopt graph.Options) *learned.Options {
-	o := &learned.Options{Assign: track.Options{Paper: paper}}
+func (f *graphOptFlags) modelOptions(assign track.Options, gopt graph.Options) *learned.Options {
+	o := &learned.Options{Assign: assign}
 	if f.forceGraph {
 		o.Graph, o.ForceGraph = &gopt, true
 	}
@@ -125,11 +125,12 @@ func (f *graphOptFlags) options(cmd string) (graph.Options, error) {
 // runOptions describes the graph and tracker options of a track or eval
 // run as JSON, for its output metadata: merge refuses shards whose options
 // differ.
-func runOptions(g graph.Options, paper bool) (string, error) {
+func runOptions(g graph.Options, a track.Options) (string, error) {
 	b, err := json.Marshal(struct {
-		Graph graph.Options `json:"graph"`
-		Paper bool          `json:"paper"`
-	}{g, paper})
+		Graph         graph.Options `json:"graph"`
+		Paper         bool          `json:"paper"`
+		UnmatchedCost float64       `json:"unmatched_cost,omitempty"`
+	}{g, a.Paper, a.UnmatchedCost})
 	if err != nil {
 		return "", fmt.Errorf("options: %w", err)
 	}

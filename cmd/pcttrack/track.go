@@ -17,7 +17,8 @@ import (
 type trackFlags struct {
 	method, model, out, shard string
 	frames, workers           int
-	paper, resume             bool
+	resume                    bool
+	assign                    assignFlags
 	graph                     graphOptFlags
 	wepl                      bool
 	est                       weplEstFlags
@@ -46,7 +47,7 @@ func newTrackCmd() *cobra.Command {
 	fl.StringVar(&f.method, "method", "", "tracker: "+strings.Join(pipeline.MethodNames(), ", ")+" (model: the embedded default model; see pcttrack models)")
 	fl.StringVar(&f.model, "model", "", "checkpoint of the learned tracker, [NAME=]PATH")
 	fl.StringVar(&f.out, "out", "", "output tracks file (.parquet), required")
-	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality, no unmatched hits)")
+	f.assign.add(fl)
 	fl.IntVar(&f.frames, "frames", 0, "track only the first N frames (0 = all)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	fl.StringVar(&f.shard, "shard", "", "track only shard k/K of the frames (or slurm, slurm/K, k8s/K)")
@@ -70,7 +71,11 @@ func runTrack(cmd *cobra.Command, in string, f *trackFlags) error {
 	if err != nil {
 		return err
 	}
-	m, err := pipeline.SelectOne(f.method, f.model, "", f.graph.modelOptions(f.paper, gopt))
+	aopt, err := f.assign.options("track")
+	if err != nil {
+		return err
+	}
+	m, err := pipeline.SelectOne(f.method, f.model, "", f.graph.modelOptions(aopt, gopt))
 	if err != nil {
 		return fmt.Errorf("track: %w", err)
 	}
@@ -81,7 +86,7 @@ func runTrack(cmd *cobra.Command, in string, f *trackFlags) error {
 	if err != nil {
 		return fmt.Errorf("track: --shard: %w", err)
 	}
-	opts, err := runOptions(gopt, f.paper)
+	opts, err := runOptions(gopt, aopt)
 	if err != nil {
 		return err
 	}
