@@ -91,15 +91,22 @@ func Checkpoint(name string) (*model.Checkpoint, Card, error) {
 
 // Load returns the network of the embedded model name and its card.
 func Load(name string) (model.Net, Card, error) {
+	_, net, c, err := load(name)
+	return net, c, err
+}
+
+// load returns the checkpoint of the embedded model name, its network and
+// its card.
+func load(name string) (*model.Checkpoint, model.Net, Card, error) {
 	ck, c, err := Checkpoint(name)
 	if err != nil {
-		return nil, c, err
+		return nil, nil, c, err
 	}
 	net, err := ck.Net()
 	if err != nil {
-		return nil, c, fmt.Errorf("pretrained: %q: %w", name, err)
+		return nil, nil, c, fmt.Errorf("pretrained: %q: %w", name, err)
 	}
-	return net, c, nil
+	return ck, net, c, nil
 }
 
 // Default returns the default embedded model (DefaultName) and its card.
@@ -111,13 +118,9 @@ func Default() (model.Net, Card, error) { return Load(DefaultName) }
 // build each frame's hit graph with the tracker's Graph options), with
 // options opt (nil: the tool's default assignment).
 func Tracker(name string, opt *learned.Options) (*learned.Tracker, Card, error) {
-	ck, c, err := Checkpoint(name)
+	ck, net, c, err := load(name)
 	if err != nil {
 		return nil, c, err
-	}
-	net, err := ck.Net()
-	if err != nil {
-		return nil, c, fmt.Errorf("pretrained: %q: %w", name, err)
 	}
 	tr, err := learned.NewTrained(net, ck.GraphOptions(), opt)
 	if err != nil {

@@ -382,18 +382,24 @@ func TV(x []float64, nx, nz int) float64 {
 	var tv float64
 	for k := range nz {
 		for i := range nx {
-			j := k*nx + i
-			var dx, dz float64
-			if i+1 < nx {
-				dx = x[j+1] - x[j]
-			}
-			if k+1 < nz {
-				dz = x[j+nx] - x[j]
-			}
+			dx, dz := forwardDiff(x, nx, nz, i, k)
 			tv += math.Sqrt(dx*dx + dz*dz + tvEps)
 		}
 	}
 	return tv
+}
+
+// forwardDiff returns the forward differences of the nx × nz image x at
+// pixel (i, k) along x and z, zero across the border.
+func forwardDiff(x []float64, nx, nz, i, k int) (dx, dz float64) {
+	j := k*nx + i
+	if i+1 < nx {
+		dx = x[j+1] - x[j]
+	}
+	if k+1 < nz {
+		dz = x[j+nx] - x[j]
+	}
+	return dx, dz
 }
 
 // TVGradient writes the gradient of TV(x) into dst and returns it
@@ -412,13 +418,7 @@ func TVGradient(dst, x []float64, nx, nz int) []float64 {
 	for k := range nz {
 		for i := range nx {
 			j := k*nx + i
-			var dx, dz float64
-			if i+1 < nx {
-				dx = x[j+1] - x[j]
-			}
-			if k+1 < nz {
-				dz = x[j+nx] - x[j]
-			}
+			dx, dz := forwardDiff(x, nx, nz, i, k)
 			n := math.Sqrt(dx*dx + dz*dz + tvEps)
 			dst[j] -= (dx + dz) / n
 			if i+1 < nx {
