@@ -13,7 +13,8 @@
 # Environment: GATE (file), SEEDS (default 3), TRAIN_FRAMES (300), VAL_FRAMES (20), TEST_FRAMES (200),
 # STEPS (override the training steps), PHYSICS ("" = default physics, "legacy" = the physics before
 # sim.PhysicsVersion 2, for comparison), WATER_I (eV, default 67: fitted to the reference file; see
-# sim/VALIDATION.md), KINK_CUT (rad, default 0 = the paper's metric).
+# sim/VALIDATION.md), KINK_CUT (rad, default 0 = the paper's metric), ELECTRONS (1 = simulate with
+# --electron-hits, the electron hits of the GATE file that make its events impure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-sim-to-real-$(date +%Y%m%d-%H%M%S)}
@@ -35,6 +36,7 @@ go build -o "$OUT/simtoreal" ./scripts/simtoreal
 SETUP=(--geometry gate-3mm --phantom water:250@-125 --energy 250 --spot-sigma 0 --divergence 0
   --source-z -255 --water-i "$WATER_I" --protons-per-frame 100)
 if [ "${PHYSICS:-}" = legacy ]; then SETUP+=(--legacy-physics); fi
+if [ "${ELECTRONS:-0}" = 1 ]; then SETUP+=(--electron-hits); fi
 
 echo "== import $GATE"
 "$P" import gate "$GATE" --protons-per-frame 100 --geometry gate-3mm --epi-thickness 0.0139 \

@@ -307,6 +307,14 @@ type Physics struct {
 	// (none); negative means no δ-electrons (the proton deposits its full
 	// loss).
 	DeltaCut float64 `yaml:"delta_cut,omitempty"`
+	// ElectronHits adds the electron hits the proton transport does not
+	// make itself (electrons.go): δ-electrons from the passive material in
+	// front of a sensor and Compton electrons of nuclear de-excitation
+	// photons, both at the rates of the GATE reference file. They make no
+	// difference to the protons' tracks but make events impure, which the
+	// paper's efficiency divides by (VALIDATION.md). Off by default, so
+	// the datasets and models of PhysicsVersion 2 stay reproducible.
+	ElectronHits bool `yaml:"electron_hits,omitempty"`
 }
 
 // Models of Physics.Scattering, Physics.Deposit and Physics.Diffraction.

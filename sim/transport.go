@@ -173,6 +173,9 @@ func (w *worker) transport(p *particle) {
 			if d > 0 {
 				w.visible = true
 				w.hit(s, p.id, p.parent, dataset.PDGProton, x, y, d)
+				if ph.ElectronHits {
+					w.deltaHit(s, p.id, x, y)
+				}
 			}
 			if dep, kin := s.thin.SampleDelta(r, p.e, pf*scale); dep > 0 {
 				p.e -= kin
@@ -368,10 +371,10 @@ func kink(t, d float64) float64 {
 }
 
 // hit records a deposit d MeV at (x, y) in sensor segment s.
-func (w *worker) hit(s *segment, id, parent, pdg int32, x, y, d float64) {
+func (w *worker) hit(s *segment, id, parent, pdg int32, x, y, d float64) bool {
 	cs := s.clusterSize(d)
 	if cs < physics.ClusterThreshold && !w.c.KeepSmallClusters {
-		return
+		return false
 	}
 	if w.c.Digitize {
 		g := w.c.Geometry
@@ -383,6 +386,7 @@ func (w *worker) hit(s *segment, id, parent, pdg int32, x, y, d float64) {
 		Edep: float32(d), ClusterSize: cs, EventID: w.eventID, TrackID: id, ParentID: parent,
 		PDG: pdg, Primary: id == 1,
 	})
+	return true
 }
 
 // interact ends p (a primary) in an inelastic nuclear interaction at
@@ -391,6 +395,9 @@ func (w *worker) hit(s *segment, id, parent, pdg int32, x, y, d float64) {
 func (w *worker) interact(p *particle) {
 	if p.id != 1 {
 		return
+	}
+	if w.c.Physics.ElectronHits {
+		w.photonHits(p)
 	}
 	r := w.r
 	yield := w.c.Physics.SecondaryYield

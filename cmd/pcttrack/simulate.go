@@ -18,7 +18,7 @@ type simulateFlags struct {
 	config, geometry, phantom, out, shard string
 	energy, spotSigma, divergence         float64
 	sourceZ, waterI                       float64
-	legacy                                bool
+	legacy, electrons                     bool
 	protonsPerFrame, frames, workers      int
 	seed                                  uint64
 	resume                                bool
@@ -53,6 +53,7 @@ func newSimulateCmd() *cobra.Command {
 	fl.Float64Var(&f.sourceZ, "source-z", sim.DefaultSourceZ, "z of the source plane, mm (the GATE reference file's: -255)")
 	fl.Float64Var(&f.waterI, "water-i", sim.DefaultWaterI, "mean excitation energy of the phantom's water, eV (PSTAR: 75)")
 	fl.BoolVar(&f.legacy, "legacy-physics", false, fmt.Sprintf("the physics before version %d (Highland scattering, exact offsets, Landau deposits, 75 eV water), for comparison", sim.PhysicsVersion))
+	fl.BoolVar(&f.electrons, "electron-hits", false, "add the electron hits of δ-electrons from passive material and of nuclear photons, at the GATE reference file's rates (off: physics version 2 as it is)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task); another run there is an error")
 	cmd.MarkFlagRequired("out")
@@ -115,6 +116,9 @@ func (f *simulateFlags) simConfig(cmd *cobra.Command) (sim.Config, error) {
 	}
 	if set("water-i") && (!f.legacy || cmd.Flags().Changed("water-i")) {
 		c.Physics.WaterI = f.waterI
+	}
+	if f.electrons {
+		c.Physics.ElectronHits = true
 	}
 	if set("protons-per-frame") {
 		if f.protonsPerFrame < 1 {
