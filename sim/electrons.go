@@ -56,7 +56,6 @@ func (w *worker) deltaHit(s *segment, id int32, x, y float64) {
 	}
 }
 
-
 // photonHits follows one isotropic de-excitation photon from the
 // inelastic interaction of p (at p's position in segment p.seg, fraction
 // p.frac) in a straight line and adds the Compton-electron hits it makes
