@@ -35,8 +35,17 @@ import (
 	"github.com/pcttrack/pcttrack/sim"
 )
 
+// DefaultHullMargin is how far in mm the default hull reaches beyond the
+// phantom. The single-sided path of a proton near the edge is uncertain by
+// about the spot's size (σ ≈ 3 mm): with a 2 mm margin the WEPL of the
+// paths that leave the hull piled up in a bright rim and took 0.5–1.2 % of
+// the interior's RSP (RESULTS.md, issue 19); at 10 mm the air inserts
+// start to rise.
+const DefaultHullMargin = 5.0
+
 // Options configure Reconstruct. Zero values mean the documented defaults
-// of each part; the hull defaults to the phantom's radius plus 2 mm.
+// of each part; the hull defaults to the phantom's radius plus
+// DefaultHullMargin.
 type Options struct {
 	Inputs []string // scan datasets (all of one run or of its shards)
 	// Tracks, if not empty, are the tracks files (with the WEPL columns of
@@ -174,7 +183,7 @@ func Reconstruct(ctx context.Context, o Options) (*Result, error) {
 	res.Grid = g
 	po := o.Path
 	po.Energy = cmp.Or(po.Energy, cfg.Beam.Energy, sim.DefaultEnergy)
-	po.Hull = cmp.Or(po.Hull, radius+2)
+	po.Hull = cmp.Or(po.Hull, radius+DefaultHullMargin)
 	if po.Prior == (recon.Cov2{}) {
 		po.Prior = beam.Cov
 	}

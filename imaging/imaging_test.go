@@ -29,7 +29,7 @@ func TestReconstruct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Phantom != "ctp404" || res.Truth.Kept < 7000 || res.Rows == 0 || res.Path.Hull != 77 || res.Path.Kind != "mlp" {
+	if res.Phantom != "ctp404" || res.Truth.Kept < 7000 || res.Rows == 0 || res.Path.Hull != 80 || res.Path.Kind != "mlp" {
 		t.Fatalf("result %+v", res)
 	}
 	// truth pairing: every proton judged correct with δWEPL 0, none mis-tracked

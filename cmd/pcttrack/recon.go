@@ -50,7 +50,7 @@ func newReconCmd() *cobra.Command {
 	fl.Float64Var(&f.pixel, "pixel", recon.DefaultPixel, "pixel size, mm")
 	fl.Float64Var(&f.sliceY, "slice-y", 0, "slice position along the rotation axis, mm")
 	fl.Float64Var(&f.thickness, "slice-thickness", 0, "keep protons whose path crosses the axis within ±thickness/2 of the slice (0 = all)")
-	fl.Float64Var(&f.hull, "hull", 0, "hull radius, mm (0 = the phantom's radius + 2 mm)")
+	fl.Float64Var(&f.hull, "hull", 0, fmt.Sprintf("hull radius, mm (0 = the phantom's radius + %g mm)", imaging.DefaultHullMargin))
 	fl.Float64Var(&f.cutSigma, "cut-sigmas", 3, "k of the kσ cuts on exit angle and WEPL (negative = no cuts)")
 	fl.Float64Var(&f.bin, "cut-bin", 1, "lateral bin of the cuts, mm")
 	fl.BoolVar(&f.negative, "negative", false, "let pixels go below RSP 0 (unbiased air in a noisy image; default: clamp at 0)")
