@@ -7,7 +7,7 @@ import (
 )
 
 // Electron hits of Physics.ElectronHits. The GATE reference file has
-// electron hits in 9 % of its events (451 hits in 4097 events, 0.7 % of
+// electron hits in 9 % of its events (451 hits in 4097 events, 0.6 % of
 // its hits) although its protons deposit their full loss: electrons that
 // enter a sensor from outside it. Two sources, each with its rate
 // measured on the file's calibration half (events below 2500, as

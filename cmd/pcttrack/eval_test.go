@@ -61,6 +61,20 @@ func executeTo(cmd *cobra.Command, out, errOut io.Writer, args ...string) error 
 	return cmd.ExecuteContext(context.Background())
 }
 
+// evalJSON runs eval with args and --json and decodes its output.
+func evalJSON(t *testing.T, args ...string) evalOutput {
+	t.Helper()
+	js, err := execute(newEvalCmd(), append(args, "--json")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc evalOutput
+	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
 func TestEvalCommand(t *testing.T) {
 	dir := t.TempDir()
 	d := tinyDataset(t, dir, 4, 30)
@@ -132,14 +146,7 @@ func TestEvalCommandSeeds(t *testing.T) {
 		t.Errorf("stability plot: %v", err)
 	}
 	// two differently initialised networks disagree somewhere
-	js, err := execute(newEvalCmd(), d, "--method", "none", "--model", ckpts[0], "--model", ckpts[1], "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc evalOutput
-	if err := json.Unmarshal([]byte(js), &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := evalJSON(t, d, "--method", "none", "--model", ckpts[0], "--model", ckpts[1])
 	if st := doc.Evaluation.Stability; len(st) != 1 || st[0].Pairs != 1 || !(st[0].OfEdges.Mean > 0 && st[0].OfEdges.Mean < 1) {
 		t.Errorf("stability %+v", st)
 	}
@@ -151,15 +158,7 @@ func TestEvalCommandSeeds(t *testing.T) {
 	// a lower unmatched cost takes only confident segments: an untrained
 	// network's p ≈ 0.5 passes the default (1 − p < 1) but not 1 − p < 0.1
 	tpr := func(args ...string) float64 {
-		js, err := execute(newEvalCmd(), append([]string{d, "--method", "none", "--model", ckpts[1], "--json"}, args...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc evalOutput
-		if err := json.Unmarshal([]byte(js), &doc); err != nil {
-			t.Fatal(err)
-		}
-		return doc.Evaluation.Groups[0].TPR.Mean
+		return evalJSON(t, append([]string{d, "--method", "none", "--model", ckpts[1]}, args...)...).Evaluation.Groups[0].TPR.Mean
 	}
 	if def, named, strict := tpr(), tpr("--unmatched-cost", "0.5"), tpr("--unmatched-cost", "0.05"); def != named || !(strict < def/2) {
 		t.Errorf("segment TPR: default %.3f, --unmatched-cost 0.5 %.3f, 0.05 %.3f", def, named, strict)
@@ -213,15 +212,7 @@ func TestEvalCommandGraphFlags(t *testing.T) {
 	d := tinyDataset(t, t.TempDir(), 2, 30)
 	eff := func(args ...string) float64 {
 		t.Helper()
-		js, err := execute(newEvalCmd(), append([]string{d, "--method", "truth", "--json"}, args...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc evalOutput
-		if err := json.Unmarshal([]byte(js), &doc); err != nil {
-			t.Fatal(err)
-		}
-		return doc.Evaluation.Table[0].Efficiency.Mean
+		return evalJSON(t, append([]string{d, "--method", "truth"}, args...)...).Evaluation.Table[0].Efficiency.Mean
 	}
 	wide, narrow := eff(), eff("--tracker-cone", "0.01", "--calo-cone", "0.01")
 	if !(narrow < 0.5*wide) {
