@@ -1,6 +1,7 @@
 package landscape
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -88,12 +89,14 @@ func directionKey(m *zoo.Member, hd *zoo.Data, opt DirectionOptions) string {
 	if opt.Kind == DirRandom {
 		return k + fmt.Sprintf(", seed %d", opt.Seed)
 	}
-	return k + fmt.Sprintf(", %s step %g, λ %g, %+v, %d frames of %s, %+v", opt.Method, opt.Step, opt.Lambda, opt.Eigen.withoutProgress(), hd.Len(), hd.Source, opt.Assign)
-}
-
-func (o EigenOptions) withoutProgress() EigenOptions {
-	o.Progress = nil
-	return o
+	// The eigen options are printed in their form before Method existed,
+	// so that directions found by power iteration stay valid.
+	e := opt.Eigen
+	k += fmt.Sprintf(", %s step %g, λ %g, {MaxIter:%d Tol:%g Seed:%d Progress:<nil>}, %d frames of %s, %+v", opt.Method, opt.Step, opt.Lambda, e.MaxIter, e.Tol, e.Seed, hd.Len(), hd.Source, opt.Assign)
+	if e.Method != EigenPower {
+		k += ", " + e.Method.String()
+	}
+	return k
 }
 
 // FindDirections returns the axes of m's plane: for DirHessian the top-2
@@ -164,11 +167,18 @@ func FindDirections(ctx context.Context, m *zoo.Member, hd *zoo.Data, opt Direct
 	iters := make([]int, 2)
 	var bar *progress.Bar
 	if opt.Progress != nil {
-		bar = progress.New(opt.Progress, int64(2*max(eig.MaxIter, 100)), "Hessian eigenvectors")
+		total := 2 * cmp.Or(eig.MaxIter, 100)
+		if eig.Method == EigenLanczos {
+			total /= 2
+		}
+		bar = progress.New(opt.Progress, int64(total), "Hessian eigenvectors")
 		defer bar.Finish()
 	}
 	eig.Progress = func(k, it int, l float64) {
 		iters[k] = it + 1
+		if eig.Method == EigenLanczos { // one Krylov space for both
+			iters[1] = it + 1
+		}
 		bar.Add(1)
 		bar.Status(fmt.Sprintf("λ%d ≈ %.4g", k, l))
 	}

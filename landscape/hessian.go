@@ -25,19 +25,22 @@ type Operator interface {
 }
 
 // EigenOptions configures TopEigen. The zero value is PyHessian's (and the
-// authors' copy): at most 100 iterations per vector, relative tolerance
-// 1e-3 on the eigenvalue, random start vectors from seed 0.
+// authors' copy): power iteration, at most 100 iterations per vector,
+// relative tolerance 1e-3 on the eigenvalue, random start vectors from
+// seed 0.
 type EigenOptions struct {
-	MaxIter int     // 0 means 100
+	MaxIter int     // 0 means 100 (EigenLanczos: the Krylov dimension)
 	Tol     float64 // 0 means 1e-3
 	Seed    uint64
+	Method  EigenMethod
 	// Progress, when not nil, is called after every iteration with the
 	// vector's index, the iteration and the current eigenvalue estimate.
 	Progress func(k, iter int, lambda float64)
 }
 
 // TopEigen returns the n eigenvalues of op of largest magnitude and their
-// unit eigenvectors by power iteration with deflation, as PyHessian's
+// unit eigenvectors. EigenLanczos is described at its constant; the
+// default, EigenPower, is power iteration with deflation, as PyHessian's
 // eigenvalues(): for each vector a Gaussian start (from Seed and k),
 // then per iteration Gram–Schmidt against the vectors already found, v ←
 // H·v/‖H·v‖, and the Rayleigh quotient; it stops when the quotient changes
@@ -46,6 +49,9 @@ type EigenOptions struct {
 // like gives the shape. Each iteration costs one Apply. Errors come from
 // Apply or ctx.
 func TopEigen(ctx context.Context, op Operator, like Vec, n int, opt EigenOptions) ([]float64, []Vec, error) {
+	if opt.Method == EigenLanczos {
+		return topEigenLanczos(ctx, op, like, n, opt)
+	}
 	maxIter := cmp.Or(opt.MaxIter, 100)
 	tol := cmp.Or(opt.Tol, 1e-3)
 	var vals []float64

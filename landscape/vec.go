@@ -39,6 +39,15 @@ func Set[T nn.Float](vs []*nn.Var[T], v Vec) {
 	}
 }
 
+// size returns the number of elements of v.
+func (v Vec) size() int {
+	n := 0
+	for _, x := range v {
+		n += len(x)
+	}
+	return n
+}
+
 // Zero returns a zero Vec shaped like v.
 func (v Vec) Zero() Vec {
 	z := make(Vec, len(v))

@@ -86,7 +86,8 @@ if has compare && [[ $k == 0 ]] && ready; then
 	fi
 fi
 
-# stage 3: 2-D slices of seeds 0..3 of every method (the paper's panels)
+# stage 3: 2-D slices of seeds 0..3 of every method (the paper's panels), and
+# of seed 0 of each full-graph check method
 if has planes && ready; then
 	i=0
 	for c in $ZOO; do
@@ -98,9 +99,18 @@ if has planes && ready; then
 			i=$((i + 1))
 		done
 	done
+	for c in $CHECK; do # the full-graph check: seed 0 of each method
+		if mine $i; then
+			d=$OUT/planes/$(name "$c")-s0
+			m=$OUT/check/$(name "$c")/seed-0/best.ckpt
+			[[ ! -f $m || -f $d/plane.json ]] || run landscape plane "$m" --out "$d" --resume $PLANE_ARGS
+		fi
+		i=$((i + 1))
+	done
 fi
 
-# stage 4: mode connectivity of the 10 within-method pairs of every method
+# stage 4: mode connectivity of the 10 within-method pairs of every method, and
+# of the full-graph check's seed pair of each method
 if has connect && ready; then
 	i=0
 	for c in $ZOO; do
@@ -115,13 +125,24 @@ if has connect && ready; then
 			done
 		done
 	done
+	for c in $CHECK; do # the full-graph check's one pair per method
+		if mine $i; then
+			d=$OUT/connect/$(name "$c")-s0-s1
+			z=$OUT/check/$(name "$c")
+			[[ ! -f $z/seed-1/best.ckpt || -f $d/connect.json ]] ||
+				run connect "$z/seed-0/best.ckpt" "$z/seed-1/best.ckpt" --out "$d" --steps "$FIT_STEPS" --resume $CONNECT_ARGS
+		fi
+		i=$((i + 1))
+	done
 fi
 
 # stage 5: tables
 if has tables; then
-	if compgen -G "$OUT/connect/*/connect.json" >/dev/null; then
-		run connect table "$OUT"/connect/*/connect.json --markdown --out "$OUT/connect-table.md"
-	fi
+	# one table per graph: the table groups pairs by method
+	zj=$(for c in $ZOO; do compgen -G "$OUT/connect/$(name "$c")-s*-s*/connect.json" || true; done)
+	cj=$(for c in $CHECK; do compgen -G "$OUT/connect/$(name "$c")-s*-s*/connect.json" || true; done)
+	[[ -z $zj ]] || run connect table $zj --markdown --out "$OUT/connect-table.md"
+	[[ -z $cj ]] || run connect table $cj --markdown --out "$OUT/connect-table-check.md"
 	[[ -f $OUT/compare/groups.csv ]] && log "instability: $OUT/compare/groups.csv, tests.csv, *.png"
 	log "done; see $OUT/study.log"
 fi
@@ -153,6 +174,8 @@ if has publish; then
 		cp "$d/connect.png" "$PUBLISH/connect/$(basename "$d").png"
 		cp "$d/connect.csv" "$PUBLISH/connect/$(basename "$d").csv"
 	done
-	[[ -f $OUT/connect-table.md ]] && cp "$OUT/connect-table.md" "$PUBLISH/"
+	for t in connect-table connect-table-check; do
+		[[ ! -f $OUT/$t.md ]] || cp "$OUT/$t.md" "$PUBLISH/"
+	done
 	log "published to $PUBLISH"
 fi

@@ -210,7 +210,7 @@ type planeFlags struct {
 	zoo              zooFlags
 	eval             pathEvalFlags
 	out, dirs, hvp   string
-	shard            string
+	shard, eigen     string
 	hessianFrames    int
 	grid, maxIter    int
 	rng, tol, lambda float64
@@ -227,7 +227,10 @@ func newLandscapePlaneCmd() *cobra.Command {
 			"on [−0.5, 0.5]², the paper's) on --frames frames (the first 10 training frames by default).\n\n" +
 			"--directions hessian (default): the top-2 eigenvectors (largest |λ|) of the Hessian of the loss on the first\n" +
 			"--hessian-frames training frames, networks in evaluation mode, each frame weighted 1, by power iteration with\n" +
-			"deflation (--max-iter 100, --tol 1e-3, seed 0, as PyHessian and the authors' copy); Hessian-vector products\n" +
+			"deflation (--max-iter 100, --tol 1e-3, seed 0, as PyHessian and the authors' copy), or with --eigen lanczos by\n" +
+			"the Lanczos method (one Krylov space of at most --max-iter products for both vectors, stopped when both Ritz\n" +
+			"residuals are below --tol relative; converges where power iteration cannot, e.g. on ±λ of an indefinite\n" +
+			"PAT surrogate); Hessian-vector products\n" +
 			"exact (--hvp exact, nn's R-operator; autograd's Hessian of the local linear piece) or by central differences of\n" +
 			"gradients (--hvp diff, a curvature smoothed over the step). PTT models use the split BCE; PAT models the\n" +
 			"blackbox surrogate gᵀσ(z) at the model's λ with the solver's gradient g = y − y′ held fixed, as the authors'\n" +
@@ -249,7 +252,8 @@ func newLandscapePlaneCmd() *cobra.Command {
 	fl.IntVar(&f.hessianFrames, "hessian-frames", 10, "first training frames the Hessian is taken on")
 	fl.IntVar(&f.grid, "grid", landscape.DefaultGrid, "grid points per axis")
 	fl.Float64Var(&f.rng, "range", landscape.DefaultRange, "the axes span [−range, range]")
-	fl.IntVar(&f.maxIter, "max-iter", 100, "power iterations per eigenvector at most")
+	fl.IntVar(&f.maxIter, "max-iter", 100, "power iterations per eigenvector (lanczos: products in all) at most")
+	fl.StringVar(&f.eigen, "eigen", "power", "eigenvector method: power (power iteration with deflation, the authors') or lanczos")
 	fl.Float64Var(&f.tol, "tol", 1e-3, "relative tolerance of the eigenvalue")
 	fl.Float64Var(&f.lambda, "lambda", 0, "λ of a PAT model's surrogate (0: the model's, from its run config)")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the start vectors or random directions")
@@ -284,6 +288,10 @@ func runPlane(cmd *cobra.Command, ckpt string, f *planeFlags) error {
 	if err != nil {
 		return err
 	}
+	eig, err := landscape.ParseEigenMethod(f.eigen)
+	if err != nil {
+		return err
+	}
 	ms, err := zoo.Load([]string{ckpt}, 1, false)
 	if err != nil {
 		return err
@@ -298,7 +306,7 @@ func runPlane(cmd *cobra.Command, ckpt string, f *planeFlags) error {
 		return err
 	}
 	dirOpt := landscape.DirectionOptions{Kind: kind, Method: method, Seed: f.seed, Lambda: f.lambda,
-		Eigen: landscape.EigenOptions{MaxIter: f.maxIter, Tol: f.tol, Seed: f.seed}, Assign: eopt.Assign, Progress: cmd.ErrOrStderr()}
+		Eigen: landscape.EigenOptions{MaxIter: f.maxIter, Tol: f.tol, Seed: f.seed, Method: eig}, Assign: eopt.Assign, Progress: cmd.ErrOrStderr()}
 	var hd *zoo.Data
 	if kind == landscape.DirHessian {
 		hopt := dopt
@@ -315,8 +323,8 @@ func runPlane(cmd *cobra.Command, ckpt string, f *planeFlags) error {
 	}
 	w := cmd.OutOrStdout()
 	if kind == landscape.DirHessian {
-		fmt.Fprintf(w, "top Hessian eigenvalues of %s (%s, %s HVPs, %d frames): λ0 = %.6g, λ1 = %.6g (%d and %d iterations, %s)\n",
-			m.Name, dirs.Loss, method, hd.Len(), dirs.Eigenvalues[0], dirs.Eigenvalues[1], dirs.Iterations[0], dirs.Iterations[1], time.Since(t0).Round(time.Millisecond))
+		fmt.Fprintf(w, "top Hessian eigenvalues of %s (%s, %s HVPs, %d frames): λ0 = %.6g, λ1 = %.6g (%s: %d and %d iterations, %s)\n",
+			m.Name, dirs.Loss, method, hd.Len(), dirs.Eigenvalues[0], dirs.Eigenvalues[1], eig, dirs.Iterations[0], dirs.Iterations[1], time.Since(t0).Round(time.Millisecond))
 	}
 	xs := landscape.Axis(f.grid, f.rng)
 	eopt.Workers, eopt.Progress, eopt.State, eopt.Resume = f.zoo.workers, cmd.ErrOrStderr(), stateFile(f.out, "plane", sh), f.resume
