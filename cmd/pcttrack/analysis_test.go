@@ -8,11 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/pcttrack/pcttrack/internal/zootest"
 	"github.com/pcttrack/pcttrack/landscape"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/pipeline"
-	"github.com/spf13/cobra"
 )
 
 // TestLandscapeLineEqualsEval: the ends of `landscape line` are the models

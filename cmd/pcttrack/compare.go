@@ -16,31 +16,6 @@ import (
 	"github.com/pcttrack/pcttrack/zoo"
 )
 
-// zooFlags select the frames of the analysis commands (compare,
-// landscape, connect).
-type zooFlags struct {
-	data    []string
-	frames  int
-	first   bool
-	cacheMB int
-	workers int
-}
-
-func (f *zooFlags) add(fl *pflag.FlagSet, frames int, what string) {
-	fl.StringArrayVar(&f.data, "data", nil, "dataset file to take the frames from (repeatable; default: the models' training frames from their run config)")
-	fl.IntVar(&f.frames, "frames", frames, "number of frames "+what+" (0 = all), spread evenly over the data unless --first")
-	fl.BoolVar(&f.first, "first", false, "take the first --frames frames instead of an evenly spread subset")
-	fl.IntVar(&f.cacheMB, "cache-mb", 2048, "memory budget (MB) for frames kept prepared; -1 keeps all")
-	fl.IntVar(&f.workers, "workers", 0, "frames processed in parallel (0 = all cores)")
-}
-
-func (f *zooFlags) options(cmd string) (zoo.DataOptions, error) {
-	if f.frames < 0 || f.workers < 0 {
-		return zoo.DataOptions{}, fmt.Errorf("%s: --frames and --workers must be >= 0", cmd)
-	}
-	return zoo.DataOptions{Files: f.data, Frames: f.frames, First: f.first, CacheMB: f.cacheMB}, nil
-}
-
 // compareFlags are the flags of `pcttrack compare`.
 type compareFlags struct {
 	zoo          zooFlags
@@ -53,28 +28,8 @@ type compareFlags struct {
 	seed         uint64
 }
 
-func newCompareCmd() *cobra.Command {
-	var f compareFlags
-	cmd := &cobra.Command{
-		Use:   "compare CKPT... --out DIR",
-		Short: "Pairwise prediction instability of trained models: min-max disagreement and CKA",
-		Long: "Compares every pair of the checkpoints (e.g. runs/*/seed-*/best.ckpt; each with the config.yaml of its run\n" +
-			"beside it) on the same frames, by default the models' training frames, as the paper's instability study:\n" +
-			"the min-max normalised disagreement of their edge assignments after the per-layer LSAP, networks in\n" +
-			"evaluation mode, in two variants (LSAP on 1 − logit as the authors' code, on 1 − σ(logit) as the tracker),\n" +
-			"and with --cka linear CKA (minibatch unbiased HSIC, minibatches of 1024 rows) per matching leaf layer of R1,\n" +
-			"O and R2 on --cka-rows sampled rows per frame and module (--cka-full: the full cross-layer matrix per module,\n" +
-			"whose mean is the authors' module score; about 9× slower). Writes DIR/compare.json, pairs.csv, groups.csv\n" +
-			"(medians, means, ranges within each group and across groups: within λ, across λ, PTT↔PAT), tests.csv\n" +
-			"(Welch t with permutation p-values for every pair of groups) and the pairwise matrices as heatmaps (PNG),\n" +
-			"and prints the group tables.\n\n" +
-			"--shard k/K computes only the pairs i with i mod K = k into DIR/compare-shard-k-of-K.json; `pcttrack\n" +
-			"compare merge DIR/compare-shard-*.json --out DIR` joins them into exactly the one-process result.\n" +
-			"Progress is saved every 30 s and on Ctrl-C; --resume continues.",
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runCompare(cmd, args, &f) },
-	}
-	fl := cmd.Flags()
+// bind registers the flags on fl.
+func (f *compareFlags) bind(fl *pflag.FlagSet) {
 	f.zoo.add(fl, 0, "compared")
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
 	fl.StringVar(&f.assign, "assign", "paper", "per-layer assignment of both variants: paper (maximum cardinality, the authors' solver) or default")
@@ -85,9 +40,6 @@ func newCompareCmd() *cobra.Command {
 	fl.IntVar(&f.ckaRows, "cka-rows", compare.DefaultCKARows, "rows sampled per frame and module for CKA")
 	fl.IntVar(&f.permutations, "permutations", compare.DefaultPermutations, "random relabellings per permutation test")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the CKA row sample and the permutation tests")
-	cmd.MarkFlagRequired("out")
-	cmd.AddCommand(newCompareMergeCmd())
-	return cmd
 }
 
 func parseAssign(cmd, s string) (*track.Options, error) {
@@ -189,27 +141,35 @@ func writeCompare(cmd *cobra.Command, res *compare.Result, dir string, permutati
 }
 
 func newCompareMergeCmd() *cobra.Command {
-	var out string
-	var permutations int
-	var seed uint64
-	cmd := &cobra.Command{
+	return subcommand(&cobra.Command{
 		Use:   "merge SHARD.json... --out DIR",
 		Short: "Join the shards of a compare run into its report",
 		Long: "Joins the compare-shard-k-of-K.json files of all K shards of one comparison into exactly the result of one\n" +
 			"process and writes the report files and heatmaps into DIR, as compare does.",
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := mergeShardFiles("compare merge", out, args, compare.ReadResult, compare.Merge)
-			if err != nil {
-				return err
-			}
-			return writeCompare(cmd, res, out, permutations, seed)
-		},
+	}, (*compareMergeFlags).bind, runCompareMerge)
+}
+
+// compareMergeFlags are the flags of `pcttrack compare merge`.
+type compareMergeFlags struct {
+	out          string
+	permutations int
+	seed         uint64
+}
+
+// bind registers the flags on fl.
+func (f *compareMergeFlags) bind(fl *pflag.FlagSet) {
+	fl.StringVar(&f.out, "out", "", "output directory (required)")
+	fl.IntVar(&f.permutations, "permutations", compare.DefaultPermutations, "random relabellings per permutation test")
+	fl.Uint64Var(&f.seed, "seed", 0, "seed of the permutation tests")
+}
+
+func runCompareMerge(cmd *cobra.Command, args []string, f *compareMergeFlags) error {
+	res, err := mergeShardFiles("compare merge", f.out, args, compare.ReadResult, compare.Merge)
+	if err != nil {
+		return err
 	}
-	cmd.Flags().StringVar(&out, "out", "", "output directory (required)")
-	cmd.Flags().IntVar(&permutations, "permutations", compare.DefaultPermutations, "random relabellings per permutation test")
-	cmd.Flags().Uint64Var(&seed, "seed", 0, "seed of the permutation tests")
-	return cmd
+	return writeCompare(cmd, res, f.out, f.permutations, f.seed)
 }
 
 func init() {

@@ -8,12 +8,31 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/landscape"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/zoo"
 )
+
+func newConnectCmd() *cobra.Command {
+	cmd := subcommand(&cobra.Command{
+		Use:   "connect A.ckpt B.ckpt --out DIR",
+		Short: "Mode connectivity: fit Bézier curves between two models and compare them with the linear path",
+		Long: "Trains the middle point of a quadratic Bézier curve between the two models, as the authors do: RMSprop at\n" +
+			"--lr 1e-3, --steps 1000 of --batch 8 frames (random training frames, one t ~ U(0,1) each), batch statistics, no\n" +
+			"weight decay, the middle point starting at the midpoint; --loss hamming trains through the blackbox solver\n" +
+			"(--lambda 10, the authors' value for every model), bce on the split BCE, both (default) fits one curve of\n" +
+			"each. Then evaluates the linear path and each curve at --points values of t (51) on --frames frames (100,\n" +
+			"spread evenly) as `landscape line` does, and writes DIR/connect.json, connect.csv, connect.png (losses and\n" +
+			"TPR along t) and the middle points curve-hamming.ckpt, curve-bce.ckpt. Each stage keeps its state: Ctrl-C and\n" +
+			"--resume continue where it stopped. `pcttrack connect table DIR...` tabulates many pairs in the paper's layout.",
+		Args: cobra.ExactArgs(2),
+	}, (*connectFlags).bind, runConnect, "out")
+	cmd.AddCommand(newConnectTableCmd())
+	return cmd
+}
 
 // connectFlags are the flags of `pcttrack connect`.
 type connectFlags struct {
@@ -29,23 +48,8 @@ type connectFlags struct {
 	resume     bool
 }
 
-func newConnectCmd() *cobra.Command {
-	var f connectFlags
-	cmd := &cobra.Command{
-		Use:   "connect A.ckpt B.ckpt --out DIR",
-		Short: "Mode connectivity: fit Bézier curves between two models and compare them with the linear path",
-		Long: "Trains the middle point of a quadratic Bézier curve between the two models, as the authors do: RMSprop at\n" +
-			"--lr 1e-3, --steps 1000 of --batch 8 frames (random training frames, one t ~ U(0,1) each), batch statistics, no\n" +
-			"weight decay, the middle point starting at the midpoint; --loss hamming trains through the blackbox solver\n" +
-			"(--lambda 10, the authors' value for every model), bce on the split BCE, both (default) fits one curve of\n" +
-			"each. Then evaluates the linear path and each curve at --points values of t (51) on --frames frames (100,\n" +
-			"spread evenly) as `landscape line` does, and writes DIR/connect.json, connect.csv, connect.png (losses and\n" +
-			"TPR along t) and the middle points curve-hamming.ckpt, curve-bce.ckpt. Each stage keeps its state: Ctrl-C and\n" +
-			"--resume continue where it stopped. `pcttrack connect table DIR...` tabulates many pairs in the paper's layout.",
-		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error { return runConnect(cmd, args, &f) },
-	}
-	fl := cmd.Flags()
+// bind registers the flags on fl.
+func (f *connectFlags) bind(fl *pflag.FlagSet) {
 	f.zoo.add(fl, 100, "the paths are evaluated on")
 	f.eval.add(fl)
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
@@ -58,9 +62,6 @@ func newConnectCmd() *cobra.Command {
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the frames and t drawn by the fit")
 	fl.IntVar(&f.fitCacheMB, "fit-cache-mb", 2048, "memory budget (MB) for training frames kept prepared during the fit; -1 keeps all")
 	fl.BoolVar(&f.resume, "resume", false, "continue an interrupted run in DIR")
-	cmd.MarkFlagRequired("out")
-	cmd.AddCommand(newConnectTableCmd())
-	return cmd
 }
 
 func runConnect(cmd *cobra.Command, args []string, f *connectFlags) error {
@@ -168,9 +169,7 @@ func runConnect(cmd *cobra.Command, args []string, f *connectFlags) error {
 }
 
 func newConnectTableCmd() *cobra.Command {
-	var markdown bool
-	var mdOut string
-	cmd := &cobra.Command{
+	return subcommand(&cobra.Command{
 		Use:   "table DIR|connect.json...",
 		Short: "Tabulate connect runs in the paper's layout",
 		Long: "Reads the connect.json of each directory (or file) and prints, per method (pairs across methods as A↔B) and\n" +
@@ -178,35 +177,45 @@ func newConnectTableCmd() *cobra.Command {
 			"and of the TPR (%, pooled over frames), each as mean ± sd (population) over the pairs, as the paper's\n" +
 			"connectivity tables.",
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var cs []*landscape.Connection
-			for _, a := range args {
-				p := a
-				if st, err := os.Stat(a); err == nil && st.IsDir() {
-					p = filepath.Join(a, "connect.json")
-				}
-				c, err := landscape.ReadConnection(p)
-				if err != nil {
-					return err
-				}
-				cs = append(cs, c)
-			}
-			rows := landscape.Table(cs)
-			if mdOut != "" {
-				var b bytes.Buffer
-				if err := landscape.WriteTable(&b, rows, true); err != nil {
-					return err
-				}
-				if err := atomicfile.WriteFile(mdOut, b.Bytes()); err != nil {
-					return err
-				}
-			}
-			return landscape.WriteTable(cmd.OutOrStdout(), rows, markdown)
-		},
+	}, (*connectTableFlags).bind, runConnectTable)
+}
+
+// connectTableFlags are the flags of `pcttrack connect table`.
+type connectTableFlags struct {
+	markdown bool
+	out      string
+}
+
+// bind registers the flags on fl.
+func (f *connectTableFlags) bind(fl *pflag.FlagSet) {
+	fl.BoolVar(&f.markdown, "markdown", false, "print a Markdown table")
+	fl.StringVar(&f.out, "out", "", "also write the Markdown table to this file")
+}
+
+func runConnectTable(cmd *cobra.Command, args []string, f *connectTableFlags) error {
+	var cs []*landscape.Connection
+	for _, a := range args {
+		p := a
+		if st, err := os.Stat(a); err == nil && st.IsDir() {
+			p = filepath.Join(a, "connect.json")
+		}
+		c, err := landscape.ReadConnection(p)
+		if err != nil {
+			return err
+		}
+		cs = append(cs, c)
 	}
-	cmd.Flags().BoolVar(&markdown, "markdown", false, "print a Markdown table")
-	cmd.Flags().StringVar(&mdOut, "out", "", "also write the Markdown table to this file")
-	return cmd
+	rows := landscape.Table(cs)
+	if f.out != "" {
+		var b bytes.Buffer
+		if err := landscape.WriteTable(&b, rows, true); err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(f.out, b.Bytes()); err != nil {
+			return err
+		}
+	}
+	return landscape.WriteTable(cmd.OutOrStdout(), rows, f.markdown)
 }
 
 func init() {

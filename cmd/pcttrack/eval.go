@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/progress"
@@ -19,43 +20,8 @@ import (
 	"github.com/pcttrack/pcttrack/shard"
 )
 
-// evalFlags are the flags of `pcttrack eval`.
-type evalFlags struct {
-	methods       string
-	models        []string
-	json          bool
-	assign        assignFlags
-	frames        int
-	workers       int
-	kinkCut       float64
-	stabilityPlot string
-	batchNorm     string
-	shard, out    string
-	resume        bool
-	graph         graphOptFlags
-}
-
-// evalOutput is the --json document of `pcttrack eval` (and of `merge`
-// of eval shards).
-type evalOutput struct {
-	Files      []string              `json:"files"`
-	Methods    []pipeline.MethodInfo `json:"methods"`
-	Evaluation *pipeline.Evaluation  `json:"evaluation"`
-}
-
-// writeEvalOutput prints the evaluation: the JSON document or the tables.
-func writeEvalOutput(w io.Writer, asJSON bool, files []string, ms []pipeline.MethodInfo, ev *pipeline.Evaluation) error {
-	if !asJSON {
-		return ev.WriteText(w)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(evalOutput{Files: files, Methods: ms, Evaluation: ev})
-}
-
 func newEvalCmd() *cobra.Command {
-	var f evalFlags
-	cmd := &cobra.Command{
+	return subcommand(&cobra.Command{
 		Use:   "eval D.parquet... [--method model,follower,physics,truth] [--model [NAME=]CKPT...]",
 		Short: "Track datasets with several methods and print the paper's metrics table",
 		Long: "Builds the hit graph of every frame (the paper's cuts, or the graph flags' ones), runs each method\n" +
@@ -77,9 +43,45 @@ func newEvalCmd() *cobra.Command {
 			"then stores everything the tables need (every per-frame value, not rounded means) and\n" +
 			"`pcttrack merge` of the K files prints exactly what one process prints.",
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, args, &f) },
+	}, (*evalFlags).bind, runEval)
+}
+
+// evalOutput is the --json document of `pcttrack eval` (and of `merge`
+// of eval shards).
+type evalOutput struct {
+	Files      []string              `json:"files"`
+	Methods    []pipeline.MethodInfo `json:"methods"`
+	Evaluation *pipeline.Evaluation  `json:"evaluation"`
+}
+
+// writeEvalOutput prints the evaluation: the JSON document or the tables.
+func writeEvalOutput(w io.Writer, asJSON bool, files []string, ms []pipeline.MethodInfo, ev *pipeline.Evaluation) error {
+	if !asJSON {
+		return ev.WriteText(w)
 	}
-	fl := cmd.Flags()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(evalOutput{Files: files, Methods: ms, Evaluation: ev})
+}
+
+// evalFlags are the flags of `pcttrack eval`.
+type evalFlags struct {
+	methods       string
+	models        []string
+	json          bool
+	assign        assignFlags
+	frames        int
+	workers       int
+	kinkCut       float64
+	stabilityPlot string
+	batchNorm     string
+	shard, out    string
+	resume        bool
+	graph         graphOptFlags
+}
+
+// bind registers the flags on fl.
+func (f *evalFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&f.methods, "method", "follower,physics", "comma-separated methods ("+strings.Join(pipeline.MethodNames(), ", ")+"), or none")
 	fl.StringArrayVar(&f.models, "model", nil, "checkpoint of a learned tracker, [NAME=]PATH (repeatable)")
 	fl.BoolVar(&f.json, "json", false, "print one JSON document instead of the tables")
@@ -94,7 +96,6 @@ func newEvalCmd() *cobra.Command {
 	fl.StringVar(&f.out, "out", "", "also store the evaluation for `pcttrack merge` (.json); required with --shard")
 	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task) and print it; another run there is an error")
 	fl.StringVar(&f.stabilityPlot, "stability-plot", "", "draw the seed stability (share of candidate segments assigned differently by two seeds) to this .png or .svg")
-	return cmd
 }
 
 // openSources opens the datasets; the caller closes them with closeAll.

@@ -22,39 +22,6 @@ import (
 	"github.com/pcttrack/pcttrack/zoo"
 )
 
-// evalFlags of the landscape commands: batch-norm mode and assignment.
-type pathEvalFlags struct {
-	bn, assign string
-}
-
-func (f *pathEvalFlags) add(fl *pflag.FlagSet) {
-	fl.StringVar(&f.bn, "batchnorm", "batch", "batch-norm statistics: batch (per-frame, the paper's), running (interpolated along paths, the origin's on planes) or recompute (averaged over the frames at each point)")
-	fl.StringVar(&f.assign, "assign", "paper", "per-layer assignment: paper (maximum cardinality, the authors' solver) or default")
-}
-
-// analysisOptions returns the data options of zf and the evaluation options
-// of ef, the two flag groups every landscape command has.
-func analysisOptions(cmd string, zf *zooFlags, ef *pathEvalFlags) (zoo.DataOptions, landscape.EvalOptions, error) {
-	dopt, err := zf.options(cmd)
-	if err != nil {
-		return dopt, landscape.EvalOptions{}, err
-	}
-	eopt, err := ef.options(cmd)
-	return dopt, eopt, err
-}
-
-func (f *pathEvalFlags) options(cmd string) (landscape.EvalOptions, error) {
-	bn, err := landscape.ParseBNMode(f.bn)
-	if err != nil {
-		return landscape.EvalOptions{}, fmt.Errorf("%s: --batchnorm: %w", cmd, err)
-	}
-	asg, err := parseAssign(cmd, f.assign)
-	if err != nil {
-		return landscape.EvalOptions{}, err
-	}
-	return landscape.EvalOptions{BN: bn, Assign: asg}, nil
-}
-
 func newLandscapeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "landscape line|plane|merge",
@@ -205,22 +172,8 @@ func writePaths(dir, name string, c *landscape.Connection) ([]string, error) {
 	return []string{js, cs, png}, nil
 }
 
-// planeFlags are the flags of `landscape plane`.
-type planeFlags struct {
-	zoo              zooFlags
-	eval             pathEvalFlags
-	out, dirs, hvp   string
-	shard, eigen     string
-	hessianFrames    int
-	grid, maxIter    int
-	rng, tol, lambda float64
-	seed             uint64
-	resume           bool
-}
-
 func newLandscapePlaneCmd() *cobra.Command {
-	var f planeFlags
-	cmd := &cobra.Command{
+	return subcommand(&cobra.Command{
 		Use:   "plane M.ckpt --out DIR",
 		Short: "Evaluate a 2-D slice of the loss surface around one model",
 		Long: "Finds two directions and evaluates the model θ + α·d0 + β·d1 on a --grid × --grid grid over [−r, r]² (50 × 50\n" +
@@ -241,9 +194,24 @@ func newLandscapePlaneCmd() *cobra.Command {
 			"evaluates only the grid points i with i mod K = k into DIR/plane-shard-k-of-K.json; `pcttrack landscape\n" +
 			"merge` joins them. Ctrl-C keeps the finished points; --resume continues.",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runPlane(cmd, args[0], &f) },
-	}
-	fl := cmd.Flags()
+	}, (*planeFlags).bind, runPlane, "out")
+}
+
+// planeFlags are the flags of `landscape plane`.
+type planeFlags struct {
+	zoo              zooFlags
+	eval             pathEvalFlags
+	out, dirs, hvp   string
+	shard, eigen     string
+	hessianFrames    int
+	grid, maxIter    int
+	rng, tol, lambda float64
+	seed             uint64
+	resume           bool
+}
+
+// bind registers the flags on fl.
+func (f *planeFlags) bind(fl *pflag.FlagSet) {
 	f.zoo.add(fl, 10, "the grid is evaluated on")
 	f.eval.add(fl)
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
@@ -261,11 +229,10 @@ func newLandscapePlaneCmd() *cobra.Command {
 	fl.BoolVar(&f.resume, "resume", false, "continue an interrupted grid in DIR")
 	fl.Lookup("first").DefValue = "true"
 	f.zoo.first = true
-	cmd.MarkFlagRequired("out")
-	return cmd
 }
 
-func runPlane(cmd *cobra.Command, ckpt string, f *planeFlags) error {
+func runPlane(cmd *cobra.Command, args []string, f *planeFlags) error {
+	ckpt := args[0]
 	dopt, eopt, err := analysisOptions("landscape plane", &f.zoo, &f.eval)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/progress"
@@ -17,15 +18,8 @@ import (
 	"github.com/pcttrack/pcttrack/pipeline"
 )
 
-// mergeFlags are the flags of `pcttrack merge`.
-type mergeFlags struct {
-	out  string
-	json bool
-}
-
 func newMergeCmd() *cobra.Command {
-	var f mergeFlags
-	cmd := &cobra.Command{
+	return subcommand(&cobra.Command{
 		Use:   "merge SHARD... [--out OUT]",
 		Short: "Join the outputs of --shard k/K runs: datasets, tracks files or eval shards",
 		Long: "Joins the K outputs of a sharded run into what one process would have made. The inputs must be\n" +
@@ -37,11 +31,19 @@ func newMergeCmd() *cobra.Command {
 			"  eval shards (eval --shard --out X.json): prints the tables (or with --json the document) that one\n" +
 			"                                 eval process prints; --out stores the whole evaluation (.json)",
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(cmd, args, &f) },
-	}
-	cmd.Flags().StringVar(&f.out, "out", "", "output file; required for datasets and tracks files")
-	cmd.Flags().BoolVar(&f.json, "json", false, "eval shards: print the JSON document of `eval --json` instead of the tables")
-	return cmd
+	}, (*mergeFlags).bind, runMerge)
+}
+
+// mergeFlags are the flags of `pcttrack merge`.
+type mergeFlags struct {
+	out  string
+	json bool
+}
+
+// bind registers the flags on fl.
+func (f *mergeFlags) bind(fl *pflag.FlagSet) {
+	fl.StringVar(&f.out, "out", "", "output file; required for datasets and tracks files")
+	fl.BoolVar(&f.json, "json", false, "eval shards: print the JSON document of `eval --json` instead of the tables")
 }
 
 // Kinds of merge input.

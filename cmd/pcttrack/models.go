@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/internal/progress"
@@ -61,24 +62,25 @@ func newModelsCmd() *cobra.Command {
 	return cmd
 }
 
-// modelsCardFlags are the flags of `pcttrack models card`.
-type modelsCardFlags struct {
-	name, description, config, command, simulator, commit, out string
-	workers                                                    int
-}
-
 func newModelsCardCmd() *cobra.Command {
-	var f modelsCardFlags
-	cmd := &cobra.Command{
+	return subcommand(&cobra.Command{
 		Use:   "card RUNDIR TEST.parquet... --name NAME --out pretrained/models",
 		Short: "Make the model card of a training run and copy its best.ckpt beside it (for shipping a model)",
 		Long: "Evaluates RUNDIR/best.ckpt on the test datasets with the default assignment and with the paper's\n" +
 			"solver, reads the run's resolved config and training time, and writes NAME.ckpt and NAME.card.json\n" +
 			"to --out (pretrained/models to embed the model in the next build).",
 		Args: cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error { return runModelsCard(cmd, args[0], args[1:], &f) },
-	}
-	fl := cmd.Flags()
+	}, (*modelsCardFlags).bind, runModelsCard, "name", "out")
+}
+
+// modelsCardFlags are the flags of `pcttrack models card`.
+type modelsCardFlags struct {
+	name, description, config, command, simulator, commit, out string
+	workers                                                    int
+}
+
+// bind registers the flags on fl.
+func (f *modelsCardFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&f.name, "name", "", "model name (required)")
 	fl.StringVar(&f.description, "description", "", "one-line description")
 	fl.StringVar(&f.config, "config", "", "the training config as given to train (default: from the run)")
@@ -87,12 +89,10 @@ func newModelsCardCmd() *cobra.Command {
 	fl.StringVar(&f.commit, "commit", "", "commit of the source tree that trained the model")
 	fl.StringVar(&f.out, "out", "", "directory for NAME.ckpt and NAME.card.json (required)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
-	cmd.MarkFlagRequired("name")
-	cmd.MarkFlagRequired("out")
-	return cmd
 }
 
-func runModelsCard(cmd *cobra.Command, run string, tests []string, f *modelsCardFlags) error {
+func runModelsCard(cmd *cobra.Command, args []string, f *modelsCardFlags) error {
+	run, tests := args[0], args[1:]
 	if strings.ContainsAny(f.name, "/\\ ,=") || f.name == "" {
 		return fmt.Errorf("models card: --name %q: want a plain name", f.name)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/pcttrack/pcttrack/baseline"
@@ -16,6 +17,23 @@ import (
 	"github.com/pcttrack/pcttrack/plot"
 	"github.com/pcttrack/pcttrack/track"
 )
+
+func newPlotEventCmd() *cobra.Command {
+	return subcommand(&cobra.Command{
+		Use:   "event D.parquet --frame N [--method follower|physics|truth | --model CKPT] --out event.png",
+		Short: "Reconstruct one frame and draw its event display",
+		Long: "Reads frame --frame (0-based position in the file) of a dataset, builds its hit graph with the\n" +
+			"paper's default cuts, reconstructs it with --method or --model and draws the x–z and y–z views:\n" +
+			"hits (triangles for secondaries), true tracks in grey, reconstructed tracks in colour, tracks\n" +
+			"dropped by the track filter dotted, links between different events in red and missed true\n" +
+			"segments in dashed orange; the title gives the frame's purity and efficiency. --extent, --xlim,\n" +
+			"--ylim and --zlim zoom. The format (.png or .svg) follows --out, which is written atomically.\n\n" +
+			"Methods: " + strings.Join(pipeline.MethodNames(), ", ") + " (truth: assignment on the Monte-Carlo\n" +
+			"truth, the upper bound of an assignment tracker). --model [NAME=]CKPT draws the learned tracker\n" +
+			"of a checkpoint instead.",
+		Args: cobra.ExactArgs(1),
+	}, (*plotEventFlags).bind, runPlotEvent, "out")
+}
 
 var plotCmd = &cobra.Command{
 	Use:   "plot",
@@ -33,24 +51,8 @@ type plotEventFlags struct {
 	xlim, ylim, zlim   string
 }
 
-func newPlotEventCmd() *cobra.Command {
-	var f plotEventFlags
-	cmd := &cobra.Command{
-		Use:   "event D.parquet --frame N [--method follower|physics|truth | --model CKPT] --out event.png",
-		Short: "Reconstruct one frame and draw its event display",
-		Long: "Reads frame --frame (0-based position in the file) of a dataset, builds its hit graph with the\n" +
-			"paper's default cuts, reconstructs it with --method or --model and draws the x–z and y–z views:\n" +
-			"hits (triangles for secondaries), true tracks in grey, reconstructed tracks in colour, tracks\n" +
-			"dropped by the track filter dotted, links between different events in red and missed true\n" +
-			"segments in dashed orange; the title gives the frame's purity and efficiency. --extent, --xlim,\n" +
-			"--ylim and --zlim zoom. The format (.png or .svg) follows --out, which is written atomically.\n\n" +
-			"Methods: " + strings.Join(pipeline.MethodNames(), ", ") + " (truth: assignment on the Monte-Carlo\n" +
-			"truth, the upper bound of an assignment tracker). --model [NAME=]CKPT draws the learned tracker\n" +
-			"of a checkpoint instead.",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runPlotEvent(cmd, args[0], &f) },
-	}
-	fl := cmd.Flags()
+// bind registers the flags on fl.
+func (f *plotEventFlags) bind(fl *pflag.FlagSet) {
 	fl.IntVar(&f.frame, "frame", 0, "frame to draw: 0-based position in the dataset")
 	fl.StringVar(&f.method, "method", "", "built-in tracker: "+strings.Join(pipeline.MethodNames(), ", ")+" (default follower)")
 	fl.StringVar(&f.model, "model", "", "checkpoint of a learned tracker, [NAME=]PATH (instead of --method)")
@@ -63,11 +65,10 @@ func newPlotEventCmd() *cobra.Command {
 	fl.StringVar(&f.ylim, "ylim", "", "y range LO:HI in mm (default: from --extent)")
 	fl.StringVar(&f.zlim, "zlim", "", "z range LO:HI in mm (default: all hits)")
 	fl.BoolVar(&f.noLegend, "no-legend", false, "leave out the legend")
-	cmd.MarkFlagRequired("out")
-	return cmd
 }
 
-func runPlotEvent(cmd *cobra.Command, path string, f *plotEventFlags) error {
+func runPlotEvent(cmd *cobra.Command, args []string, f *plotEventFlags) error {
+	path := args[0]
 	opt, err := f.options()
 	if err != nil {
 		return err

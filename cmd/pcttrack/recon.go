@@ -6,10 +6,28 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/imaging"
 	"github.com/pcttrack/pcttrack/recon"
 )
+
+func newReconCmd() *cobra.Command {
+	cmd := subcommand(&cobra.Command{
+		Use:   "recon SCAN.parquet... --out PREFIX",
+		Short: "Reconstruct an RSP slice from a proton CT scan (truth pairing and Monte-Carlo WEPL, or tracks with fitted WEPL)",
+		Long: "Reads the scan datasets of `pcttrack scan` (one run, or its shards or per-angle files), takes each\n" +
+			"primary's exit state from its own hits in the two tracker layers and its WEPL from the Monte-Carlo\n" +
+			"truth, the entry from its spot, cuts at 3σ in exit angle and WEPL per bin, estimates the paths\n" +
+			"(the single-sided MLP by default) and reconstructs the slice by DROP or SART. Writes PREFIX.mhd and\n" +
+			"PREFIX.raw (MetaImage, for ITK, 3D Slicer, RTK), PREFIX.json (commit, inputs, parameters, ROI\n" +
+			"table), PREFIX.png and PREFIX-profile.png, and prints the per-insert table and MTF10. With --tracks\n" +
+			"the protons are the tracks of any tracker with the WEPL package wepl fitted (pcttrack track --wepl).",
+		Args: cobra.MinimumNArgs(1),
+	}, (*reconFlags).bind, runRecon, "out")
+	cmd.AddCommand(newReconDiffCmd())
+	return cmd
+}
 
 // reconFlags are the flags of `pcttrack recon`.
 type reconFlags struct {
@@ -23,22 +41,8 @@ type reconFlags struct {
 	robust, negative           bool
 }
 
-func newReconCmd() *cobra.Command {
-	var f reconFlags
-	cmd := &cobra.Command{
-		Use:   "recon SCAN.parquet... --out PREFIX",
-		Short: "Reconstruct an RSP slice from a proton CT scan (truth pairing and Monte-Carlo WEPL, or tracks with fitted WEPL)",
-		Long: "Reads the scan datasets of `pcttrack scan` (one run, or its shards or per-angle files), takes each\n" +
-			"primary's exit state from its own hits in the two tracker layers and its WEPL from the Monte-Carlo\n" +
-			"truth, the entry from its spot, cuts at 3σ in exit angle and WEPL per bin, estimates the paths\n" +
-			"(the single-sided MLP by default) and reconstructs the slice by DROP or SART. Writes PREFIX.mhd and\n" +
-			"PREFIX.raw (MetaImage, for ITK, 3D Slicer, RTK), PREFIX.json (commit, inputs, parameters, ROI\n" +
-			"table), PREFIX.png and PREFIX-profile.png, and prints the per-insert table and MTF10. With --tracks\n" +
-			"the protons are the tracks of any tracker with the WEPL package wepl fitted (pcttrack track --wepl).",
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runRecon(cmd, args, &f) },
-	}
-	fl := cmd.Flags()
+// bind registers the flags on fl.
+func (f *reconFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&f.out, "out", "", "output prefix, required")
 	fl.StringVar(&f.path, "path", "mlp", "path estimate: mlp, spline, straight")
 	fl.StringVar(&f.method, "method", "drop", "method: drop, sart")
@@ -58,9 +62,6 @@ func newReconCmd() *cobra.Command {
 	fl.StringSliceVar(&f.tracks, "tracks", nil, "tracks files with WEPL columns (pcttrack track --wepl), one per scan dataset: reconstruct from them instead of truth pairing and Monte-Carlo WEPL")
 	fl.StringVar(&f.pairs, "pairs", "", "also export the protons in RTK-PCT's pairs format into this directory")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
-	cmd.MarkFlagRequired("out")
-	cmd.AddCommand(newReconDiffCmd())
-	return cmd
 }
 
 func runRecon(cmd *cobra.Command, args []string, f *reconFlags) error {

@@ -5,12 +5,29 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/detector"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/sim"
 )
+
+func newScanCmd() *cobra.Command {
+	return subcommand(&cobra.Command{
+		Use:   "scan --phantom ctp404 --projections 180 --protons 1000000 --out S.parquet",
+		Short: "Simulate a proton CT scan: a phantom with structure rotated over projection angles, spot by spot",
+		Long: "Rotates a built-in phantom over --projections angles evenly spread over --arc degrees and, at\n" +
+			"each angle, scans a raster of pencil-beam spots (--pitch, --x, --y)\n" +
+			"with the Bergen beam (230 MeV, σ 2 mm, 2.5 mrad at z = −500 mm, spots tilted from 6600 mm), every\n" +
+			"spot getting the same number of frames of --protons-per-frame primaries until --protons are\n" +
+			"reached. Frames carry their angle and spot; the dataset carries the Monte-Carlo truth per primary\n" +
+			"(WEPL through the phantom). Writes one dataset, or with --per-angle one per angle in the\n" +
+			"directory --out. --shard k/K writes the frames i with i mod K = k (join them with merge).\n\n" +
+			"Phantoms: " + joinNames(sim.SolidNames()) + ".",
+		Args: cobra.NoArgs,
+	}, (*scanFlags).bind, runScan, "out")
+}
 
 // scanFlags are the flags of `pcttrack scan`.
 type scanFlags struct {
@@ -24,22 +41,8 @@ type scanFlags struct {
 	perAngle                      bool
 }
 
-func newScanCmd() *cobra.Command {
-	var f scanFlags
-	cmd := &cobra.Command{
-		Use:   "scan --phantom ctp404 --projections 180 --protons 1000000 --out S.parquet",
-		Short: "Simulate a proton CT scan: a phantom with structure rotated over projection angles, spot by spot",
-		Long: "Rotates a built-in phantom (" + joinNames(sim.SolidNames()) + ") over --projections angles evenly spread\n" +
-			"over --arc degrees and, at each angle, scans a raster of pencil-beam spots (--pitch, --x, --y)\n" +
-			"with the Bergen beam (230 MeV, σ 2 mm, 2.5 mrad at z = −500 mm, spots tilted from 6600 mm), every\n" +
-			"spot getting the same number of frames of --protons-per-frame primaries until --protons are\n" +
-			"reached. Frames carry their angle and spot; the dataset carries the Monte-Carlo truth per primary\n" +
-			"(WEPL through the phantom). Writes one dataset, or with --per-angle one per angle in the\n" +
-			"directory --out. --shard k/K writes the frames i with i mod K = k (join them with merge).",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runScan(cmd, &f) },
-	}
-	fl := cmd.Flags()
+// bind registers the flags on fl.
+func (f *scanFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&f.phantom, "phantom", "ctp404", "phantom: "+joinNames(sim.SolidNames()))
 	fl.StringVar(&f.out, "out", "", "output dataset (.parquet), or directory with --per-angle; required")
 	fl.IntVar(&f.projections, "projections", 180, "projection angles")
@@ -57,11 +60,9 @@ func newScanCmd() *cobra.Command {
 	fl.StringVar(&f.geometry, "geometry", detector.PresetDTC, "geometry preset ("+joinNames(detector.PresetNames())+") or YAML file")
 	fl.BoolVar(&f.perAngle, "per-angle", false, "write one dataset per projection angle into the directory --out")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
-	cmd.MarkFlagRequired("out")
-	return cmd
 }
 
-func runScan(cmd *cobra.Command, f *scanFlags) error {
+func runScan(cmd *cobra.Command, _ []string, f *scanFlags) error {
 	solid, err := sim.SolidByName(f.phantom)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
@@ -12,6 +13,20 @@ import (
 	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/sim"
 )
+
+func newSimulateCmd() *cobra.Command {
+	return subcommand(&cobra.Command{
+		Use:   "simulate --out D.parquet",
+		Short: "Simulate readout frames of proton pencil beams through a water phantom and the DTC",
+		Long: "Simulates --frames readout frames of --protons-per-frame primaries each (primaries that reach the\n" +
+			"detector, as in the paper's data) and writes them with Monte-Carlo truth to a dataset. The same\n" +
+			"seed gives a byte-identical dataset; --shard k/K writes only the frames i with i mod K = k, so K\n" +
+			"machines (a Slurm array, a Kubernetes Indexed Job) produce exactly the frames of one run; join\n" +
+			"them with `pcttrack merge`. --config reads a YAML run configuration (see sim.Config); flags given\n" +
+			"on the command line override it. An interrupted run (SIGINT) leaves no output file.",
+		Args: cobra.NoArgs,
+	}, (*simulateFlags).bind, runSimulate, "out")
+}
 
 // simulateFlags are the flags of `pcttrack simulate`.
 type simulateFlags struct {
@@ -24,21 +39,8 @@ type simulateFlags struct {
 	resume                                bool
 }
 
-func newSimulateCmd() *cobra.Command {
-	var f simulateFlags
-	cmd := &cobra.Command{
-		Use:   "simulate --out D.parquet",
-		Short: "Simulate readout frames of proton pencil beams through a water phantom and the DTC",
-		Long: "Simulates --frames readout frames of --protons-per-frame primaries each (primaries that reach the\n" +
-			"detector, as in the paper's data) and writes them with Monte-Carlo truth to a dataset. The same\n" +
-			"seed gives a byte-identical dataset; --shard k/K writes only the frames i with i mod K = k, so K\n" +
-			"machines (a Slurm array, a Kubernetes Indexed Job) produce exactly the frames of one run; join\n" +
-			"them with `pcttrack merge`. --config reads a YAML run configuration (see sim.Config); flags given\n" +
-			"on the command line override it. An interrupted run (SIGINT) leaves no output file.",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runSimulate(cmd, &f) },
-	}
-	fl := cmd.Flags()
+// bind registers the flags on fl.
+func (f *simulateFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&f.out, "out", "", "output dataset (.parquet), required")
 	fl.StringVar(&f.config, "config", "", "YAML run configuration (flags override it)")
 	fl.StringVar(&f.phantom, "phantom", "none", "phantom: none or MATERIAL:MM[@CENTRE_Z], e.g. water:100")
@@ -56,8 +58,6 @@ func newSimulateCmd() *cobra.Command {
 	fl.BoolVar(&f.electrons, "electron-hits", false, "add the electron hits of δ-electrons from passive material and of nuclear photons, at the GATE reference file's rates (off: physics version 2 as it is)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task); another run there is an error")
-	cmd.MarkFlagRequired("out")
-	return cmd
 }
 
 func joinNames(s []string) string {
@@ -156,7 +156,7 @@ func noneIfZero(v float64) float64 {
 	return v
 }
 
-func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
+func runSimulate(cmd *cobra.Command, _ []string, f *simulateFlags) error {
 	c, err := f.simConfig(cmd)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/learned"
@@ -16,18 +17,8 @@ import (
 	"github.com/pcttrack/pcttrack/track"
 )
 
-// speedFlags are the flags of `pcttrack speed`.
-type speedFlags struct {
-	methods, protons, graphs, out, ref, phantom string
-	models                                      []string
-	frames, workers, rounds                     int
-	seed                                        uint64
-	paper                                       bool
-}
-
 func newSpeedCmd() *cobra.Command {
-	var f speedFlags
-	cmd := &cobra.Command{
+	return subcommand(&cobra.Command{
 		Use:   "speed [--method follower,physics,truth] [--model NAME=CKPT]... --out DIR",
 		Short: "Time every tracker against protons per frame, full and sparse graphs: the performance table",
 		Long: "For each number of protons per frame (--protons) simulates --frames fresh frames behind 100 mm of water\n" +
@@ -40,9 +31,20 @@ func newSpeedCmd() *cobra.Command {
 			"150 p+/frame and the load average), DIR/speed.json and DIR/speed.png (ms per frame and per proton), and\n" +
 			"prints the table.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runSpeed(cmd, &f) },
-	}
-	fl := cmd.Flags()
+	}, (*speedFlags).bind, runSpeed, "out")
+}
+
+// speedFlags are the flags of `pcttrack speed`.
+type speedFlags struct {
+	methods, protons, graphs, out, ref, phantom string
+	models                                      []string
+	frames, workers, rounds                     int
+	seed                                        uint64
+	paper                                       bool
+}
+
+// bind registers the flags on fl.
+func (f *speedFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&f.methods, "method", "follower,physics,truth", "comma-separated built-in methods, or none")
 	fl.StringArrayVar(&f.models, "model", nil, "checkpoint of a learned tracker, [NAME=]PATH (repeatable)")
 	fl.StringVar(&f.graphs, "graphs", "full,sparse", "graphs of the built-in methods: full, sparse or both")
@@ -55,11 +57,9 @@ func newSpeedCmd() *cobra.Command {
 	fl.Uint64Var(&f.seed, "seed", 1, "simulation seed of the test data")
 	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper")
 	fl.StringVar(&f.out, "out", "", "output directory (required)")
-	cmd.MarkFlagRequired("out")
-	return cmd
 }
 
-func runSpeed(cmd *cobra.Command, f *speedFlags) error {
+func runSpeed(cmd *cobra.Command, _ []string, f *speedFlags) error {
 	var protons []int
 	for _, s := range strings.Split(f.protons, ",") {
 		p, err := strconv.Atoi(strings.TrimSpace(s))

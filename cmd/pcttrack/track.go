@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/progress"
@@ -13,20 +14,8 @@ import (
 	"github.com/pcttrack/pcttrack/wepl"
 )
 
-// trackFlags are the flags of `pcttrack track`.
-type trackFlags struct {
-	method, model, out, shard string
-	frames, workers           int
-	resume                    bool
-	assign                    assignFlags
-	graph                     graphOptFlags
-	wepl                      bool
-	est                       weplEstFlags
-}
-
 func newTrackCmd() *cobra.Command {
-	var f trackFlags
-	cmd := &cobra.Command{
+	return subcommand(&cobra.Command{
 		Use:   "track D.parquet --method model|follower|physics|truth [--model CKPT] --out T.parquet",
 		Short: "Reconstruct the tracks of a dataset and write them to a tracks file",
 		Long: "Builds the hit graph of every frame (the paper's cuts, or the graph flags' ones), reconstructs its\n" +
@@ -41,9 +30,22 @@ func newTrackCmd() *cobra.Command {
 			"jobs (--shard slurm in a Slurm array, --shard k8s/K in a Kubernetes Indexed Job) split the work;\n" +
 			"`pcttrack merge` joins their files into the one a single process writes.",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runTrack(cmd, args[0], &f) },
-	}
-	fl := cmd.Flags()
+	}, (*trackFlags).bind, runTrack, "out")
+}
+
+// trackFlags are the flags of `pcttrack track`.
+type trackFlags struct {
+	method, model, out, shard string
+	frames, workers           int
+	resume                    bool
+	assign                    assignFlags
+	graph                     graphOptFlags
+	wepl                      bool
+	est                       weplEstFlags
+}
+
+// bind registers the flags on fl.
+func (f *trackFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&f.method, "method", "", "tracker: "+strings.Join(pipeline.MethodNames(), ", ")+" (model: the embedded default model; see pcttrack models)")
 	fl.StringVar(&f.model, "model", "", "checkpoint of the learned tracker, [NAME=]PATH")
 	fl.StringVar(&f.out, "out", "", "output tracks file (.parquet), required")
@@ -54,13 +56,12 @@ func newTrackCmd() *cobra.Command {
 	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task); another run there is an error")
 	f.graph.add(fl)
 	fl.BoolVar(&f.wepl, "wepl", false, "also measure each track's WEPL and exit (the columns of pcttrack wepl)")
-	f.est.add(cmd)
+	f.est.add(fl)
 	f.graph.addModel(fl)
-	cmd.MarkFlagRequired("out")
-	return cmd
 }
 
-func runTrack(cmd *cobra.Command, in string, f *trackFlags) error {
+func runTrack(cmd *cobra.Command, args []string, f *trackFlags) error {
+	in := args[0]
 	if f.frames < 0 {
 		return fmt.Errorf("track: --frames must be >= 0, not %d", f.frames)
 	}

@@ -10,12 +10,30 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/configs"
 	"github.com/pcttrack/pcttrack/plot"
 	"github.com/pcttrack/pcttrack/shard"
 	"github.com/pcttrack/pcttrack/train"
 )
+
+func newTrainCmd() *cobra.Command {
+	return subcommand(&cobra.Command{
+		Use:   "train --config CONFIG --out DIR",
+		Short: "Train a tracking model (PTT or PAT) and keep the best checkpoint",
+		Long: "Trains the model of --config (a YAML file, or an embedded config, listed below) for each seed of\n" +
+			"--seeds, one after another, into DIR/seed-S/: config.yaml (resolved), metrics.jsonl,\n" +
+			"best.ckpt (best validation purity), last.ckpt (for --resume) and curves.png. The data (dataset files\n" +
+			"or an inline simulation) are prepared once for all seeds. --shard k/K runs only the seeds at positions\n" +
+			"i of --seeds with i mod K = k. Ctrl-C saves last.ckpt; --resume continues bit-identically from it\n" +
+			"(seeds without one start fresh). Use --print-config to see a config with every default filled in.\n" +
+			"Memory: the prepared-frame cache (data.cache_mb, --cache-mb) dominates; unless GOMEMLIMIT is set, the\n" +
+			"Go memory limit is set to the cache size + 2 GiB.\n\n" +
+			"Embedded configs: " + strings.Join(configs.Names(), ", ") + ".",
+		Args: cobra.NoArgs,
+	}, (*trainFlags).bind, runTrain, "config")
+}
 
 // trainFlags are the flags of `pcttrack train`.
 type trainFlags struct {
@@ -24,23 +42,8 @@ type trainFlags struct {
 	steps, cacheMB            int
 }
 
-func newTrainCmd() *cobra.Command {
-	var f trainFlags
-	cmd := &cobra.Command{
-		Use:   "train --config CONFIG --out DIR",
-		Short: "Train a tracking model (PTT or PAT) and keep the best checkpoint",
-		Long: "Trains the model of --config (a YAML file, or an embedded config: " + strings.Join(configs.Names(), ", ") + ")\n" +
-			"for each seed of --seeds, one after another, into DIR/seed-S/: config.yaml (resolved), metrics.jsonl,\n" +
-			"best.ckpt (best validation purity), last.ckpt (for --resume) and curves.png. The data (dataset files\n" +
-			"or an inline simulation) are prepared once for all seeds. --shard k/K runs only the seeds at positions\n" +
-			"i of --seeds with i mod K = k. Ctrl-C saves last.ckpt; --resume continues bit-identically from it\n" +
-			"(seeds without one start fresh). Use --print-config to see a config with every default filled in.\n" +
-			"Memory: the prepared-frame cache (data.cache_mb, --cache-mb) dominates; unless GOMEMLIMIT is set, the\n" +
-			"Go memory limit is set to the cache size + 2 GiB.",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTrain(cmd, &f) },
-	}
-	fl := cmd.Flags()
+// bind registers the flags on fl.
+func (f *trainFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&f.config, "config", "", "training config: YAML file or embedded config name (required)")
 	fl.StringVar(&f.out, "out", "", "run directory; seed S trains into DIR/seed-S (required unless --print-config)")
 	fl.StringVar(&f.seeds, "seeds", "", "model seeds: S, A..B (inclusive) or a comma list; default: the config's seed")
@@ -49,11 +52,9 @@ func newTrainCmd() *cobra.Command {
 	fl.IntVar(&f.steps, "steps", 0, "override the config's number of steps")
 	fl.IntVar(&f.cacheMB, "cache-mb", 0, "override the memory budget (MB) for prepared training frames; -1 keeps none")
 	fl.BoolVar(&f.printConfig, "print-config", false, "print the resolved config as YAML and exit")
-	cmd.MarkFlagRequired("config")
-	return cmd
 }
 
-func runTrain(cmd *cobra.Command, f *trainFlags) error {
+func runTrain(cmd *cobra.Command, _ []string, f *trainFlags) error {
 	cfg, err := train.LoadConfig(f.config)
 	if err != nil {
 		return err

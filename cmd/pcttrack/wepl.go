@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/internal/progress"
@@ -20,6 +20,25 @@ import (
 	"github.com/pcttrack/pcttrack/plot"
 	"github.com/pcttrack/pcttrack/wepl"
 )
+
+func newWEPLCmd() *cobra.Command {
+	return subcommand(&cobra.Command{
+		Use:   "wepl TRACKS.parquet --out T.parquet | --calibrate --out CAL.csv | --resolution --out-dir DIR",
+		Short: "Measure the WEPL of tracks; calibrate range to WEPL; run the WEPL resolution study",
+		Long: "With a tracks file (pcttrack track), measures every track — the residual range by a Bragg–Kleeman fit\n" +
+			"of the per-layer deposits (--wepl-method), the WEPL from the range → WEPL calibration, the exit\n" +
+			"position and direction at the first tracker plane — and writes the tracks with the columns wepl,\n" +
+			"wepl_range, wepl_chi2, wepl_flags, exit_x/y/z, exit_tx/ty to --out (dataset/SCHEMA.md). Tracks with\n" +
+			"less than 25 mm of residual range are flagged as cut.\n\n" +
+			"--calibrate simulates the degrader scan (water 0–290 mm, truth tracking) and writes the calibration\n" +
+			"table; with the defaults it reproduces the embedded wepl/calibration/dtc-230.csv.\n\n" +
+			"--resolution simulates water phantoms (--phantoms) at several pile-ups (--protons-per-frame), tracks\n" +
+			"them with --method and --model and writes resolution.md (bias, σ, share beyond 3σ, split by error\n" +
+			"type), resolution.csv and δWEPL histograms (per cell: wepl-hist-waterT-pN.png; per tracker:\n" +
+			"wepl-hist-METHOD-pN.png) to --out-dir. Outputs are written atomically.",
+		Args: cobra.MaximumNArgs(1),
+	}, (*weplFlags).bind, runWEPL)
+}
 
 // weplFlags are the flags of `pcttrack wepl`.
 type weplFlags struct {
@@ -38,72 +57,13 @@ type weplFlags struct {
 	workers              int
 }
 
-// weplEstFlags choose the estimator (shared with `pcttrack track --wepl`).
-type weplEstFlags struct {
-	method      string
-	calibration string
-	minRange    float64
-}
-
-func (f *weplEstFlags) add(cmd *cobra.Command) {
-	fl := cmd.Flags()
-	fl.StringVar(&f.method, "wepl-method", "fit", "range estimator: fit (Bragg–Kleeman fit of the deposits), fit-cluster (of the cluster sizes) or last-layer")
-	fl.StringVar(&f.calibration, "calibration", "", "range → WEPL calibration table (pcttrack wepl --calibrate); default: the embedded one (dtc, 230 MeV)")
-	fl.Float64Var(&f.minRange, "min-residual-range", 0, "cut tracks with a residual range below this, mm water-equivalent (0 = 25, negative = no cut)")
-}
-
-func (f *weplEstFlags) options() (wepl.Options, error) {
-	m, err := wepl.ParseMethod(f.method)
-	if err != nil {
-		return wepl.Options{}, err
-	}
-	o := wepl.Options{Method: m, MinResidualRange: f.minRange}
-	if f.calibration != "" {
-		data, err := os.ReadFile(f.calibration)
-		if err != nil {
-			return o, fmt.Errorf("wepl: %w", err)
-		}
-		if o.Calibration, err = wepl.ParseCalibration(bytes.NewReader(data)); err != nil {
-			return o, fmt.Errorf("%w (in %s)", err, f.calibration)
-		}
-	}
-	return o, nil
-}
-
-// estimator makes the estimator for the tracks of a dataset.
-func (f *weplEstFlags) estimator(m dataset.Meta) (*wepl.Estimator, error) {
-	opt, err := f.options()
-	if err != nil {
-		return nil, err
-	}
-	return wepl.NewFor(m, &opt)
-}
-
-func newWEPLCmd() *cobra.Command {
-	var f weplFlags
-	cmd := &cobra.Command{
-		Use:   "wepl TRACKS.parquet --out T.parquet | --calibrate --out CAL.csv | --resolution --out-dir DIR",
-		Short: "Measure the WEPL of tracks; calibrate range to WEPL; run the WEPL resolution study",
-		Long: "With a tracks file (pcttrack track), measures every track — the residual range by a Bragg–Kleeman fit\n" +
-			"of the per-layer deposits (--wepl-method), the WEPL from the range → WEPL calibration, the exit\n" +
-			"position and direction at the first tracker plane — and writes the tracks with the columns wepl,\n" +
-			"wepl_range, wepl_chi2, wepl_flags, exit_x/y/z, exit_tx/ty to --out (dataset/SCHEMA.md). Tracks with\n" +
-			"less than 25 mm of residual range are flagged as cut.\n\n" +
-			"--calibrate simulates the degrader scan (water 0–290 mm, truth tracking) and writes the calibration\n" +
-			"table; with the defaults it reproduces the embedded wepl/calibration/dtc-230.csv.\n\n" +
-			"--resolution simulates water phantoms (--phantoms) at several pile-ups (--protons-per-frame), tracks\n" +
-			"them with --method and --model and writes resolution.md (bias, σ, share beyond 3σ, split by error\n" +
-			"type), resolution.csv and δWEPL histograms (per cell: wepl-hist-waterT-pN.png; per tracker:\n" +
-			"wepl-hist-METHOD-pN.png) to --out-dir. Outputs are written atomically.",
-		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runWEPL(cmd, args, &f) },
-	}
-	fl := cmd.Flags()
+// bind registers the flags on fl.
+func (f *weplFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&f.out, "out", "", "output tracks file (with TRACKS) or calibration table (--calibrate)")
 	fl.StringVar(&f.outDir, "out-dir", "", "output directory of --resolution")
 	fl.BoolVar(&f.calibrate, "calibrate", false, "make a range → WEPL calibration by a simulated degrader scan")
 	fl.BoolVar(&f.study, "resolution", false, "run the WEPL resolution study")
-	f.est.add(cmd)
+	f.est.add(fl)
 	fl.StringVar(&f.geometry, "geometry", "", "detector geometry, preset or YAML file (default: the tracks file's; dtc for --calibrate/--resolution)")
 	fl.Float64Var(&f.energy, "energy", 0, "beam energy, MeV (default: the tracks file's; 230 for --calibrate)")
 	fl.IntVar(&f.protons, "protons", 0, "protons per degrader thickness (--calibrate, 0 = 2000) or per phantom and pile-up (--resolution, 0 = 10000)")
@@ -115,7 +75,6 @@ func newWEPLCmd() *cobra.Command {
 	fl.StringArrayVar(&f.models, "model", nil, "learned tracker of --resolution, [NAME=]CKPT (repeatable)")
 	fl.BoolVar(&f.paper, "paper", false, "learned trackers solve each layer pair like the paper (maximum cardinality)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
-	return cmd
 }
 
 func runWEPL(cmd *cobra.Command, args []string, f *weplFlags) error {

@@ -1,0 +1,21 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// subcommand completes c, a subcommand whose flags live in a struct F:
+// bind registers them on a fresh F, the flags named in required must be
+// given, and RunE calls run with the parsed F.
+func subcommand[F any](c *cobra.Command, bind func(*F, *pflag.FlagSet), run func(*cobra.Command, []string, *F) error, required ...string) *cobra.Command {
+	f := new(F)
+	bind(f, c.Flags())
+	for _, name := range required {
+		if err := c.MarkFlagRequired(name); err != nil {
+			panic(err) // a flag the command does not define: a programming error
+		}
+	}
+	c.RunE = func(cmd *cobra.Command, args []string) error { return run(cmd, args, f) }
+	return c
+}
