@@ -12,6 +12,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/e2e"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
+	"github.com/pcttrack/pcttrack/internal/enum"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/track"
 	"github.com/pcttrack/pcttrack/train"
@@ -29,23 +30,17 @@ const (
 	DirRandom
 )
 
+var dirNames = []string{DirHessian: "hessian", DirRandom: "random"}
+
 // ParseDirections parses "hessian" (or "") and "random".
 func ParseDirections(s string) (DirKind, error) {
-	switch s {
-	case "", "hessian":
-		return DirHessian, nil
-	case "random":
-		return DirRandom, nil
+	if k, ok := enum.Index(dirNames, s); ok {
+		return DirKind(k), nil
 	}
 	return 0, fmt.Errorf("landscape: unknown directions %q (want hessian or random)", s)
 }
 
-func (k DirKind) String() string {
-	if k == DirRandom {
-		return "random"
-	}
-	return "hessian"
-}
+func (k DirKind) String() string { return enum.Name(dirNames, int(k), "DirKind") }
 
 // DirectionOptions configures FindDirections. The zero value is the
 // authors' Hessian slice with exact Hessian-vector products.
@@ -93,8 +88,8 @@ func directionKey(m *zoo.Member, hd *zoo.Data, opt DirectionOptions) string {
 	// so that directions found by power iteration stay valid.
 	e := opt.Eigen
 	k += fmt.Sprintf(", %s step %g, λ %g, {MaxIter:%d Tol:%g Seed:%d Progress:<nil>}, %d frames of %s, %+v", opt.Method, opt.Step, opt.Lambda, e.MaxIter, e.Tol, e.Seed, hd.Len(), hd.Source, opt.Assign)
-	if e.Method != EigenPower {
-		k += ", " + e.Method.String()
+	if e.Lanczos {
+		k += ", lanczos"
 	}
 	return k
 }
@@ -168,7 +163,7 @@ func FindDirections(ctx context.Context, m *zoo.Member, hd *zoo.Data, opt Direct
 	var bar *progress.Bar
 	if opt.Progress != nil {
 		total := 2 * cmp.Or(eig.MaxIter, 100)
-		if eig.Method == EigenLanczos {
+		if eig.Lanczos {
 			total /= 2
 		}
 		bar = progress.New(opt.Progress, int64(total), "Hessian eigenvectors")
@@ -176,7 +171,7 @@ func FindDirections(ctx context.Context, m *zoo.Member, hd *zoo.Data, opt Direct
 	}
 	eig.Progress = func(k, it int, l float64) {
 		iters[k] = it + 1
-		if eig.Method == EigenLanczos { // one Krylov space for both
+		if eig.Lanczos { // one Krylov space for both
 			iters[1] = it + 1
 		}
 		bar.Add(1)

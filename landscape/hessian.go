@@ -13,6 +13,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/e2e"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/enum"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/nn"
 	"github.com/pcttrack/pcttrack/track"
@@ -29,18 +30,24 @@ type Operator interface {
 // relative tolerance 1e-3 on the eigenvalue, random start vectors from
 // seed 0.
 type EigenOptions struct {
-	MaxIter int     // 0 means 100 (EigenLanczos: the Krylov dimension)
+	MaxIter int     // 0 means 100 (Lanczos: the Krylov dimension)
 	Tol     float64 // 0 means 1e-3
 	Seed    uint64
-	Method  EigenMethod
+	// Lanczos selects the Lanczos method (see TopEigen) instead of
+	// power iteration.
+	Lanczos bool
 	// Progress, when not nil, is called after every iteration with the
 	// vector's index, the iteration and the current eigenvalue estimate.
 	Progress func(k, iter int, lambda float64)
 }
 
 // TopEigen returns the n eigenvalues of op of largest magnitude and their
-// unit eigenvectors. EigenLanczos is described at its constant; the
-// default, EigenPower, is power iteration with deflation, as PyHessian's
+// unit eigenvectors. With opt.Lanczos, by the Lanczos method with full
+// reorthogonalisation: one Krylov space (each step one Apply) for all n
+// vectors, stopped when each of the n Ritz pairs of largest magnitude has
+// a residual ‖Hv − θv‖ ≤ Tol·|θ|; it converges where power iteration
+// stalls, on close magnitudes or the ±λ pairs of an indefinite Hessian.
+// By default by power iteration with deflation, as PyHessian's
 // eigenvalues(): for each vector a Gaussian start (from Seed and k),
 // then per iteration Gram–Schmidt against the vectors already found, v ←
 // H·v/‖H·v‖, and the Rayleigh quotient; it stops when the quotient changes
@@ -49,7 +56,7 @@ type EigenOptions struct {
 // like gives the shape. Each iteration costs one Apply. Errors come from
 // Apply or ctx.
 func TopEigen(ctx context.Context, op Operator, like Vec, n int, opt EigenOptions) ([]float64, []Vec, error) {
-	if opt.Method == EigenLanczos {
+	if opt.Lanczos {
 		return topEigenLanczos(ctx, op, like, n, opt)
 	}
 	maxIter := cmp.Or(opt.MaxIter, 100)
@@ -126,21 +133,15 @@ const (
 	HVPDiff
 )
 
+var hvpNames = []string{HVPExact: "exact", HVPDiff: "diff"}
+
 // String returns "exact" or "diff".
-func (m HVPMethod) String() string {
-	if m == HVPDiff {
-		return "diff"
-	}
-	return "exact"
-}
+func (m HVPMethod) String() string { return enum.Name(hvpNames, int(m), "HVPMethod") }
 
 // ParseHVPMethod parses "exact" (or "") and "diff".
 func ParseHVPMethod(s string) (HVPMethod, error) {
-	switch s {
-	case "", "exact":
-		return HVPExact, nil
-	case "diff":
-		return HVPDiff, nil
+	if m, ok := enum.Index(hvpNames, s); ok {
+		return HVPMethod(m), nil
 	}
 	return 0, fmt.Errorf("landscape: unknown Hessian-vector product method %q (want exact or diff)", s)
 }

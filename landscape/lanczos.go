@@ -11,45 +11,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// EigenMethod selects the algorithm of TopEigen.
-type EigenMethod int
-
-const (
-	// EigenPower is power iteration with deflation, PyHessian's and the
-	// authors'. When the two largest magnitudes are close, or are ±λ of
-	// an indefinite Hessian (a PAT surrogate's often is), it converges
-	// slowly or not at all within MaxIter.
-	EigenPower EigenMethod = iota
-	// EigenLanczos is the Lanczos method with full reorthogonalisation:
-	// one Krylov space for all n vectors, stopped when every one of the
-	// n Ritz pairs of largest magnitude has a residual ‖Hv − θv‖ of at
-	// most Tol·|θ|. It finds both ends of the spectrum at once, so ±λ
-	// pairs cost nothing extra.
-	EigenLanczos
-)
-
-// String returns "power" or "lanczos".
-func (m EigenMethod) String() string {
-	if m == EigenLanczos {
-		return "lanczos"
-	}
-	return "power"
-}
-
-// ParseEigenMethod parses "power" (or "") and "lanczos".
-func ParseEigenMethod(s string) (EigenMethod, error) {
-	switch s {
-	case "", "power":
-		return EigenPower, nil
-	case "lanczos":
-		return EigenLanczos, nil
-	}
-	return 0, fmt.Errorf("landscape: unknown eigen method %q (want power or lanczos)", s)
-}
-
-// topEigenLanczos is TopEigen for EigenLanczos: MaxIter bounds the Krylov
-// dimension (each step one Apply), Progress is called once per step with
-// k = 0 and the current largest-magnitude Ritz value.
+// topEigenLanczos is TopEigen with Lanczos set. MaxIter bounds the
+// Krylov dimension; Progress is called once per step with k = 0 and the
+// current largest-magnitude Ritz value.
 func topEigenLanczos(ctx context.Context, op Operator, like Vec, n int, opt EigenOptions) ([]float64, []Vec, error) {
 	maxIter := cmp.Or(opt.MaxIter, 100)
 	tol := cmp.Or(opt.Tol, 1e-3)

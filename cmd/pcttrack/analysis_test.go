@@ -100,8 +100,7 @@ func TestCompareShardsCLI(t *testing.T) {
 		}
 	}
 	merged := filepath.Join(dir, "merged")
-	cmd := newCompareCmd()
-	if _, err := execute(cmd, "merge", filepath.Join(sh, "compare-shard-0-of-2.json"), filepath.Join(sh, "compare-shard-1-of-2.json"), "--out", merged); err != nil {
+	if _, err := execute(newCompareMergeCmd(), filepath.Join(sh, "compare-shard-0-of-2.json"), filepath.Join(sh, "compare-shard-1-of-2.json"), "--out", merged); err != nil {
 		t.Fatal(err)
 	}
 	a, _ := os.ReadFile(filepath.Join(one, "pairs.csv"))

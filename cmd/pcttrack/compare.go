@@ -16,6 +16,27 @@ import (
 	"github.com/pcttrack/pcttrack/zoo"
 )
 
+func newCompareCmd() *cobra.Command {
+	return subcommand(&cobra.Command{
+		Use:   "compare CKPT... --out DIR",
+		Short: "Pairwise prediction instability of trained models: min-max disagreement and CKA",
+		Long: "Compares every pair of the checkpoints (e.g. runs/*/seed-*/best.ckpt; each with the config.yaml of its run\n" +
+			"beside it) on the same frames, by default the models' training frames, as the paper's instability study:\n" +
+			"the min-max normalised disagreement of their edge assignments after the per-layer LSAP, networks in\n" +
+			"evaluation mode, in two variants (LSAP on 1 − logit as the authors' code, on 1 − σ(logit) as the tracker),\n" +
+			"and with --cka linear CKA (minibatch unbiased HSIC, minibatches of 1024 rows) per matching leaf layer of R1,\n" +
+			"O and R2 on --cka-rows sampled rows per frame and module (--cka-full: the full cross-layer matrix per module,\n" +
+			"whose mean is the authors' module score; about 9× slower). Writes DIR/compare.json, pairs.csv, groups.csv\n" +
+			"(medians, means, ranges within each group and across groups: within λ, across λ, PTT↔PAT), tests.csv\n" +
+			"(Welch t with permutation p-values for every pair of groups) and the pairwise matrices as heatmaps (PNG),\n" +
+			"and prints the group tables.\n\n" +
+			"--shard k/K computes only the pairs i with i mod K = k into DIR/compare-shard-k-of-K.json; `pcttrack\n" +
+			"compare merge DIR/compare-shard-*.json --out DIR` joins them into exactly the one-process result.\n" +
+			"Progress is saved every 30 s and on Ctrl-C; --resume continues.",
+		Args: cobra.MinimumNArgs(1),
+	}, (*compareFlags).bind, runCompare, "out")
+}
+
 // compareFlags are the flags of `pcttrack compare`.
 type compareFlags struct {
 	zoo          zooFlags
@@ -173,5 +194,7 @@ func runCompareMerge(cmd *cobra.Command, args []string, f *compareMergeFlags) er
 }
 
 func init() {
-	rootCmd.AddCommand(newCompareCmd())
+	cmd := newCompareCmd()
+	cmd.AddCommand(newCompareMergeCmd())
+	rootCmd.AddCommand(cmd)
 }

@@ -17,7 +17,7 @@ import (
 )
 
 func newConnectCmd() *cobra.Command {
-	cmd := subcommand(&cobra.Command{
+	return subcommand(&cobra.Command{
 		Use:   "connect A.ckpt B.ckpt --out DIR",
 		Short: "Mode connectivity: fit Bézier curves between two models and compare them with the linear path",
 		Long: "Trains the middle point of a quadratic Bézier curve between the two models, as the authors do: RMSprop at\n" +
@@ -30,8 +30,6 @@ func newConnectCmd() *cobra.Command {
 			"--resume continue where it stopped. `pcttrack connect table DIR...` tabulates many pairs in the paper's layout.",
 		Args: cobra.ExactArgs(2),
 	}, (*connectFlags).bind, runConnect, "out")
-	cmd.AddCommand(newConnectTableCmd())
-	return cmd
 }
 
 // connectFlags are the flags of `pcttrack connect`.
@@ -219,5 +217,7 @@ func runConnectTable(cmd *cobra.Command, args []string, f *connectTableFlags) er
 }
 
 func init() {
-	rootCmd.AddCommand(newConnectCmd())
+	cmd := newConnectCmd()
+	cmd.AddCommand(newConnectTableCmd())
+	rootCmd.AddCommand(cmd)
 }

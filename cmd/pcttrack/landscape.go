@@ -180,7 +180,7 @@ func newLandscapePlaneCmd() *cobra.Command {
 			"on [−0.5, 0.5]², the paper's) on --frames frames (the first 10 training frames by default).\n\n" +
 			"--directions hessian (default): the top-2 eigenvectors (largest |λ|) of the Hessian of the loss on the first\n" +
 			"--hessian-frames training frames, networks in evaluation mode, each frame weighted 1, by power iteration with\n" +
-			"deflation (--max-iter 100, --tol 1e-3, seed 0, as PyHessian and the authors' copy), or with --eigen lanczos by\n" +
+			"deflation (--max-iter 100, --tol 1e-3, seed 0, as PyHessian and the authors' copy), or with --lanczos by\n" +
 			"the Lanczos method (one Krylov space of at most --max-iter products for both vectors, stopped when both Ritz\n" +
 			"residuals are below --tol relative; converges where power iteration cannot, e.g. on ±λ of an indefinite\n" +
 			"PAT surrogate); Hessian-vector products\n" +
@@ -202,12 +202,12 @@ type planeFlags struct {
 	zoo              zooFlags
 	eval             pathEvalFlags
 	out, dirs, hvp   string
-	shard, eigen     string
+	shard            string
 	hessianFrames    int
 	grid, maxIter    int
 	rng, tol, lambda float64
 	seed             uint64
-	resume           bool
+	resume, lanczos  bool
 }
 
 // bind registers the flags on fl.
@@ -221,7 +221,7 @@ func (f *planeFlags) bind(fl *pflag.FlagSet) {
 	fl.IntVar(&f.grid, "grid", landscape.DefaultGrid, "grid points per axis")
 	fl.Float64Var(&f.rng, "range", landscape.DefaultRange, "the axes span [−range, range]")
 	fl.IntVar(&f.maxIter, "max-iter", 100, "power iterations per eigenvector (lanczos: products in all) at most")
-	fl.StringVar(&f.eigen, "eigen", "power", "eigenvector method: power (power iteration with deflation, the authors') or lanczos")
+	fl.BoolVar(&f.lanczos, "lanczos", false, "find the eigenvectors by the Lanczos method instead of power iteration")
 	fl.Float64Var(&f.tol, "tol", 1e-3, "relative tolerance of the eigenvalue")
 	fl.Float64Var(&f.lambda, "lambda", 0, "λ of a PAT model's surrogate (0: the model's, from its run config)")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the start vectors or random directions")
@@ -255,10 +255,6 @@ func runPlane(cmd *cobra.Command, args []string, f *planeFlags) error {
 	if err != nil {
 		return err
 	}
-	eig, err := landscape.ParseEigenMethod(f.eigen)
-	if err != nil {
-		return err
-	}
 	ms, err := zoo.Load([]string{ckpt}, 1, false)
 	if err != nil {
 		return err
@@ -273,7 +269,7 @@ func runPlane(cmd *cobra.Command, args []string, f *planeFlags) error {
 		return err
 	}
 	dirOpt := landscape.DirectionOptions{Kind: kind, Method: method, Seed: f.seed, Lambda: f.lambda,
-		Eigen: landscape.EigenOptions{MaxIter: f.maxIter, Tol: f.tol, Seed: f.seed, Method: eig}, Assign: eopt.Assign, Progress: cmd.ErrOrStderr()}
+		Eigen: landscape.EigenOptions{MaxIter: f.maxIter, Tol: f.tol, Seed: f.seed, Lanczos: f.lanczos}, Assign: eopt.Assign, Progress: cmd.ErrOrStderr()}
 	var hd *zoo.Data
 	if kind == landscape.DirHessian {
 		hopt := dopt
@@ -291,7 +287,7 @@ func runPlane(cmd *cobra.Command, args []string, f *planeFlags) error {
 	w := cmd.OutOrStdout()
 	if kind == landscape.DirHessian {
 		fmt.Fprintf(w, "top Hessian eigenvalues of %s (%s, %s HVPs, %d frames): λ0 = %.6g, λ1 = %.6g (%s: %d and %d iterations, %s)\n",
-			m.Name, dirs.Loss, method, hd.Len(), dirs.Eigenvalues[0], dirs.Eigenvalues[1], eig, dirs.Iterations[0], dirs.Iterations[1], time.Since(t0).Round(time.Millisecond))
+			m.Name, dirs.Loss, method, hd.Len(), dirs.Eigenvalues[0], dirs.Eigenvalues[1], eigenMethod(f.lanczos), dirs.Iterations[0], dirs.Iterations[1], time.Since(t0).Round(time.Millisecond))
 	}
 	xs := landscape.Axis(f.grid, f.rng)
 	eopt.Workers, eopt.Progress, eopt.State, eopt.Resume = f.zoo.workers, cmd.ErrOrStderr(), stateFile(f.out, "plane", sh), f.resume
@@ -371,4 +367,11 @@ func newLandscapeMergeCmd() *cobra.Command {
 
 func init() {
 	rootCmd.AddCommand(newLandscapeCmd())
+}
+
+func eigenMethod(lanczos bool) string {
+	if lanczos {
+		return "lanczos"
+	}
+	return "power"
 }

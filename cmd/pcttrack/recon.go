@@ -13,7 +13,7 @@ import (
 )
 
 func newReconCmd() *cobra.Command {
-	cmd := subcommand(&cobra.Command{
+	return subcommand(&cobra.Command{
 		Use:   "recon SCAN.parquet... --out PREFIX",
 		Short: "Reconstruct an RSP slice from a proton CT scan (truth pairing and Monte-Carlo WEPL, or tracks with fitted WEPL)",
 		Long: "Reads the scan datasets of `pcttrack scan` (one run, or its shards or per-angle files), takes each\n" +
@@ -25,8 +25,6 @@ func newReconCmd() *cobra.Command {
 			"the protons are the tracks of any tracker with the WEPL package wepl fitted (pcttrack track --wepl).",
 		Args: cobra.MinimumNArgs(1),
 	}, (*reconFlags).bind, runRecon, "out")
-	cmd.AddCommand(newReconDiffCmd())
-	return cmd
 }
 
 // reconFlags are the flags of `pcttrack recon`.
@@ -159,5 +157,7 @@ func mm(v imaging.Number, signed bool) string {
 }
 
 func init() {
-	rootCmd.AddCommand(newReconCmd())
+	cmd := newReconCmd()
+	cmd.AddCommand(newReconDiffCmd())
+	rootCmd.AddCommand(cmd)
 }

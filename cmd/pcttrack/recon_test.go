@@ -74,15 +74,15 @@ func TestScanAndRecon(t *testing.T) {
 	// the bias map of the fitted-WEPL image against itself is 0, against
 	// the truth-WEPL image it is not
 	fit := filepath.Join(dir, "fit.mhd")
-	stdout, err = execute(newReconCmd(), "diff", fit, fit, "--out", filepath.Join(dir, "d0"))
+	stdout, err = execute(newReconDiffCmd(), fit, fit, "--out", filepath.Join(dir, "d0"))
 	if err != nil || !strings.Contains(stdout, "over ctp404 (r ≤ 75 mm)") || !strings.Contains(stdout, "mean +0.00000, RMS 0.00000") {
 		t.Errorf("recon diff of an image with itself: %v\n%s", err, stdout)
 	}
-	stdout, err = execute(newReconCmd(), "diff", fit, out+".mhd", "--out", filepath.Join(dir, "d1"))
+	stdout, err = execute(newReconDiffCmd(), fit, out+".mhd", "--out", filepath.Join(dir, "d1"))
 	if err != nil || strings.Contains(stdout, "RMS 0.00000") || !strings.Contains(stdout, "Teflon") {
 		t.Errorf("recon diff: %v\n%s", err, stdout)
 	}
-	if _, err := execute(newReconCmd(), "diff", fit, filepath.Join(dir, "none.mhd"), "--out", filepath.Join(dir, "d2")); err == nil {
+	if _, err := execute(newReconDiffCmd(), fit, filepath.Join(dir, "none.mhd"), "--out", filepath.Join(dir, "d2")); err == nil {
 		t.Error("recon diff of a missing image: no error")
 	}
 	plain := filepath.Join(dir, "plain.parquet")

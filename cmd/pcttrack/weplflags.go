@@ -13,9 +13,8 @@ import (
 
 // weplEstFlags choose the estimator (shared with `pcttrack track --wepl`).
 type weplEstFlags struct {
-	method      string
-	calibration string
-	minRange    float64
+	method, calibration string
+	minRange            float64
 }
 
 func (f *weplEstFlags) add(fl *pflag.FlagSet) {
