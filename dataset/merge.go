@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/pcttrack/pcttrack/shard"
@@ -189,19 +188,38 @@ func missingFrame(idx int64, parts []shard.Part) error {
 
 // sameRun checks that two shards' metadata agree on everything but Shard.
 func sameRun(a, b Meta) error {
-	switch {
-	case a.Source != b.Source:
-		return fmt.Errorf("sources differ (%q, %q)", a.Source, b.Source)
-	case a.Geometry != b.Geometry:
-		return fmt.Errorf("geometries differ (%q, %q)", a.Geometry, b.Geometry)
-	case a.Seed != b.Seed:
-		return fmt.Errorf("seeds differ (%d, %d)", a.Seed, b.Seed)
-	case a.Config != b.Config:
-		return errors.New("configs differ")
-	case a.Frames != b.Frames:
-		return fmt.Errorf("frame counts differ (%d, %d)", a.Frames, b.Frames)
-	case a.SimPhysics != b.SimPhysics:
-		return fmt.Errorf("simulator physics versions differ (%d, %d)", a.SimPhysics, b.SimPhysics)
+	return firstDiff(
+		field{"sources", a.Source, b.Source, true},
+		field{"geometries", a.Geometry, b.Geometry, true},
+		field{"seeds", a.Seed, b.Seed, true},
+		field{"configs", a.Config, b.Config, false},
+		field{"frame counts", a.Frames, b.Frames, true},
+		field{"simulator physics versions", a.SimPhysics, b.SimPhysics, true},
+	)
+}
+
+// field is one piece of metadata two shards must agree on; show prints
+// the two values in the error (not for long ones).
+type field struct {
+	what string
+	a, b any
+	show bool
+}
+
+// firstDiff returns an error naming the first field whose values differ.
+func firstDiff(fs ...field) error {
+	for _, f := range fs {
+		switch {
+		case f.a == f.b:
+		case f.show:
+			verb := "%v"
+			if _, ok := f.a.(string); ok {
+				verb = "%q"
+			}
+			return fmt.Errorf("%s differ ("+verb+", "+verb+")", f.what, f.a, f.b)
+		default:
+			return fmt.Errorf("%s differ", f.what)
+		}
 	}
 	return nil
 }
@@ -253,23 +271,14 @@ func MergeTracks(ctx context.Context, out string, inputs []string, progress func
 
 // sameTracksRun checks that two tracks shards agree on everything but Shard.
 func sameTracksRun(a, b TracksMeta) error {
-	switch {
-	case a.Method != b.Method:
-		return fmt.Errorf("methods differ (%q, %q)", a.Method, b.Method)
-	case a.Config != b.Config:
-		return fmt.Errorf("method configs differ (%q, %q)", a.Config, b.Config)
-	case a.Options != b.Options:
-		return fmt.Errorf("options differ (%s, %s)", a.Options, b.Options)
-	case a.WEPL != b.WEPL:
-		return fmt.Errorf("WEPL measurements differ (%q, %q)", a.WEPL, b.WEPL)
-	case a.Source != b.Source:
-		return fmt.Errorf("input datasets differ (%q, %q)", a.Source, b.Source)
-	case a.Frames != b.Frames:
-		return fmt.Errorf("frame counts differ (%d, %d)", a.Frames, b.Frames)
-	case a.Dataset != b.Dataset:
-		return errors.New("the input datasets' metadata differ")
-	case a.Version != b.Version:
-		return fmt.Errorf("tracks format versions differ (%d, %d)", a.Version, b.Version)
-	}
-	return nil
+	return firstDiff(
+		field{"methods", a.Method, b.Method, true},
+		field{"method configs", a.Config, b.Config, true},
+		field{"options", a.Options, b.Options, true},
+		field{"WEPL measurements", a.WEPL, b.WEPL, true},
+		field{"input datasets", a.Source, b.Source, true},
+		field{"frame counts", a.Frames, b.Frames, true},
+		field{"the input datasets' metadata", a.Dataset, b.Dataset, false},
+		field{"tracks format versions", a.Version, b.Version, true},
+	)
 }

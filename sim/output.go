@@ -59,17 +59,8 @@ func Write(ctx context.Context, c Config, path string, progress func()) (WriteSt
 	}
 	defer w.Abort()
 	start := time.Now()
-	err = Run(ctx, c, func(fr *dataset.Frame) error {
-		if err := w.Write(fr); err != nil {
-			return err
-		}
-		st.add(fr, progress)
-		return nil
-	})
+	err = runWriting(ctx, c, &st, progress, "no output written", func(*dataset.Frame) (*dataset.Writer, error) { return w, nil })
 	if err != nil {
-		if ctx.Err() != nil {
-			return st, fmt.Errorf("sim: interrupted after %d frames, no output written: %w", st.Frames, err)
-		}
 		return st, err
 	}
 	if err := w.Close(); err != nil {
@@ -77,6 +68,27 @@ func Write(ctx context.Context, c Config, path string, progress func()) (WriteSt
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
+}
+
+// runWriting runs c, writing each frame with the writer that to returns
+// for it and counting it in st. An interruption's error says after how
+// many frames and what is left (kept).
+func runWriting(ctx context.Context, c Config, st *WriteStats, progress func(), kept string, to func(*dataset.Frame) (*dataset.Writer, error)) error {
+	err := Run(ctx, c, func(fr *dataset.Frame) error {
+		w, err := to(fr)
+		if err != nil {
+			return err
+		}
+		if err := w.Write(fr); err != nil {
+			return err
+		}
+		st.add(fr, progress)
+		return nil
+	})
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("sim: interrupted after %d frames, %s: %w", st.Frames, kept, err)
+	}
+	return err
 }
 
 // Owned returns the number of frames of c that its shard owns.

@@ -208,11 +208,11 @@ func WritePerAngle(ctx context.Context, c Config, dir string, progress func()) (
 		}
 	}()
 	start := time.Now()
-	err = Run(ctx, c, func(fr *dataset.Frame) error {
+	err = runWriting(ctx, c, &st, progress, "the files of the angles before kept", func(fr *dataset.Frame) (*dataset.Writer, error) {
 		if a := c.frameAngle(int(fr.Meta.Frame)); a != cur {
 			if w != nil {
 				if err := w.Close(); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			name := fmt.Sprintf("angle_%03d.parquet", a)
@@ -222,20 +222,13 @@ func WritePerAngle(ctx context.Context, c Config, dir string, progress func()) (
 			var err error
 			if w, err = dataset.Create(filepath.Join(dir, name), meta); err != nil {
 				w = nil
-				return err
+				return nil, err
 			}
 			cur = a
 		}
-		if err := w.Write(fr); err != nil {
-			return err
-		}
-		st.add(fr, progress)
-		return nil
+		return w, nil
 	})
 	if err != nil {
-		if ctx.Err() != nil {
-			return st, fmt.Errorf("sim: interrupted after %d frames: %w", st.Frames, err)
-		}
 		return st, err
 	}
 	if w != nil {
