@@ -3,6 +3,7 @@ package compare
 import (
 	"math/rand/v2"
 
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/model"
 )
 
@@ -173,7 +174,7 @@ func (c *ckaWork) hsic(x, y *features, a, b, l, l2, affineLayer int) float64 {
 // uTy returns uᵀy (p_u × p_y) into dst.
 func uTy(u, y *features, dst []float64) []float64 {
 	p, q := u.p, y.p
-	dst = growF(dst, p*q)
+	dst = scratch.Grow(dst, p*q)
 	clear(dst)
 	for r := 0; r < u.n; r++ {
 		ur, yr := u.x[r*p:(r+1)*p], y.x[r*q:(r+1)*q]

@@ -3,6 +3,7 @@ package compare
 import (
 	"math"
 
+	"github.com/pcttrack/pcttrack/internal/scratch"
 	"github.com/pcttrack/pcttrack/nn/kern"
 )
 
@@ -33,12 +34,12 @@ type features struct {
 // float32 matrix.
 func centre(dst *features, data []float32, p, r0, n int) {
 	dst.n, dst.p, dst.scale2 = n, p, nil
-	dst.x = growF(dst.x, n*p)
+	dst.x = scratch.Grow(dst.x, n*p)
 	if cap(dst.x32) < n*p {
 		dst.x32 = make([]float32, n*p)
 	}
 	dst.x32 = dst.x32[:n*p]
-	dst.sq = growF(dst.sq, n)
+	dst.sq = scratch.Grow(dst.sq, n)
 	mean := make([]float64, p)
 	for r := 0; r < n; r++ {
 		row := data[(r0+r)*p : (r0+r+1)*p]
@@ -68,11 +69,11 @@ func centre(dst *features, data []float32, p, r0, n int) {
 // affine builds the features u·diag(scale) of a centred shared input u.
 func affine(dst *features, u *features, scale []float64) {
 	dst.n, dst.p, dst.x = u.n, u.p, nil
-	dst.scale2 = growF(dst.scale2, u.p)
+	dst.scale2 = scratch.Grow(dst.scale2, u.p)
 	for k, s := range scale {
 		dst.scale2[k] = s * s
 	}
-	dst.sq = growF(dst.sq, u.n)
+	dst.sq = scratch.Grow(dst.sq, u.n)
 	dst.sumSq = 0
 	for r := 0; r < u.n; r++ {
 		var s float64
@@ -82,13 +83,6 @@ func affine(dst *features, u *features, scale []float64) {
 		dst.sq[r] = s
 		dst.sumSq += s
 	}
-}
-
-func growF(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
 }
 
 // crossNorm returns ‖XᵀY‖²_F for two dense feature sets over the same
@@ -162,7 +156,7 @@ func MinibatchCKA(x []float32, p int, y []float32, q int, n, batch int) float64 
 	for r0 := 0; r0+batch <= n; r0 += batch {
 		centre(&fx, x, p, r0, batch)
 		centre(&fy, y, q, r0, batch)
-		c = growF(c, max(p, q)*max(p, q))
+		c = scratch.Grow(c, max(p, q)*max(p, q))
 		kl += hsic1(crossNorm(fx.x, p, fy.x, q, batch, c), dotF(fx.sq, fy.sq), fx.sumSq, fy.sumSq, batch)
 		kk += hsic1(crossNorm(fx.x, p, fx.x, p, batch, c), dotF(fx.sq, fx.sq), fx.sumSq, fx.sumSq, batch)
 		ll += hsic1(crossNorm(fy.x, q, fy.x, q, batch, c), dotF(fy.sq, fy.sq), fy.sumSq, fy.sumSq, batch)
@@ -200,7 +194,7 @@ func affineCross(a, b, u *features, g []float64) float64 {
 // gramT returns uᵀu (p×p) into dst (grown).
 func gramT(u *features, dst []float64) []float64 {
 	p := u.p
-	dst = growF(dst, p*p)
+	dst = scratch.Grow(dst, p*p)
 	clear(dst)
 	for r := 0; r < u.n; r++ {
 		ur := u.x[r*p : (r+1)*p]

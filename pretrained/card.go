@@ -178,11 +178,7 @@ func (c *Card) write(w io.Writer, md bool) error {
 		for _, p := range protons {
 			fmt.Fprintf(tw, "    %d", p)
 			for _, ph := range phantoms {
-				if r, ok := c.Result(ph, p, solver); ok {
-					fmt.Fprintf(tw, "\t%.1f / %.1f", 100*r.Purity.Mean, 100*r.Efficiency.Mean)
-				} else {
-					fmt.Fprint(tw, "\t-")
-				}
+				fmt.Fprint(tw, "\t"+c.cell(ph, p, solver, "-"))
 			}
 			fmt.Fprintln(tw)
 		}
@@ -202,14 +198,20 @@ func (c *Card) markdownTable(b *strings.Builder, solver string, phantoms []strin
 	for _, p := range protons {
 		fmt.Fprintf(b, "| %d |", p)
 		for _, ph := range phantoms {
-			if r, ok := c.Result(ph, p, solver); ok {
-				fmt.Fprintf(b, " %.1f / %.1f |", 100*r.Purity.Mean, 100*r.Efficiency.Mean)
-			} else {
-				b.WriteString(" – |")
-			}
+			b.WriteString(" " + c.cell(ph, p, solver, "–") + " |")
 		}
 		b.WriteString("\n")
 	}
+}
+
+// cell is the "purity / efficiency" of one result in percent, or none
+// when the card has no such result.
+func (c *Card) cell(phantom string, protons int, solver, none string) string {
+	r, ok := c.Result(phantom, protons, solver)
+	if !ok {
+		return none
+	}
+	return fmt.Sprintf("%.1f / %.1f", 100*r.Purity.Mean, 100*r.Efficiency.Mean)
 }
 
 // framesNote says how many test frames a solver's cells hold ("100 frames

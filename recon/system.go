@@ -351,23 +351,8 @@ func (t *tracer) segment(a, b Point) {
 	us, vs := ua+t0*du, va+t0*dv
 	i := min(nx-1, max(0, int(math.Floor(us+1e-9*sign(du)))))
 	k := min(nz-1, max(0, int(math.Floor(vs+1e-9*sign(dv)))))
-	stepI, stepK := 0, 0
-	tMaxI, tMaxK := math.Inf(1), math.Inf(1)
-	tDI, tDK := math.Inf(1), math.Inf(1)
-	if du > 0 {
-		stepI, tDI = 1, 1/du
-		tMaxI = (float64(i+1) - ua) / du
-	} else if du < 0 {
-		stepI, tDI = -1, -1/du
-		tMaxI = (float64(i) - ua) / du
-	}
-	if dv > 0 {
-		stepK, tDK = 1, 1/dv
-		tMaxK = (float64(k+1) - va) / dv
-	} else if dv < 0 {
-		stepK, tDK = -1, -1/dv
-		tMaxK = (float64(k) - va) / dv
-	}
+	stepI, tMaxI, tDI := ddaAxis(i, ua, du)
+	stepK, tMaxK, tDK := ddaAxis(k, va, dv)
 	tc := t0
 	for tc < t1 {
 		tn := min(tMaxI, tMaxK, t1)
@@ -387,6 +372,19 @@ func (t *tracer) segment(a, b Point) {
 			break
 		}
 	}
+}
+
+// ddaAxis starts the grid walk along one axis for the segment q + t·d
+// from pixel i: the pixel step, the t of the first pixel edge crossed and
+// the t between edges (infinite when the segment runs parallel to them).
+func ddaAxis(i int, q, d float64) (step int, tMax, tDelta float64) {
+	switch {
+	case d > 0:
+		return 1, (float64(i+1) - q) / d, 1 / d
+	case d < 0:
+		return -1, (float64(i) - q) / d, -1 / d
+	}
+	return 0, math.Inf(1), math.Inf(1)
 }
 
 // clipSlab narrows [t0, t1] to the parameters at which q + t·d lies in
