@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/pcttrack/pcttrack/internal/stats"
 )
 
 // DefaultPermutations is the number of random relabellings of a
@@ -150,24 +152,8 @@ func stat(name, a, b string, v []float64) GroupStat {
 	} else {
 		g.Median = (s[n/2-1] + s[n/2]) / 2
 	}
-	g.Mean, g.SD = meanSD(v)
+	g.Mean, g.SD = stats.MeanSD(v, 1)
 	return g
-}
-
-// meanSD returns the mean and the sample standard deviation (0 for n < 2).
-func meanSD(v []float64) (mean, sd float64) {
-	for _, x := range v {
-		mean += x
-	}
-	mean /= float64(len(v))
-	if len(v) < 2 {
-		return mean, 0
-	}
-	var ss float64
-	for _, x := range v {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(ss / float64(len(v)-1))
 }
 
 // Welch returns Welch's t statistic of mean(a) − mean(b) (NaN when either
@@ -176,8 +162,8 @@ func Welch(a, b []float64) float64 {
 	if len(a) < 2 || len(b) < 2 {
 		return math.NaN()
 	}
-	ma, sa := meanSD(a)
-	mb, sb := meanSD(b)
+	ma, sa := stats.MeanSD(a, 1)
+	mb, sb := stats.MeanSD(b, 1)
 	se := math.Sqrt(sa*sa/float64(len(a)) + sb*sb/float64(len(b)))
 	if se == 0 {
 		return math.NaN()

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/pcttrack/pcttrack/internal/jsonfile"
+	"github.com/pcttrack/pcttrack/internal/stats"
 )
 
 // Path names of a Connection, in the order of the paper's tables.
@@ -152,7 +153,7 @@ func Table(cs []*Connection) []TableRow {
 			for i := range v {
 				xs = append(xs, *f(&v[i]))
 			}
-			m, sd := popMeanSD(xs)
+			m, sd := stats.MeanSD(xs, 0)
 			*f(&r.Mean), *f(&r.SD) = m, sd
 		}
 		for _, f := range []func(*PathStats) *float64{
@@ -165,17 +166,6 @@ func Table(cs []*Connection) []TableRow {
 		rows = append(rows, r)
 	}
 	return rows
-}
-
-func popMeanSD(v []float64) (mean, sd float64) {
-	for _, x := range v {
-		mean += x
-	}
-	mean /= float64(len(v))
-	for _, x := range v {
-		sd += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(sd / float64(len(v)))
 }
 
 // WriteTable prints rows in the paper's layout: Hamming in units of 10⁻³

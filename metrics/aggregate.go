@@ -2,8 +2,9 @@ package metrics
 
 import (
 	"cmp"
-	"math"
 	"slices"
+
+	"github.com/pcttrack/pcttrack/internal/stats"
 )
 
 // Key identifies a group of frames evaluated alike.
@@ -94,20 +95,7 @@ func meanSD(v []float64, ddof int) MeanSD {
 		return m
 	}
 	slices.Sort(v)
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	m.Mean = s / float64(len(v))
-	if len(v) < 2 {
-		return m
-	}
-	var ss float64
-	for _, x := range v {
-		d := x - m.Mean
-		ss += d * d
-	}
-	m.SD = math.Sqrt(ss / float64(len(v)-ddof))
+	m.Mean, m.SD = stats.MeanSD(v, ddof)
 	return m
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/internal/stats"
 )
 
 // CutOptions configure Cut. The zero value is the Schulte et al. (2008)
@@ -158,14 +159,7 @@ func centre(v []float64, robust bool) (m, s float64) {
 		slices.Sort(d)
 		return m, 1.4826 * median(d)
 	}
-	for _, x := range v {
-		m += x
-	}
-	m /= float64(len(v))
-	for _, x := range v {
-		s += (x - m) * (x - m)
-	}
-	return m, math.Sqrt(s / float64(len(v)))
+	return stats.MeanSD(v, 0)
 }
 
 func median(v []float64) float64 {
