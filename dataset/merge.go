@@ -189,13 +189,9 @@ func missingFrame(idx int64, parts []shard.Part) error {
 // sameRun checks that two shards' metadata agree on everything but Shard.
 func sameRun(a, b Meta) error {
 	return firstDiff(
-		field{"sources", a.Source, b.Source, true},
-		field{"geometries", a.Geometry, b.Geometry, true},
-		field{"seeds", a.Seed, b.Seed, true},
-		field{"configs", a.Config, b.Config, false},
-		field{"frame counts", a.Frames, b.Frames, true},
-		field{"simulator physics versions", a.SimPhysics, b.SimPhysics, true},
-	)
+		field{"sources", a.Source, b.Source, true}, field{"geometries", a.Geometry, b.Geometry, true},
+		field{"seeds", a.Seed, b.Seed, true}, field{"configs", a.Config, b.Config, false},
+		field{"frame counts", a.Frames, b.Frames, true}, field{"simulator physics versions", a.SimPhysics, b.SimPhysics, true})
 }
 
 // field is one piece of metadata two shards must agree on; show prints
