@@ -141,6 +141,10 @@ type Simulate struct {
 	// the default DTC) and Beam the pencil beam (zero = sim's defaults).
 	Geometry *detector.Geometry `yaml:"geometry,omitempty"`
 	Beam     sim.Beam           `yaml:"beam,omitempty"`
+	// Physics is the simulator's physics (zero: sim's default model of
+	// sim.PhysicsVersion; e.g. electron_hits: true adds the electron
+	// hits of sim.Physics.ElectronHits).
+	Physics sim.Physics `yaml:"physics,omitempty"`
 }
 
 // ParseConfig decodes a YAML config strictly: unknown keys, a second
@@ -402,7 +406,7 @@ func (s *Simulate) simConfig(i int) (sim.Config, error) {
 		return sim.Config{}, err
 	}
 	c := sim.Config{
-		Geometry: s.Geometry, Phantom: ph, Beam: s.Beam, ProtonsPerFrame: s.ProtonsPerFrame,
+		Geometry: s.Geometry, Phantom: ph, Beam: s.Beam, Physics: s.Physics, ProtonsPerFrame: s.ProtonsPerFrame,
 		Frames: s.Frames + s.ValFrames, Seed: mix(s.Seed, uint64(i)),
 	}
 	if _, err := sim.MarshalConfig(c); err != nil { // validates

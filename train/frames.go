@@ -4,10 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/model"
+	"github.com/pcttrack/pcttrack/sim"
 )
 
 // RawFrames returns the unprepared training and validation frames of cfg
@@ -30,6 +36,48 @@ func RawFrames(ctx context.Context, cfg Config, w io.Writer) (trainFrames, valFr
 		return nil, nil, err
 	}
 	return trainFrames, valFrames, nil
+}
+
+// MetaSimPhysics is the checkpoint metadata key of the simulator physics
+// that made a model's training data (Config.SimPhysics).
+const MetaSimPhysics = "sim_physics"
+
+// SimPhysics describes the simulator physics of cfg's training and
+// validation data, as checkpoints record it: for an inline simulation
+// sim.PhysicsVersion ("2"), followed by the options that differ from
+// sim's defaults ("2 electron_hits=true,water_i=78"); for
+// dataset files the distinct dataset.Meta.SimPhysics of the files, in
+// order, comma-separated ("0" for frames not simulated here, e.g. GATE
+// imports). Errors: a file that does not open.
+func (cfg Config) SimPhysics() (string, error) {
+	if s := cfg.Data.Simulate; s != nil {
+		v := strconv.Itoa(sim.PhysicsVersion)
+		if s.Physics == (sim.Physics{}) {
+			return v, nil
+		}
+		b, err := yaml.Marshal(s.Physics)
+		if err != nil {
+			return "", fmt.Errorf("train: %w", err)
+		}
+		opts := strings.Split(strings.TrimSpace(string(b)), "\n")
+		for i, o := range opts {
+			opts[i] = strings.ReplaceAll(o, ": ", "=")
+		}
+		return v + " " + strings.Join(opts, ","), nil
+	}
+	var vs []string
+	for _, p := range append(slices.Clone(cfg.Data.Train), cfg.Data.Val...) {
+		r, err := dataset.Open(p)
+		if err != nil {
+			return "", fmt.Errorf("train: %w", err)
+		}
+		v := strconv.Itoa(r.Meta().SimPhysics)
+		r.Close()
+		if !slices.Contains(vs, v) {
+			vs = append(vs, v)
+		}
+	}
+	return strings.Join(vs, ","), nil
 }
 
 // FramePreparer builds a frame's hit graph, line graph (line-graph model)

@@ -138,7 +138,11 @@ func Run(ctx context.Context, cfg Config, dir string, opt RunOptions) (Summary, 
 	}
 	defer log.f.Close()
 
-	rec := &dirRecorder{dir: dir, log: log, sum: &sum, steps: cfg.Steps}
+	phys, err := cfg.SimPhysics()
+	if err != nil {
+		return sum, err
+	}
+	rec := &dirRecorder{dir: dir, log: log, sum: &sum, steps: cfg.Steps, meta: map[string]string{MetaSimPhysics: phys}}
 	if opt.Progress != nil {
 		rec.bar = progress.New(opt.Progress, int64(cfg.Steps), fmt.Sprintf("train %s seed %d", cfg.Method, cfg.Seed))
 		rec.bar.Add(min(tr.Steps(), cfg.Steps))
@@ -184,7 +188,8 @@ type dirRecorder struct {
 	sum   *Summary
 	bar   *progress.Bar
 	steps int
-	loss  float64 // last step's loss, for the status line
+	loss  float64           // last step's loss, for the status line
+	meta  map[string]string // extra checkpoint metadata
 }
 
 func (r *dirRecorder) Step(t *Trainer, s StepResult) error {
@@ -199,7 +204,7 @@ func (r *dirRecorder) Validation(t *Trainer, v Validation, best bool) error {
 	r.sum.Last = v
 	if best {
 		r.sum.Best = v
-		if err := t.SaveModel(filepath.Join(r.dir, FileBest), nil); err != nil {
+		if err := t.SaveModel(filepath.Join(r.dir, FileBest), r.meta); err != nil {
 			return err
 		}
 	}
@@ -219,7 +224,7 @@ func (r *dirRecorder) Checkpoint(t *Trainer, final bool) error {
 	if err := r.log.flush(); err != nil {
 		return err
 	}
-	return t.Save(filepath.Join(r.dir, FileLast), nil)
+	return t.Save(filepath.Join(r.dir, FileLast), r.meta)
 }
 
 func (r *dirRecorder) status(t *Trainer) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/nn"
+	"github.com/pcttrack/pcttrack/sim"
 	"github.com/pcttrack/pcttrack/track"
 )
 
@@ -460,5 +462,49 @@ func TestSplitLosses(t *testing.T) {
 		if math.Abs(bce-tc.bce) > 1e-6 || math.Abs(ham-tc.ham) > 1e-12 {
 			t.Errorf("%s: bce %.6f hamming %.6f, want %.6f and %.6f", tc.name, bce, ham, tc.bce, tc.ham)
 		}
+	}
+}
+
+// TestCheckpointsRecordSimPhysics: both checkpoints of a run name the
+// simulator physics of its data, with the options that differ from sim's
+// defaults, and those options reach the simulation.
+func TestCheckpointsRecordSimPhysics(t *testing.T) {
+	cfg := tinyConfig(MethodPTT)
+	cfg.Steps = 2
+	dir := t.TempDir()
+	if _, err := Run(context.Background(), cfg, dir, RunOptions{Data: tinyData(t)}); err != nil {
+		t.Fatal(err)
+	}
+	want := strconv.Itoa(sim.PhysicsVersion)
+	for _, f := range []string{FileBest, FileLast} {
+		_, ck, err := model.Load(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ck.Meta[MetaSimPhysics]; got != want {
+			t.Errorf("%s: %s = %q, want %q", f, MetaSimPhysics, got, want)
+		}
+	}
+	cfg.Data.Simulate.Physics = sim.Physics{ElectronHits: true, WaterI: 78}
+	if got, err := cfg.SimPhysics(); err != nil || got != want+" water_i=78,electron_hits=true" {
+		t.Errorf("SimPhysics with electron hits and I = 78 eV: %q, %v", got, err)
+	}
+	// the electron hits are simulated: PDG-11 hits in ~9 % of the events
+	// (about 11 expected in these 120; none without the option)
+	cfg.Data.Simulate.Physics = sim.Physics{ElectronHits: true}
+	trainFrames, valFrames, err := RawFrames(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var electrons int
+	for _, f := range append(trainFrames, valFrames...) {
+		for _, h := range f.Hits {
+			if h.PDG == dataset.PDGElectron {
+				electrons++
+			}
+		}
+	}
+	if electrons == 0 {
+		t.Error("physics.electron_hits: no electron hits in the simulated frames")
 	}
 }

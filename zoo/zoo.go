@@ -34,6 +34,10 @@ type Member struct {
 	Method string
 	Lambda float64
 	Seed   int64
+	// SimPhysics is the simulator physics of the training data as the
+	// checkpoint records it (train.MetaSimPhysics; "" in checkpoints
+	// older than that record).
+	SimPhysics string
 	// Fingerprint is a hash of the checkpoint file's content.
 	Fingerprint string
 	// Name is short and unique within the zoo, e.g. "L50s3" or "PTTs0"
@@ -49,7 +53,9 @@ type Member struct {
 // checkpoints, or models that cannot be compared: another architecture
 // (model kind, hidden size, encoding, normalisation), other hit-graph
 // options, or other training data than the first model's (data are
-// compared only when Data will take the training frames, i.e. sameData).
+// compared only when Data will take the training frames, i.e. sameData,
+// and then a model whose frames this build would simulate with other
+// physics than recorded in its checkpoint is refused too).
 func Load(paths []string, min int, sameData bool) ([]*Member, error) {
 	if len(paths) < min {
 		return nil, fmt.Errorf("zoo: %d checkpoints given, need at least %d", len(paths), min)
@@ -57,6 +63,13 @@ func Load(paths []string, min int, sameData bool) ([]*Member, error) {
 	ms, err := xslices.Map(paths, loadMember)
 	if err != nil {
 		return nil, err
+	}
+	if sameData {
+		for _, m := range ms {
+			if err := m.checkSimPhysics(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	first := ms[0]
 	for _, m := range ms[1:] {
@@ -102,7 +115,7 @@ func loadMember(path string) (*Member, error) {
 		return nil, fmt.Errorf("zoo: %w", err)
 	}
 	sum := sha256.Sum256(raw)
-	m := &Member{Path: path, Net: net, Seed: -1, Method: ck.Meta["method"], Fingerprint: hex.EncodeToString(sum[:8])}
+	m := &Member{Path: path, Net: net, Seed: -1, Method: ck.Meta["method"], SimPhysics: ck.Meta[train.MetaSimPhysics], Fingerprint: hex.EncodeToString(sum[:8])}
 	if s, err := strconv.ParseInt(ck.Meta["seed"], 10, 64); err == nil {
 		m.Seed = s
 	}
@@ -176,6 +189,22 @@ func compareMembers(a, b *Member) int {
 	ra, la := groupRank(a)
 	rb, lb := groupRank(b)
 	return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(la, lb), cmp.Compare(a.Seed, b.Seed), strings.Compare(a.Path, b.Path))
+}
+
+// checkSimPhysics reports whether the frames m's config simulates would
+// come from other physics than m was trained on.
+func (m *Member) checkSimPhysics() error {
+	if m.Config == nil || m.Config.Data.Simulate == nil || m.SimPhysics == "" {
+		return nil
+	}
+	now, err := m.Config.SimPhysics()
+	if err != nil {
+		return fmt.Errorf("zoo: %s: %w", m.Path, err)
+	}
+	if now != m.SimPhysics {
+		return fmt.Errorf("zoo: %s was trained on simulator physics %s, this build simulates its frames with %s; give the frames explicitly (--data)", m.Path, m.SimPhysics, now)
+	}
+	return nil
 }
 
 func sameArchitecture(a, b model.Config) bool {
