@@ -6,7 +6,8 @@
 # efficiency of every tracker on the GATE frames and on fresh simulated frames, with the gap
 # (simulated − real) and its 95 % bootstrap confidence interval. The GATE frames are split by event
 # id: the simulator's free parameters were calibrated on the first half (sim/VALIDATION.md); the gap
-# to report is the one on the second half. Both are printed.
+# to report is the one on the second half. Both are printed, then the gap to the whole file and the
+# two halves against each other (the real file's own spread, which bounds what a gap can resolve).
 #
 #   scripts/sim-to-real.sh [OUT_DIR]            # about 15 min on 2 cores (3 trainings of ~4 min)
 #

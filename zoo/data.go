@@ -67,9 +67,9 @@ func LoadData(ctx context.Context, ms []*Member, opt DataOptions, w io.Writer) (
 	var err error
 	if len(opt.Files) > 0 {
 		for _, p := range opt.Files {
-			fs, err := readFile(p)
+			_, fs, err := dataset.ReadAll(p)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("zoo: %w", err)
 			}
 			all = append(all, fs...)
 		}
@@ -92,23 +92,6 @@ func LoadData(ctx context.Context, ms []*Member, opt DataOptions, w io.Writer) (
 		return nil, fmt.Errorf("zoo: no usable frames (%d skipped)", d.Skipped)
 	}
 	return d, nil
-}
-
-func readFile(path string) ([]dataset.Frame, error) {
-	r, err := dataset.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("zoo: %w", err)
-	}
-	defer r.Close()
-	out := make([]dataset.Frame, 0, r.NumFrames())
-	for i := range r.NumFrames() {
-		f, err := r.ReadFrame(i)
-		if err != nil {
-			return nil, fmt.Errorf("zoo: %s frame %d: %w", path, i, err)
-		}
-		out = append(out, f)
-	}
-	return out, nil
 }
 
 // pick returns n frames of all: the first n, or n evenly spread ones

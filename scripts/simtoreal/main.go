@@ -73,28 +73,17 @@ func run() error {
 		return err
 	}
 	names := methodNames(ms)
-	halves := []struct {
-		name string
-		keep func(lo, hi int64) bool
-	}{
-		{"report half (events >= split)", func(lo, hi int64) bool { return lo >= *split }},
-		{"calibration half (events < split)", func(lo, hi int64) bool { return hi < *split }},
-	}
+	report := pooled(realFrames, func(lo, hi int64) bool { return lo >= *split })
+	calib := pooled(realFrames, func(lo, hi int64) bool { return hi < *split })
+	whole := pooled(realFrames, func(int64, int64) bool { return true })
 	all := pooled(simFrames, func(int64, int64) bool { return true })
-	for _, h := range halves {
-		sub := pooled(realFrames, h.keep)
-		fmt.Printf("\n%s: %d real frames, %d simulated; purity / efficiency %%, gap = sim − real [95%% bootstrap CI]\n",
-			h.name, len(sub[names[0]].purity), len(all[names[0]].purity))
-		fmt.Printf("%-10s %8s %8s %22s   %8s %8s %22s\n", "method", "pur sim", "pur real", "gap", "eff sim", "eff real", "gap")
-		for _, n := range names {
-			s, r := all[n], sub[n]
-			gp := metrics.BootstrapMeanDiff(s.purity, r.purity, *boot, 0.95, 1)
-			ge := metrics.BootstrapMeanDiff(s.eff, r.eff, *boot, 0.95, 2)
-			fmt.Printf("%-10s %8.1f %8.1f %7.1f [%5.1f, %5.1f]   %8.1f %8.1f %7.1f [%5.1f, %5.1f]\n", n,
-				100*mean(s.purity), 100*mean(r.purity), 100*gp.Value, 100*gp.Lo, 100*gp.Hi,
-				100*mean(s.eff), 100*mean(r.eff), 100*ge.Value, 100*ge.Lo, 100*ge.Hi)
-		}
-	}
+	t := gapTable{names: names, boot: *boot}
+	t.print("report half (events >= split)", "sim", all, "real", report)
+	t.print("calibration half (events < split)", "sim", all, "real", calib)
+	t.print("whole real file", "sim", all, "real", whole)
+	// The real file's own spread: how far apart its two halves are bounds
+	// what a gap measured on one half can resolve.
+	t.print("real halves against each other", "report", report, "calib", calib)
 	return nil
 }
 
@@ -137,6 +126,27 @@ func perFrame(path string, ms []pipeline.Method, mopt metrics.Options) ([]frameR
 }
 
 type series struct{ purity, eff []float64 }
+
+// gapTable prints purity and efficiency of two sets of frames per method
+// and their difference a − b with its bootstrap confidence interval.
+type gapTable struct {
+	names []string
+	boot  int
+}
+
+func (t gapTable) print(title, an string, a map[string]*series, bn string, b map[string]*series) {
+	fmt.Printf("\n%s: %d %s frames, %d %s; purity / efficiency %%, gap = %s − %s [95%% bootstrap CI]\n",
+		title, len(a[t.names[0]].purity), an, len(b[t.names[0]].purity), bn, an, bn)
+	fmt.Printf("%-10s %11s %11s %22s   %11s %11s %22s\n", "method", "pur "+an, "pur "+bn, "gap", "eff "+an, "eff "+bn, "gap")
+	for _, n := range t.names {
+		x, y := a[n], b[n]
+		gp := metrics.BootstrapMeanDiff(x.purity, y.purity, t.boot, 0.95, 1)
+		ge := metrics.BootstrapMeanDiff(x.eff, y.eff, t.boot, 0.95, 2)
+		fmt.Printf("%-10s %11.1f %11.1f %7.1f [%5.1f, %5.1f]   %11.1f %11.1f %7.1f [%5.1f, %5.1f]\n", n,
+			100*mean(x.purity), 100*mean(y.purity), 100*gp.Value, 100*gp.Lo, 100*gp.Hi,
+			100*mean(x.eff), 100*mean(y.eff), 100*ge.Value, 100*ge.Lo, 100*ge.Hi)
+	}
+}
 
 func pooled(fs []frameRates, keep func(lo, hi int64) bool) map[string]*series {
 	out := map[string]*series{}
