@@ -12,10 +12,10 @@
 #   scripts/sim-to-real.sh [OUT_DIR]            # about 15 min on 2 cores (3 trainings of ~4 min)
 #
 # Environment: GATE (file), SEEDS (default 3), TRAIN_FRAMES (300), VAL_FRAMES (20), TEST_FRAMES (200),
-# STEPS (override the training steps), PHYSICS ("" = default physics, "legacy" = the physics before
-# sim.PhysicsVersion 2, for comparison), WATER_I (eV, default 67: fitted to the reference file; see
-# sim/VALIDATION.md), KINK_CUT (rad, default 0 = the paper's metric), ELECTRONS (1 = simulate with
-# --electron-hits, the electron hits of the GATE file that make its events impure).
+# STEPS (override the training steps), PHYSICS ("" = the current physics; 1, 2 or "legacy" = 1: an
+# earlier sim.PhysicsVersion, for comparison), WATER_I (eV, default 67: fitted to the reference file;
+# see sim/VALIDATION.md), KINK_CUT (rad, default 0 = the paper's metric), ELECTRONS (0 = simulate with
+# --no-electron-hits, without the electron hits of the GATE file that make its events impure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-sim-to-real-$(date +%Y%m%d-%H%M%S)}
@@ -36,8 +36,12 @@ go build -o "$OUT/simtoreal" ./scripts/simtoreal
 # z = 0, a 250 MeV point source at z = -255 mm.
 SETUP=(--geometry gate-3mm --phantom water:250@-125 --energy 250 --spot-sigma 0 --divergence 0
   --source-z -255 --water-i "$WATER_I" --protons-per-frame 100)
-if [ "${PHYSICS:-}" = legacy ]; then SETUP+=(--legacy-physics); fi
-if [ "${ELECTRONS:-0}" = 1 ]; then SETUP+=(--electron-hits); fi
+case "${PHYSICS:-}" in
+  "") ;;
+  legacy) SETUP+=(--physics-version 1) ;;
+  *) SETUP+=(--physics-version "$PHYSICS") ;;
+esac
+if [ "${ELECTRONS:-1}" = 0 ]; then SETUP+=(--no-electron-hits); fi
 
 echo "== import $GATE"
 "$P" import gate "$GATE" --protons-per-frame 100 --geometry gate-3mm --epi-thickness 0.0139 \

@@ -238,14 +238,20 @@ func (b Beam) resolved() Beam {
 }
 
 // Physics switches parts of the physics and sets model parameters. The
-// zero value is the default model (PhysicsVersion 2): Wentzel multiple
+// zero value is the default model (PhysicsVersion 3): Wentzel multiple
 // scattering with its single-scattering tail, Geant4-like condensed-history
 // steps (MSCStep), water with I = 78 eV, Geant4's fluctuation model for the
 // sensor deposits, nuclear interactions with black-disk elastic scattering
-// (enhanced in the detector, DetectorElastic) and secondary protons, and
-// no δ-electron hits (DeltaCut). Legacy returns
-// the physics of version 1.
+// (enhanced in the detector, DetectorElastic) and secondary protons, the
+// electron hits of passive material and nuclear photons (NoElectronHits),
+// and no in-sensor δ-electron hits (DeltaCut). Version selects an earlier
+// version's models instead; Legacy returns those of version 1.
 type Physics struct {
+	// Version is the physics version to simulate: 0 means PhysicsVersion;
+	// 2 is version 2, without electron hits; 1 is version 1, Legacy's
+	// models, which it fills in where the fields below are zero. Each
+	// reproduces the frames of its version bit for bit.
+	Version      int  `yaml:"version,omitempty"`
 	NoNuclear    bool `yaml:"no_nuclear,omitempty"`    // no nuclear interactions at all (inelastic or elastic)
 	NoElastic    bool `yaml:"no_elastic,omitempty"`    // no hadronic elastic scattering (p–p, p–nucleus)
 	NoStraggling bool `yaml:"no_straggling,omitempty"` // no energy-loss straggling (thick slabs)
@@ -307,14 +313,14 @@ type Physics struct {
 	// (none); negative means no δ-electrons (the proton deposits its full
 	// loss).
 	DeltaCut float64 `yaml:"delta_cut,omitempty"`
-	// ElectronHits adds the electron hits the proton transport does not
-	// make itself (electrons.go): δ-electrons from the passive material in
-	// front of a sensor and Compton electrons of nuclear de-excitation
-	// photons, both at the rates of the GATE reference file. They make no
-	// difference to the protons' tracks but make events impure, which the
-	// paper's efficiency divides by (VALIDATION.md). Off by default, so
-	// the datasets and models of PhysicsVersion 2 stay reproducible.
-	ElectronHits bool `yaml:"electron_hits,omitempty"`
+	// NoElectronHits drops the electron hits the proton transport does
+	// not make itself (electrons.go): δ-electrons from the passive
+	// material in front of a sensor and Compton electrons of nuclear
+	// de-excitation photons, both at the rates of the GATE reference file.
+	// They make no difference to the protons' tracks but make events
+	// impure, which the paper's efficiency divides by (VALIDATION.md).
+	// Versions before 3 have none.
+	NoElectronHits bool `yaml:"no_electron_hits,omitempty"`
 }
 
 // Models of Physics.Scattering, Physics.Deposit and Physics.Diffraction.
@@ -332,16 +338,44 @@ const (
 // (dataset.Meta.SimPhysics). 1: Highland's Gaussian with exact offsets,
 // water at 75 eV. 2: Wentzel scattering with the single-scattering tail,
 // Geant4-like condensed-history steps, water at 78 eV, recalibrated
-// nuclear elastic scattering.
-const PhysicsVersion = 2
+// nuclear elastic scattering. 3: electron hits from passive material and
+// nuclear photons (Physics.NoElectronHits).
+const PhysicsVersion = 3
 
 // Legacy returns the physics of PhysicsVersion 1, for comparison: Highland
 // scattering, exact offsets, water at 75 eV, Landau deposits, Gaussian
-// diffraction. With it Run
-// reproduces that version's frames bit for bit.
+// diffraction, no electron hits. With it Run reproduces that version's
+// frames bit for bit.
 func Legacy() Physics {
-	return Physics{Scattering: ScatterHighland, MSCStep: -1, WaterI: 75, Deposit: DepositLandau, Diffraction: DiffractionGauss,
-		DetectorElastic: 1}
+	return Physics{Version: 1, Scattering: ScatterHighland, MSCStep: -1, WaterI: 75, Deposit: DepositLandau,
+		Diffraction: DiffractionGauss, DetectorElastic: 1, NoElectronHits: true}
+}
+
+// versioned returns p with the models of its Version filled in (Version
+// itself resolved to a number).
+func (p Physics) versioned() (Physics, error) {
+	switch p.Version {
+	case 0, PhysicsVersion:
+		p.Version = PhysicsVersion
+	case 2:
+		p.NoElectronHits = true
+	case 1:
+		l := Legacy()
+		for _, f := range []struct{ v, def *string }{{&p.Scattering, &l.Scattering}, {&p.Deposit, &l.Deposit}, {&p.Diffraction, &l.Diffraction}} {
+			if *f.v == "" {
+				*f.v = *f.def
+			}
+		}
+		for _, f := range []struct{ v, def *float64 }{{&p.MSCStep, &l.MSCStep}, {&p.WaterI, &l.WaterI}, {&p.DetectorElastic, &l.DetectorElastic}} {
+			if *f.v == 0 {
+				*f.v = *f.def
+			}
+		}
+		p.NoElectronHits = true
+	default:
+		return p, fmt.Errorf("sim: physics version %d: want 1 … %d (0: %d)", p.Version, PhysicsVersion, PhysicsVersion)
+	}
+	return p, nil
 }
 
 // DefaultDetectorElastic is the default Physics.DetectorElastic, fitted
@@ -473,7 +507,10 @@ func (c Config) resolved() (Config, error) {
 	if err := c.checkObject(); err != nil {
 		return c, err
 	}
-	p := c.Physics
+	p, err := c.Physics.versioned()
+	if err != nil {
+		return c, err
+	}
 	if math.IsNaN(p.SecondaryYield) || p.SecondaryYield > 1.5 {
 		return c, fmt.Errorf("sim: secondary yield %g out of [0, 1.5]", p.SecondaryYield)
 	}

@@ -10,7 +10,7 @@
 // scattering (p–p with a tracked recoil, black-disk p–nucleus diffraction),
 // and inelastic nuclear interactions that end the primary and emit
 // secondary protons (a quasi-free knock-out model). Physics selects the
-// models; its zero value is PhysicsVersion 2, Legacy the version before.
+// models; its zero value is PhysicsVersion 3, its Version an earlier one.
 // See package physics and VALIDATION.md for the models, their calibrated
 // parameters and the agreement with PSTAR, Bortfeld, Highland, the paper's
 // data and a GATE/Geant4 run.

@@ -6,7 +6,7 @@ import (
 	"github.com/pcttrack/pcttrack/dataset"
 )
 
-// Electron hits of Physics.ElectronHits. The GATE reference file has
+// Electron hits (PhysicsVersion 3; Physics.NoElectronHits drops them). The GATE reference file has
 // electron hits in 9 % of its events (451 hits in 4097 events, 0.6 % of
 // its hits) although its protons deposit their full loss: electrons that
 // enter a sensor from outside it. Two sources, each with its rate

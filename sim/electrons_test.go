@@ -11,7 +11,8 @@ import (
 
 // The electron hits come at the GATE reference file's rates (calibration
 // half: 68 δ-electron hits of primaries per 34 162 primary hits, other
-// electron hits in 5.53 % of the events) and only when asked for.
+// electron hits in 5.53 % of the events) by default, and neither with
+// NoElectronHits nor in version 2.
 func TestElectronHits(t *testing.T) {
 	rates := func(ph Physics) (delta, other float64, n int) {
 		frames := collect(t, gateConfig(60, ph))
@@ -36,10 +37,12 @@ func TestElectronHits(t *testing.T) {
 		}
 		return float64(deltas) / float64(primHits), float64(len(withOther)) / float64(len(events)), n
 	}
-	if _, _, n := rates(Physics{}); n != 0 {
-		t.Errorf("default physics made %d electron hits", n)
+	for _, ph := range []Physics{{NoElectronHits: true}, {Version: 2}} {
+		if _, _, n := rates(ph); n != 0 {
+			t.Errorf("%+v made %d electron hits", ph, n)
+		}
 	}
-	delta, other, _ := rates(Physics{ElectronHits: true})
+	delta, other, _ := rates(Physics{})
 	// 6000 primaries: ~190 δ hits (±7 %), ~330 events (±6 %)
 	if math.Abs(delta/0.00199-1) > 0.25 {
 		t.Errorf("δ-electron hits per primary hit %.5f, GATE 0.00199", delta)
@@ -52,7 +55,7 @@ func TestElectronHits(t *testing.T) {
 // An event whose only hits are electrons' counts as one that reached the
 // detector, once: a written dataset's truth stays one row per event.
 func TestElectronHitsWrite(t *testing.T) {
-	c := gateConfig(20, Physics{ElectronHits: true})
+	c := gateConfig(20, Physics{})
 	c.CountGenerated = false
 	p := filepath.Join(t.TempDir(), "e.parquet")
 	st, err := Write(context.Background(), c, p, nil)

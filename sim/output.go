@@ -11,7 +11,7 @@ import (
 // Meta returns the dataset metadata of simulation c: source "simulate",
 // the geometry's name, the seed, the whole configuration as YAML
 // (MarshalConfig), the run's frame count, its shard and the physics
-// version. An invalid configuration is an error.
+// version it simulates (Physics.Version). An invalid configuration is an error.
 func Meta(c Config) (dataset.Meta, error) {
 	text, err := MarshalConfig(c)
 	if err != nil {
@@ -19,7 +19,7 @@ func Meta(c Config) (dataset.Meta, error) {
 	}
 	r, _ := c.resolved()
 	return dataset.Meta{Source: "simulate", Geometry: r.Geometry.Name, Seed: c.Seed, Config: string(text),
-		Frames: int64(c.Frames), Shard: c.Shard.String(), SimPhysics: PhysicsVersion}, nil
+		Frames: int64(c.Frames), Shard: c.Shard.String(), SimPhysics: r.Physics.Version}, nil
 }
 
 // Collect runs simulation c (see Run) and returns copies of the frames it

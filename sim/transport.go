@@ -173,7 +173,7 @@ func (w *worker) transport(p *particle) {
 			if d > 0 {
 				w.visible = true
 				w.hit(s, p.id, p.parent, dataset.PDGProton, x, y, d)
-				if ph.ElectronHits {
+				if !ph.NoElectronHits {
 					w.deltaHit(s, p.id, x, y)
 				}
 			}
@@ -396,7 +396,7 @@ func (w *worker) interact(p *particle) {
 	if p.id != 1 {
 		return
 	}
-	if w.c.Physics.ElectronHits {
+	if !w.c.Physics.NoElectronHits {
 		w.photonHits(p)
 	}
 	r := w.r

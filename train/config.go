@@ -142,8 +142,8 @@ type Simulate struct {
 	Geometry *detector.Geometry `yaml:"geometry,omitempty"`
 	Beam     sim.Beam           `yaml:"beam,omitempty"`
 	// Physics is the simulator's physics (zero: sim's default model of
-	// sim.PhysicsVersion; e.g. electron_hits: true adds the electron
-	// hits of sim.Physics.ElectronHits).
+	// sim.PhysicsVersion, which resolving a config writes into
+	// physics.version; version: 2 simulates the frames of that version).
 	Physics sim.Physics `yaml:"physics,omitempty"`
 }
 
@@ -381,6 +381,9 @@ func (d Data) resolved() (Data, error) {
 		return d, fmt.Errorf("train: data.simulate: protons_per_frame %d is negative", s.ProtonsPerFrame)
 	}
 	s.ProtonsPerFrame = cmp.Or(s.ProtonsPerFrame, 100)
+	// a resolved config names its physics version, so that its run can be
+	// simulated again after the default has moved on
+	s.Physics.Version = cmp.Or(s.Physics.Version, sim.PhysicsVersion)
 	if s.Frames < 1 || s.ValFrames < 1 {
 		return d, fmt.Errorf("train: data.simulate: frames %d and val_frames %d must be at least 1 (per phantom)", s.Frames, s.ValFrames)
 	}

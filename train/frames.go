@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -44,18 +45,19 @@ const MetaSimPhysics = "sim_physics"
 
 // SimPhysics describes the simulator physics of cfg's training and
 // validation data, as checkpoints record it: for an inline simulation
-// sim.PhysicsVersion ("2"), followed by the options that differ from
-// sim's defaults ("2 electron_hits=true,water_i=78"); for
+// its sim.Physics.Version (0: sim.PhysicsVersion, "3"), followed by the
+// options that differ from that version's ("3 water_i=70,no_electron_hits=true"); for
 // dataset files the distinct dataset.Meta.SimPhysics of the files, in
 // order, comma-separated ("0" for frames not simulated here, e.g. GATE
 // imports). Errors: a file that does not open.
 func (cfg Config) SimPhysics() (string, error) {
 	if s := cfg.Data.Simulate; s != nil {
-		v := strconv.Itoa(sim.PhysicsVersion)
-		if s.Physics == (sim.Physics{}) {
+		ph := s.Physics
+		v := strconv.Itoa(cmp.Or(ph.Version, sim.PhysicsVersion))
+		if ph.Version = 0; ph == (sim.Physics{}) {
 			return v, nil
 		}
-		b, err := yaml.Marshal(s.Physics)
+		b, err := yaml.Marshal(ph)
 		if err != nil {
 			return "", fmt.Errorf("train: %w", err)
 		}

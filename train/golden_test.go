@@ -88,7 +88,10 @@ func goldenFrames(t *testing.T) []dataset.Frame {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, err := sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: 40, Frames: 2, Seed: 5})
+	// physics version 2: the data the hashes were recorded on (they check
+	// the code from graphs to training, not the simulator)
+	fs, err := sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: 40, Frames: 2, Seed: 5,
+		Physics: sim.Physics{Version: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,6 +169,7 @@ func TestPaperSetupBitIdentical(t *testing.T) {
 		cfg.Data.Simulate.Phantoms = []string{"water:150"}
 		cfg.Data.Simulate.ProtonsPerFrame = 30
 		cfg.Data.Simulate.Frames, cfg.Data.Simulate.ValFrames = 4, 2
+		cfg.Data.Simulate.Physics.Version = 2
 		data, err := train.LoadData(context.Background(), cfg, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -485,26 +485,32 @@ func TestCheckpointsRecordSimPhysics(t *testing.T) {
 			t.Errorf("%s: %s = %q, want %q", f, MetaSimPhysics, got, want)
 		}
 	}
-	cfg.Data.Simulate.Physics = sim.Physics{ElectronHits: true, WaterI: 78}
-	if got, err := cfg.SimPhysics(); err != nil || got != want+" water_i=78,electron_hits=true" {
-		t.Errorf("SimPhysics with electron hits and I = 78 eV: %q, %v", got, err)
+	cfg.Data.Simulate.Physics = sim.Physics{NoElectronHits: true, WaterI: 70}
+	if got, err := cfg.SimPhysics(); err != nil || got != want+" water_i=70,no_electron_hits=true" {
+		t.Errorf("SimPhysics without electron hits and I = 70 eV: %q, %v", got, err)
 	}
-	// the electron hits are simulated: PDG-11 hits in ~9 % of the events
-	// (about 11 expected in these 120; none without the option)
-	cfg.Data.Simulate.Physics = sim.Physics{ElectronHits: true}
-	trainFrames, valFrames, err := RawFrames(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
+	cfg.Data.Simulate.Physics = sim.Physics{Version: 2}
+	if got, err := cfg.SimPhysics(); err != nil || got != "2" {
+		t.Errorf("SimPhysics of version 2: %q, %v", got, err)
 	}
-	var electrons int
-	for _, f := range append(trainFrames, valFrames...) {
-		for _, h := range f.Hits {
-			if h.PDG == dataset.PDGElectron {
-				electrons++
+	// the physics reaches the simulation: electron hits (in ~9 % of the
+	// events, about 11 expected in these 120) by default, none in version 2
+	for _, ph := range []sim.Physics{{}, {Version: 2}} {
+		cfg.Data.Simulate.Physics = ph
+		trainFrames, valFrames, err := RawFrames(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var electrons int
+		for _, f := range append(trainFrames, valFrames...) {
+			for _, h := range f.Hits {
+				if h.PDG == dataset.PDGElectron {
+					electrons++
+				}
 			}
 		}
-	}
-	if electrons == 0 {
-		t.Error("physics.electron_hits: no electron hits in the simulated frames")
+		if (electrons > 0) != (ph.Version == 0) {
+			t.Errorf("physics %+v: %d electron hits in the simulated frames", ph, electrons)
+		}
 	}
 }

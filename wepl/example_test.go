@@ -44,5 +44,5 @@ func ExampleEstimator() {
 	}
 	c := wepl.CoreOf(ws)
 	fmt.Printf("WEPL %.0f ± %.0f mm, exit plane z = %.1f mm\n", c.Mean, c.SD, exitZ)
-	// Output: WEPL 150 ± 4 mm, exit plane z = 225.2 mm
+	// Output: WEPL 150 ± 3 mm, exit plane z = 225.2 mm
 }

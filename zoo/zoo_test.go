@@ -38,9 +38,10 @@ func TestLoadRefusesOtherSimPhysics(t *testing.T) {
 		refused  bool
 	}{
 		{"", false},
-		{strconv.Itoa(sim.PhysicsVersion), false},
+		{"2", false}, // the committed zoo's config pins physics version 2
 		{"1", true},
-		{strconv.Itoa(sim.PhysicsVersion) + " electron_hits=true", true},
+		{strconv.Itoa(sim.PhysicsVersion), true},
+		{"2 no_electron_hits=true", true},
 	} {
 		ck.Meta[train.MetaSimPhysics] = tc.recorded
 		if err := ck.Save(path); err != nil {

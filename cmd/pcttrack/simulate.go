@@ -33,8 +33,9 @@ type simulateFlags struct {
 	config, geometry, phantom, out, shard string
 	energy, spotSigma, divergence         float64
 	sourceZ, waterI                       float64
-	legacy, electrons                     bool
+	legacy, noElectrons                   bool
 	protonsPerFrame, frames, workers      int
+	physicsVersion                        int
 	seed                                  uint64
 	resume                                bool
 }
@@ -54,8 +55,9 @@ func (f *simulateFlags) bind(fl *pflag.FlagSet) {
 	fl.Float64Var(&f.divergence, "divergence", 1e3*sim.DefaultDivergence, "beam divergence (rms per axis), mrad; 0 = parallel")
 	fl.Float64Var(&f.sourceZ, "source-z", sim.DefaultSourceZ, "z of the source plane, mm (the GATE reference file's: -255)")
 	fl.Float64Var(&f.waterI, "water-i", sim.DefaultWaterI, "mean excitation energy of the phantom's water, eV (PSTAR: 75)")
-	fl.BoolVar(&f.legacy, "legacy-physics", false, fmt.Sprintf("the physics before version %d (Highland scattering, exact offsets, Landau deposits, 75 eV water), for comparison", sim.PhysicsVersion))
-	fl.BoolVar(&f.electrons, "electron-hits", false, "add the electron hits of δ-electrons from passive material and of nuclear photons, at the GATE reference file's rates (off: physics version 2 as it is)")
+	fl.IntVar(&f.physicsVersion, "physics-version", 0, fmt.Sprintf("simulate an earlier physics version, for comparison or to reproduce its data: 2 (no electron hits), 1 (Highland scattering, exact offsets, Landau deposits, 75 eV water); 0 = the current, %d", sim.PhysicsVersion))
+	fl.BoolVar(&f.legacy, "legacy-physics", false, "--physics-version 1")
+	fl.BoolVar(&f.noElectrons, "no-electron-hits", false, "drop the electron hits of δ-electrons from passive material and of nuclear photons (GATE's rates), for comparison")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task); another run there is an error")
 }
@@ -112,13 +114,16 @@ func (f *simulateFlags) simConfig(cmd *cobra.Command) (sim.Config, error) {
 		c.Beam.SourceZ = sim.Float(f.sourceZ)
 	}
 	if f.legacy {
-		c.Physics = sim.Legacy()
+		f.physicsVersion = 1
 	}
-	if set("water-i") && (!f.legacy || cmd.Flags().Changed("water-i")) {
+	if f.physicsVersion != 0 {
+		c.Physics = sim.Physics{Version: f.physicsVersion}
+	}
+	if set("water-i") && (c.Physics.Version != 1 || cmd.Flags().Changed("water-i")) {
 		c.Physics.WaterI = f.waterI
 	}
-	if f.electrons {
-		c.Physics.ElectronHits = true
+	if f.noElectrons {
+		c.Physics.NoElectronHits = true
 	}
 	if set("protons-per-frame") {
 		if f.protonsPerFrame < 1 {
