@@ -46,7 +46,7 @@ const MetaSimPhysics = "sim_physics"
 // SimPhysics describes the simulator physics of cfg's training and
 // validation data, as checkpoints record it: for an inline simulation
 // its sim.Physics.Version (0: sim.PhysicsVersion, "3"), followed by the
-// options that differ from that version's ("3 water_i=70,no_electron_hits=true"); for
+// options set beside it ("3 water_i=70,no_electron_hits=true"); for
 // dataset files the distinct dataset.Meta.SimPhysics of the files, in
 // order, comma-separated ("0" for frames not simulated here, e.g. GATE
 // imports). Errors: a file that does not open.
