@@ -7,7 +7,10 @@
 # (simulated − real) and its 95 % bootstrap confidence interval. The GATE frames are split by event
 # id: the simulator's free parameters were calibrated on the first half (sim/VALIDATION.md); the gap
 # to report is the one on the second half. Both are printed, then the gap to the whole file and the
-# two halves against each other (the real file's own spread, which bounds what a gap can resolve).
+# two halves against each other (the real file's own spread, which bounds what a gap can resolve), and
+# last the gap to each half with its events regrouped REFRAME times into new frames (the estimate that
+# does not depend on which events the file happened to put together), with an interval from
+# BOOT_EVENTS resamples of the half's events.
 #
 #   scripts/sim-to-real.sh [OUT_DIR]            # about 15 min on 2 cores (3 trainings of ~4 min)
 #
@@ -15,7 +18,8 @@
 # STEPS (override the training steps), PHYSICS ("" = the current physics; 1, 2 or "legacy" = 1: an
 # earlier sim.PhysicsVersion, for comparison), WATER_I (eV, default 67: fitted to the reference file;
 # see sim/VALIDATION.md), KINK_CUT (rad, default 0 = the paper's metric), ELECTRONS (0 = simulate with
-# --no-electron-hits, without the electron hits of the GATE file that make its events impure).
+# --no-electron-hits, without the electron hits of the GATE file that make its events impure), REFRAME
+# (default 100), BOOT_EVENTS (default 400; 0 = no interval).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-sim-to-real-$(date +%Y%m%d-%H%M%S)}
@@ -78,6 +82,10 @@ echo "== train $SEEDS seeds"
 
 MODELS=()
 for s in $(seq 0 $((SEEDS - 1))); do MODELS+=(--model "ptt=$OUT/runs/seed-$s/best.ckpt"); done
+REFRAME=${REFRAME:-100}
+BOOT_EVENTS=${BOOT_EVENTS:-400}
+if [ "$REFRAME" = 0 ]; then BOOT_EVENTS=0; fi
 echo "== gap"
 "$OUT/simtoreal" --real "$OUT/gate.parquet" --sim "$OUT/test.parquet" --method follower,physics,truth \
-  "${MODELS[@]}" --kink-cut "$KINK_CUT" | tee "$OUT/gap.txt"
+  "${MODELS[@]}" --kink-cut "$KINK_CUT" --reframe "$REFRAME" --bootstrap-events "$BOOT_EVENTS" \
+  | tee "$OUT/gap.txt"

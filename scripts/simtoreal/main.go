@@ -7,7 +7,13 @@
 // is dropped). Learned trackers given several times under one name
 // (--model ptt=a.ckpt --model ptt=b.ckpt) are seeds: their per-frame
 // metrics are averaged over the seeds before the bootstrap, which
-// resamples frames.
+// resamples frames. --reframe R regroups each real half's events R times
+// at random into frames of the same size and prints the mean over the
+// regroupings and its spread: how much of a half's figure is which events
+// happened to share a frame; with --bootstrap-events B the gap to that
+// mean gets a confidence interval from B resamples of the half's events
+// (with replacement, each drawn into new frames, a copy never sharing a
+// frame with itself) against B resamples of the simulated frames.
 //
 //	go run ./scripts/simtoreal --real gate.parquet --sim test.parquet \
 //	    --method follower,physics,truth --model ptt=runs/seed-0/best.ckpt ...
@@ -19,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -52,6 +59,8 @@ func run() error {
 	boot := flag.Int("bootstrap", 4000, "bootstrap resamples")
 	kink := flag.Float64("kink-cut", 0, "segment-angle cut of the metric, rad (0: none)")
 	paper := flag.Bool("paper", false, "learned trackers solve each layer pair like the paper")
+	reframes := flag.Int("reframe", 0, "regroup each real half's events this many times into new frames (0: none)")
+	bootEvents := flag.Int("bootstrap-events", 0, "with --reframe: resample each real half's events this many times for the interval of the regrouped gap (0: none)")
 	flag.Parse()
 	if *real == "" || *simf == "" {
 		return errors.New("--real and --sim are required")
@@ -63,14 +72,25 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if *reframes < 0 || *bootEvents < 0 || *bootEvents > 0 && *reframes == 0 {
+		return fmt.Errorf("--reframe %d, --bootstrap-events %d: want --reframe ≥ 0, and ≥ 1 with --bootstrap-events ≥ 1", *reframes, *bootEvents)
+	}
 	mopt := metrics.Options{MaxKinkAngle: *kink}
-	realFrames, err := perFrame(*real, ms, mopt)
+	_, realData, err := dataset.ReadAll(*real)
 	if err != nil {
 		return err
 	}
-	simFrames, err := perFrame(*simf, ms, mopt)
+	realFrames, err := perFrame(realData, ms, mopt)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *real, err)
+	}
+	_, simData, err := dataset.ReadAll(*simf)
 	if err != nil {
 		return err
+	}
+	simFrames, err := perFrame(simData, ms, mopt)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *simf, err)
 	}
 	names := methodNames(ms)
 	report := pooled(realFrames, func(lo, hi int64) bool { return lo >= *split })
@@ -84,6 +104,9 @@ func run() error {
 	// The real file's own spread: how far apart its two halves are bounds
 	// what a gap measured on one half can resolve.
 	t.print("real halves against each other", "report", report, "calib", calib)
+	if *reframes > 0 {
+		return printReframed(realData, *split, *reframes, *bootEvents, ms, mopt, names, all)
+	}
 	return nil
 }
 
@@ -94,14 +117,9 @@ type frameRates struct {
 	purity, eff map[string]float64
 }
 
-func perFrame(path string, ms []pipeline.Method, mopt metrics.Options) ([]frameRates, error) {
-	r, err := dataset.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
+func perFrame(frames []dataset.Frame, ms []pipeline.Method, mopt metrics.Options) ([]frameRates, error) {
 	var out []frameRates
-	_, err = pipeline.Run(context.Background(), r, &pipeline.Options{Methods: ms, Metrics: mopt}, func(o *pipeline.Output) error {
+	_, err := pipeline.Run(context.Background(), pipeline.Frames(frames), &pipeline.Options{Methods: ms, Metrics: mopt}, func(o *pipeline.Output) error {
 		f := frameRates{lo: math.MaxInt64, hi: math.MinInt64, purity: map[string]float64{}, eff: map[string]float64{}}
 		for _, h := range o.Frame.Hits {
 			f.lo, f.hi = min(f.lo, h.EventID), max(f.hi, h.EventID)
@@ -120,9 +138,168 @@ func perFrame(path string, ms []pipeline.Method, mopt metrics.Options) ([]frameR
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	return out, nil
+}
+
+// printReframed regroups the events of each real half n times (random
+// stream r of seed 1) into frames of as many events as the half's frames
+// hold, runs the trackers and prints, per half and method, the mean over
+// the regroupings of the half's mean purity and efficiency, the sd over
+// the regroupings, and the gap of the simulated frames to that mean.
+func printReframed(frames []dataset.Frame, split int64, n, boot int, ms []pipeline.Method, mopt metrics.Options, names []string, simAll map[string]*series) error {
+	halves := []struct {
+		name string
+		keep func(ev int64) bool
+	}{{"report", func(ev int64) bool { return ev >= split }}, {"calib", func(ev int64) bool { return ev < split }}}
+	means := map[string][2][]float64{} // half/method → purity, efficiency mean per regrouping
+	boots := map[string][2][]float64{} // the same per event resample
+	add := func(to map[string][2][]float64, half string, fs []dataset.Frame) error {
+		rates, err := perFrame(fs, ms, mopt)
+		if err != nil {
+			return err
+		}
+		sub := pooled(rates, func(int64, int64) bool { return true })
+		for _, m := range names {
+			v := to[half+"/"+m]
+			v[0], v[1] = append(v[0], mean(sub[m].purity)), append(v[1], mean(sub[m].eff))
+			to[half+"/"+m] = v
+		}
+		return nil
+	}
+	for _, h := range halves {
+		events, size := eventsOf(frames, h.keep)
+		for r := range n {
+			fs := regroup(events, size, frames[0].Meta, rand.New(rand.NewPCG(1, uint64(r))))
+			if err := add(means, h.name, fs); err != nil {
+				return fmt.Errorf("%s half, regrouping %d: %w", h.name, r, err)
+			}
+		}
+		for b := range boot {
+			fs := resampleEvents(events, size, frames[0].Meta, rand.New(rand.NewPCG(2, uint64(b))))
+			if err := add(boots, h.name, fs); err != nil {
+				return fmt.Errorf("%s half, event resample %d: %w", h.name, b, err)
+			}
+		}
+	}
+	fmt.Printf("\nreal halves regrouped %d times (events shuffled into new frames): mean over regroupings ± sd, %%; gap = sim − that mean", n)
+	if boot > 0 {
+		fmt.Printf(" [95%% interval: %d resamples of the half's events against as many of the simulated frames]", boot)
+	}
+	fmt.Printf("\n%-10s %-7s %15s %22s   %15s %22s\n", "method", "half", "purity", "gap", "efficiency", "gap")
+	for _, m := range names {
+		for _, h := range halves {
+			v, bv := means[h.name+"/"+m], boots[h.name+"/"+m]
+			p, pe := meanSD(v[0])
+			e, ee := meanSD(v[1])
+			gp, ge := mean(simAll[m].purity)-p, mean(simAll[m].eff)-e
+			ip, ie := "", ""
+			if boot > 0 {
+				ip = interval(simAll[m].purity, bv[0], 3)
+				ie = interval(simAll[m].eff, bv[1], 4)
+			}
+			fmt.Printf("%-10s %-7s %8.1f ± %4.1f %7.1f %14s   %8.1f ± %4.1f %7.1f %14s\n", m, h.name, 100*p, 100*pe,
+				100*gp, ip, 100*e, 100*ee, 100*ge, ie)
+		}
+	}
+	return nil
+}
+
+// interval returns the 95 % percentile interval of mean(resampled sim) −
+// real[i] over the real resamples, the simulated frames resampled once
+// per real resample (stream seed).
+func interval(sim, real []float64, seed uint64) string {
+	r := rand.New(rand.NewPCG(seed, 0x6576656e))
+	d := make([]float64, len(real))
+	for i, x := range real {
+		var s float64
+		for range sim {
+			s += sim[r.IntN(len(sim))]
+		}
+		d[i] = s/float64(len(sim)) - x
+	}
+	slices.Sort(d)
+	q := func(p float64) float64 { return d[min(len(d)-1, int(p*float64(len(d))))] }
+	return fmt.Sprintf("[%5.1f, %5.1f]", 100*q(0.025), 100*q(0.975))
+}
+
+// resampleEvents draws len(events) events with replacement and deals them
+// into frames of size events: the distinct events in random order, each
+// with its copies one after another, dealt round-robin, so that copies
+// (fewer than frames, almost surely) land in different frames.
+func resampleEvents(events [][]dataset.Hit, size int, meta dataset.FrameMeta, r *rand.Rand) []dataset.Frame {
+	count := make([]int, len(events))
+	for range events {
+		count[r.IntN(len(events))]++
+	}
+	nf := len(events) / size
+	var dealt []int
+	for _, i := range r.Perm(len(events)) {
+		for range min(count[i], nf) {
+			dealt = append(dealt, i)
+		}
+	}
+	out := make([]dataset.Frame, nf)
+	for k, i := range dealt[:nf*size] {
+		f := &out[k%nf]
+		f.Hits = append(f.Hits, events[i]...)
+	}
+	for k := range out {
+		out[k].Meta = meta
+		out[k].Meta.Frame = int64(k)
+	}
+	return out
+}
+
+// eventsOf returns the hits of each event of frames that keep accepts, in
+// event order, and the most events a frame holds.
+func eventsOf(frames []dataset.Frame, keep func(ev int64) bool) (events [][]dataset.Hit, size int) {
+	for _, f := range frames {
+		var ids []int64
+		byID := map[int64][]dataset.Hit{}
+		for _, h := range f.Hits {
+			if !keep(h.EventID) {
+				continue
+			}
+			if _, ok := byID[h.EventID]; !ok {
+				ids = append(ids, h.EventID)
+			}
+			byID[h.EventID] = append(byID[h.EventID], h)
+		}
+		size = max(size, len(ids))
+		for _, id := range ids {
+			events = append(events, byID[id])
+		}
+	}
+	return events, size
+}
+
+// regroup shuffles events into frames of size events each (the rest left
+// out), with meta's geometry and beam.
+func regroup(events [][]dataset.Hit, size int, meta dataset.FrameMeta, r *rand.Rand) []dataset.Frame {
+	order := r.Perm(len(events))
+	var out []dataset.Frame
+	for k := 0; k+size <= len(order); k += size {
+		f := dataset.Frame{Meta: meta}
+		f.Meta.Frame = int64(len(out))
+		for _, i := range order[k : k+size] {
+			f.Hits = append(f.Hits, events[i]...)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func meanSD(v []float64) (m, sd float64) {
+	m = mean(v)
+	for _, x := range v {
+		sd += (x - m) * (x - m)
+	}
+	if len(v) > 1 {
+		sd = math.Sqrt(sd / float64(len(v)-1))
+	}
+	return m, sd
 }
 
 type series struct{ purity, eff []float64 }
