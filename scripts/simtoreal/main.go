@@ -76,21 +76,20 @@ func run() error {
 		return fmt.Errorf("--reframe %d, --bootstrap-events %d: want --reframe ≥ 0, and ≥ 1 with --bootstrap-events ≥ 1", *reframes, *bootEvents)
 	}
 	mopt := metrics.Options{MaxKinkAngle: *kink}
-	_, realData, err := dataset.ReadAll(*real)
-	if err != nil {
-		return err
-	}
-	realFrames, err := perFrame(realData, ms, mopt)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *real, err)
-	}
-	_, simData, err := dataset.ReadAll(*simf)
-	if err != nil {
-		return err
-	}
-	simFrames, err := perFrame(simData, ms, mopt)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *simf, err)
+	var realData []dataset.Frame
+	var realFrames, simFrames []frameRates
+	for _, f := range []struct {
+		path   string
+		frames *[]dataset.Frame
+		rates  *[]frameRates
+	}{{*real, &realData, &realFrames}, {*simf, new([]dataset.Frame), &simFrames}} {
+		var err error
+		if _, *f.frames, err = dataset.ReadAll(f.path); err != nil {
+			return err
+		}
+		if *f.rates, err = perFrame(*f.frames, ms, mopt); err != nil {
+			return fmt.Errorf("%s: %w", f.path, err)
+		}
 	}
 	names := methodNames(ms)
 	report := pooled(realFrames, func(lo, hi int64) bool { return lo >= *split })
