@@ -161,19 +161,40 @@ func Run(ctx context.Context, cfg Config, dir string, opt RunOptions) (Summary, 
 	return sum, err
 }
 
-// checkSavedConfig compares cfg with the run directory's config.yaml.
-func checkSavedConfig(dir string, cfg Config) error {
+// ReadRunConfig reads the resolved config of run directory dir (its
+// config.yaml). A config with an inline simulation but no physics version
+// was written before configs recorded one, when the simulator was at
+// version 2 or older: it reads as version 2, not as today's default.
+// Errors wrap the file's (os.ErrNotExist when there is none).
+func ReadRunConfig(dir string) (Config, error) {
 	path := filepath.Join(dir, FileConfig)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("train: resume: %w", err)
+		return Config{}, fmt.Errorf("train: %w", err)
 	}
-	saved, err := ParseConfig(data)
+	c, err := ParseConfig(data)
 	if err == nil {
-		saved, err = saved.Resolved()
+		if s := c.Data.Simulate; s != nil && s.Physics.Version == 0 {
+			s.Physics.Version = 2
+		}
+		c, err = c.Resolved()
 	}
 	if err != nil {
-		return fmt.Errorf("train: resume: %s: %w", path, err)
+		return Config{}, fmt.Errorf("train: %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// checkSavedConfig compares cfg with the run directory's config.yaml.
+func checkSavedConfig(dir string, cfg Config) error {
+	path := filepath.Join(dir, FileConfig)
+	saved, err := ReadRunConfig(dir)
+	if err != nil {
+		return fmt.Errorf("train: resume: %w", err)
+	}
+	if a, b := saved.Data.Simulate, cfg.Data.Simulate; a != nil && b != nil && a.Physics.Version != b.Physics.Version {
+		return fmt.Errorf("train: resume: the run in %s simulated physics version %d, this config %d: set data.simulate.physics.version: %d to resume it",
+			dir, a.Physics.Version, b.Physics.Version, a.Physics.Version)
 	}
 	if !sameRun(saved, cfg) {
 		return fmt.Errorf("train: resume: the config differs from the run's %s (only steps may change); use another directory for a new run", path)

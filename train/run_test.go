@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -307,6 +308,24 @@ func TestRunDirectoryRules(t *testing.T) {
 	sum, err := Run(context.Background(), cfg, dir, RunOptions{Data: data, Resume: true, Steps: 3})
 	if err != nil || sum.Steps != 3 || sum.ResumedAt != 2 {
 		t.Errorf("extending to 3 steps: %+v, %v", sum, err)
+	}
+	// a config.yaml from before configs recorded the physics version was
+	// simulated with version 2 (or older), not today's default
+	path := filepath.Join(dir, FileConfig)
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin := fmt.Sprintf("        physics:\n            version: %d\n", sim.PhysicsVersion)
+	if !strings.Contains(string(saved), pin) {
+		t.Fatalf("%s does not pin the physics version:\n%s", FileConfig, saved)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(saved), pin, "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), cfg, dir, RunOptions{Data: data, Resume: true, Steps: 4})
+	if err == nil || !strings.Contains(err.Error(), "physics version 2") {
+		t.Errorf("resuming a run of physics version 2 with version %d: %v", sim.PhysicsVersion, err)
 	}
 	// a resumed directory without last.ckpt starts fresh
 	sum, err = Run(context.Background(), cfg, t.TempDir(), RunOptions{Data: data, Resume: true})

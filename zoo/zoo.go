@@ -120,19 +120,12 @@ func loadMember(path string) (*Member, error) {
 		m.Seed = s
 	}
 	cfgPath := filepath.Join(filepath.Dir(path), train.FileConfig)
-	data, err := os.ReadFile(cfgPath)
+	c, err := train.ReadRunConfig(filepath.Dir(path))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
 		return nil, fmt.Errorf("zoo: %w", err)
 	default:
-		c, err := train.ParseConfig(data)
-		if err == nil {
-			c, err = c.Resolved()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("zoo: %s: %w", cfgPath, err)
-		}
 		if !sameArchitecture(c.Model, net.Config()) {
 			return nil, fmt.Errorf("zoo: %s describes another model than the checkpoint %s", cfgPath, path)
 		}
