@@ -361,16 +361,8 @@ func (p Physics) versioned() (Physics, error) {
 		p.NoElectronHits = true
 	case 1:
 		l := Legacy()
-		for _, f := range []struct{ v, def *string }{{&p.Scattering, &l.Scattering}, {&p.Deposit, &l.Deposit}, {&p.Diffraction, &l.Diffraction}} {
-			if *f.v == "" {
-				*f.v = *f.def
-			}
-		}
-		for _, f := range []struct{ v, def *float64 }{{&p.MSCStep, &l.MSCStep}, {&p.WaterI, &l.WaterI}, {&p.DetectorElastic, &l.DetectorElastic}} {
-			if *f.v == 0 {
-				*f.v = *f.def
-			}
-		}
+		p.Scattering, p.Deposit, p.Diffraction = cmp.Or(p.Scattering, l.Scattering), cmp.Or(p.Deposit, l.Deposit), cmp.Or(p.Diffraction, l.Diffraction)
+		p.MSCStep, p.WaterI, p.DetectorElastic = cmp.Or(p.MSCStep, l.MSCStep), cmp.Or(p.WaterI, l.WaterI), cmp.Or(p.DetectorElastic, l.DetectorElastic)
 		p.NoElectronHits = true
 	default:
 		return p, fmt.Errorf("sim: physics version %d: want 1 … %d (0: %d)", p.Version, PhysicsVersion, PhysicsVersion)

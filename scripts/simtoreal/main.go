@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/internal/stats"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/pipeline"
@@ -190,8 +191,8 @@ func printReframed(frames []dataset.Frame, split int64, n, boot int, ms []pipeli
 	for _, m := range names {
 		for _, h := range halves {
 			v, bv := means[h.name+"/"+m], boots[h.name+"/"+m]
-			p, pe := meanSD(v[0])
-			e, ee := meanSD(v[1])
+			p, pe := stats.MeanSD(v[0], 1)
+			e, ee := stats.MeanSD(v[1], 1)
 			gp, ge := mean(simAll[m].purity)-p, mean(simAll[m].eff)-e
 			ip, ie := "", ""
 			if boot > 0 {
@@ -288,17 +289,6 @@ func regroup(events [][]dataset.Hit, size int, meta dataset.FrameMeta, r *rand.R
 		out = append(out, f)
 	}
 	return out
-}
-
-func meanSD(v []float64) (m, sd float64) {
-	m = mean(v)
-	for _, x := range v {
-		sd += (x - m) * (x - m)
-	}
-	if len(v) > 1 {
-		sd = math.Sqrt(sd / float64(len(v)-1))
-	}
-	return m, sd
 }
 
 type series struct{ purity, eff []float64 }
