@@ -1,56 +1,31 @@
 package baseline
 
 import (
-	"context"
 	"fmt"
-	"slices"
-	"sync"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
-	"github.com/pcttrack/pcttrack/sim"
 	"github.com/pcttrack/pcttrack/track"
 )
 
 // benchSizes are the protons per frame benchmarked (100 mm of water).
 var benchSizes = []int{50, 100, 150}
 
-var benchData = sync.OnceValues(func() (map[int][]dataset.Frame, error) {
-	ph, err := sim.ParsePhantom("water:100")
-	if err != nil {
-		return nil, err
-	}
-	out := map[int][]dataset.Frame{}
-	for _, n := range benchSizes {
-		err := sim.Run(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: n, Frames: 8, Seed: 11}, func(f *dataset.Frame) error {
-			c := *f
-			c.Hits = slices.Clone(f.Hits)
-			out[n] = append(out[n], c)
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-})
-
+// benchGraphs returns 8 frames of n protons (seed 11) and their hit
+// graphs.
 func benchGraphs(b *testing.B, n int) ([]dataset.Frame, []*graph.HitGraph) {
 	b.Helper()
-	data, err := benchData()
-	if err != nil {
-		b.Fatal(err)
-	}
+	fs := simulated(b, n, 8, 11)
 	var gs []*graph.HitGraph
-	for i := range data[n] {
-		g, err := graph.Build(&data[n][i], nil)
+	for i := range fs {
+		g, err := graph.Build(&fs[i], nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		gs = append(gs, g)
 	}
-	return data[n], gs
+	return fs, gs
 }
 
 func benchTracker(b *testing.B, mk func() track.Tracker) {

@@ -2,12 +2,11 @@ package baseline
 
 import (
 	"context"
-	"slices"
-	"sync"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/memo"
 	"github.com/pcttrack/pcttrack/sim"
 	"github.com/pcttrack/pcttrack/track"
 )
@@ -58,38 +57,32 @@ func paperScore(g *graph.HitGraph, tr *track.Tracks) (purity, efficiency float64
 }
 
 // simFrames returns n simulated frames of 100 p⁺ behind 100 mm of water
-// (seed 7), built once per n.
-func simFrames(t testing.TB, n int) []dataset.Frame {
-	t.Helper()
-	simOnce.Do(func() { simCache = map[int][]dataset.Frame{} })
-	simMu.Lock()
-	defer simMu.Unlock()
-	if f, ok := simCache[n]; ok {
-		return f
-	}
-	ph, err := sim.ParsePhantom("water:100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []dataset.Frame
-	err = sim.Run(context.Background(), sim.Config{Phantom: ph, Frames: n, Seed: 7}, func(f *dataset.Frame) error {
-		c := *f
-		c.Hits = slices.Clone(f.Hits)
-		out = append(out, c)
-		return nil
+// (seed 7).
+func simFrames(t testing.TB, n int) []dataset.Frame { return simulated(t, 100, n, 7) }
+
+// simulated returns frames simulated behind 100 mm of water, built once
+// per set.
+func simulated(tb testing.TB, protons, frames int, seed uint64) []dataset.Frame {
+	tb.Helper()
+	fs, err := simCache.Get(simKey{protons, frames, seed}, func() ([]dataset.Frame, error) {
+		ph, err := sim.ParsePhantom("water:100")
+		if err != nil {
+			return nil, err
+		}
+		return sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: protons, Frames: frames, Seed: seed})
 	})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	simCache[n] = out
-	return out
+	return fs
 }
 
-var (
-	simOnce  sync.Once
-	simMu    sync.Mutex
-	simCache map[int][]dataset.Frame
-)
+type simKey struct {
+	protons, frames int
+	seed            uint64
+}
+
+var simCache memo.Map[simKey, []dataset.Frame]
 
 // defaultPhysics returns the physics tracker with the default geometry
 // and options.

@@ -215,7 +215,7 @@ func TestResume(t *testing.T) {
 	paths := buildZoo(t)[:3]
 	ms, d := loadZoo(t, paths)
 	state := filepath.Join(t.TempDir(), "state.json")
-	opt := Options{CKA: true, CKARows: 32, CKABatch: 8, State: state, SaveEvery: 1}
+	opt := Options{CKA: true, CKARows: 32, CKABatch: 8, Resumable: zoo.Resumable{State: state, SaveEvery: 1}}
 	full, err := Run(context.Background(), ms, d, Options{CKA: true, CKARows: 32, CKABatch: 8})
 	if err != nil {
 		t.Fatal(err)

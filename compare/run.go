@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
-	"time"
 
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/jsonfile"
@@ -26,8 +25,6 @@ import (
 const (
 	DefaultCKARows  = 4096 // rows sampled per frame and module
 	DefaultCKABatch = 1024 // the authors' minibatch
-	// DefaultSaveEvery is the interval at which a run saves its state.
-	DefaultSaveEvery = 30 * time.Second
 )
 
 // Options configures Run. The zero value compares the disagreement of the
@@ -57,12 +54,9 @@ type Options struct {
 	Workers int `json:"-"`
 	// Progress receives a progress bar or log lines (nil: none).
 	Progress io.Writer `json:"-"`
-	// State, when not empty, is a file where the run saves its partial
-	// result every SaveEvery (0: DefaultSaveEvery) and when interrupted,
-	// and from which Resume continues; it is removed when the run ends.
-	State     string        `json:"-"`
-	Resume    bool          `json:"-"`
-	SaveEvery time.Duration `json:"-"`
+	// Resumable keeps the partial result (the state file is removed when
+	// the run ends).
+	zoo.Resumable
 
 	onFold func(done int) // test hook, called after each folded frame
 }
@@ -210,7 +204,7 @@ func Run(ctx context.Context, ms []*zoo.Member, d *zoo.Data, opt Options) (*Resu
 		bar.Add(res.Done)
 		defer bar.Finish()
 	}
-	ck := zoo.NewCheckpoints(bar, opt.onFold, cmp.Or(opt.SaveEvery, DefaultSaveEvery), func() error {
+	ck := zoo.NewCheckpoints(bar, opt.onFold, opt.Every(), func() error {
 		if opt.State == "" {
 			return nil
 		}

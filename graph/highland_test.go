@@ -19,14 +19,7 @@ var simFrames = sync.OnceValues(func() ([]dataset.Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []dataset.Frame
-	err = sim.Run(context.Background(), sim.Config{Phantom: ph, Frames: 5, Seed: 7}, func(f *dataset.Frame) error {
-		c := *f
-		c.Hits = slices.Clone(f.Hits)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
+	return sim.Collect(context.Background(), sim.Config{Phantom: ph, Frames: 5, Seed: 7})
 })
 
 func TestHighlandOptionErrors(t *testing.T) {

@@ -58,12 +58,10 @@ type FitOptions struct {
 	Assign *track.Options
 	// Progress receives a progress bar or lines (nil: none).
 	Progress io.Writer
-	// State, when not empty, is a checkpoint file (model.Save format: the
-	// middle point with its optimiser) written every SaveEvery (0: 30 s),
-	// on interruption and at the end; Resume continues from it.
-	State     string
-	Resume    bool
-	SaveEvery time.Duration
+	// Resumable keeps the fit: its state file is a checkpoint (model.Save
+	// format: the middle point with its optimiser), written also at the
+	// end.
+	zoo.Resumable
 
 	onStep func(step int) // test hook
 }
@@ -157,7 +155,7 @@ func Fit(ctx context.Context, net model.Net, a, b Point, d *zoo.Data, opt FitOpt
 	var bce model.SplitBCE[float32]
 	theta := a.Params.Zero()
 	last := time.Now()
-	every := cmp.Or(opt.SaveEvery, 30*time.Second)
+	every := opt.Every()
 	for s := start; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
 			if serr := save(s); serr != nil {

@@ -114,7 +114,7 @@ func TestEvalPathResumeAndRecompute(t *testing.T) {
 	}
 	state := filepath.Join(t.TempDir(), "state.json")
 	ctx, cancel := context.WithCancel(context.Background())
-	opt := EvalOptions{State: state, Workers: 1, SaveEvery: 1, onFold: func(done int) {
+	opt := EvalOptions{Resumable: zoo.Resumable{State: state, SaveEvery: 1}, Workers: 1, onFold: func(done int) {
 		if done == 1 {
 			cancel()
 		}
@@ -122,7 +122,7 @@ func TestEvalPathResumeAndRecompute(t *testing.T) {
 	if _, err := EvalPath(ctx, f.ms[0].Net, Linear(a, b, ts), ts, f.d, opt); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted: %v", err)
 	}
-	res, err := EvalPath(context.Background(), f.ms[0].Net, Linear(a, b, ts), ts, f.d, EvalOptions{State: state, Resume: true})
+	res, err := EvalPath(context.Background(), f.ms[0].Net, Linear(a, b, ts), ts, f.d, EvalOptions{Resumable: zoo.Resumable{State: state, Resume: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

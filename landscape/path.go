@@ -11,7 +11,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"time"
 
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
@@ -129,12 +128,9 @@ type EvalOptions struct {
 	Workers int `json:"-"`
 	// Progress receives a progress bar or lines (nil: none).
 	Progress io.Writer `json:"-"`
-	// State, when not empty, is a file where the evaluation saves its
-	// progress every SaveEvery (0: 30 s) and when interrupted; Resume
-	// continues from it. It is removed when the evaluation ends.
-	State     string        `json:"-"`
-	Resume    bool          `json:"-"`
-	SaveEvery time.Duration `json:"-"`
+	// Resumable keeps the finished points (the state file is removed
+	// when the evaluation ends).
+	zoo.Resumable
 	// Desc labels the progress bar.
 	Desc string `json:"-"`
 
@@ -211,7 +207,7 @@ func EvalPath(ctx context.Context, net model.Net, points []Point, ts []float64, 
 		bar.Add(st.Done)
 		defer bar.Finish()
 	}
-	ck := zoo.NewCheckpoints(bar, opt.onFold, cmp.Or(opt.SaveEvery, 30*time.Second), func() error {
+	ck := zoo.NewCheckpoints(bar, opt.onFold, opt.Every(), func() error {
 		if opt.State == "" {
 			return nil
 		}

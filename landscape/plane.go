@@ -190,7 +190,7 @@ func EvalGrid(ctx context.Context, net model.Net, origin Point, d0, d1 Vec, xs, 
 	workers = max(1, min(workers, len(todo)))
 	var mu sync.Mutex
 	last := time.Now()
-	every := cmp.Or(opt.SaveEvery, 30*time.Second)
+	every := opt.Every()
 	save := func() error {
 		if opt.State == "" {
 			return nil

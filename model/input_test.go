@@ -2,10 +2,14 @@ package model
 
 import (
 	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/nn"
 )
 
 func TestNewInputErrors(t *testing.T) {
@@ -161,5 +165,69 @@ func TestConfigResolved(t *testing.T) {
 		if _, err := bad.Resolved(); err == nil || !strings.HasPrefix(err.Error(), "model: ") {
 			t.Errorf("%+v accepted (%v)", bad, err)
 		}
+	}
+}
+
+// TestInputPrepareReuse: rebuilding an Input in place for other frames
+// gives the input NewInput gives (same predictions, bit for bit, with the
+// batch statistics of training mode), and allocates nothing once grown.
+func TestInputPrepareReuse(t *testing.T) {
+	cfg := Config{}
+	net, _ := New(cfg, rand.New(rand.NewPCG(4, 4)))
+	perturb(net, rand.New(rand.NewPCG(5, 5)))
+	var in Input
+	for _, seed := range []uint64{31, 32, 31} {
+		hg, lg := smallFrame(seed, 6, 6)
+		fresh, err := NewInput(cfg, hg, lg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := in.Prepare(cfg, hg, lg); err != nil {
+			t.Fatal(err)
+		}
+		for _, bn := range []BNMode{BNRunning, BNBatch} {
+			if a, b := net.PredictBN(nil, fresh, bn), net.PredictBN(nil, &in, bn); !slices.Equal(a, b) {
+				t.Fatalf("seed %d, %v statistics: a reused input predicts differently", seed, bn)
+			}
+		}
+	}
+	hg, lg := smallFrame(31, 6, 6)
+	if n := testing.AllocsPerRun(5, func() {
+		if err := in.Prepare(cfg, hg, lg); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("Prepare allocates %v times per frame", n)
+	}
+	// a failed Prepare leaves no usable input
+	if err := in.Prepare(cfg, hg, nil); err == nil || in.lg != nil {
+		t.Errorf("Prepare without a line graph: %v", err)
+	}
+}
+
+// TestTableCache: in evaluation mode the per-bin table is kept from frame
+// to frame; a warm cache predicts exactly what a fresh model does, and a
+// change of the first layer's weights (a training step) empties it.
+func TestTableCache(t *testing.T) {
+	cfg := Config{}
+	rng := rand.New(rand.NewPCG(6, 6))
+	warm, _ := New(cfg, rng)
+	perturb(warm, rng)
+	ins := []*Input{smallInput(t, cfg, 41), smallInput(t, cfg, 42), smallInput(t, cfg, 43)}
+	for round := range 2 {
+		for i, in := range ins {
+			fresh := warm.Clone()
+			if a, b := warm.Predict(nil, in), fresh.Predict(nil, in); !slices.Equal(a, b) {
+				t.Fatalf("round %d frame %d: the warm cache predicts differently", round, i)
+			}
+		}
+		// change the encoding weights of the first layer
+		i := slices.IndexFunc(warm.Params(), func(p *nn.Var[float32]) bool { return p.Name == "R1.layers.1.weight" })
+		w := warm.Params()[i]
+		w.Value.Data[len(w.Value.Data)-1] += 0.5
+	}
+	lm := warm.(*LineGraph[float32])
+	if lm.pmsg.gen < 2 || !reflect.DeepEqual(lm.pmsg.cacheWe, lm.pmsg.we) {
+		t.Errorf("cache generation %d after a weight change", lm.pmsg.gen)
 	}
 }

@@ -58,9 +58,7 @@ func (t *Tape[T]) Gather(x *Var[T], ix *Index) *Var[T] {
 		panic("nn: Gather index built for another row count")
 	}
 	y := t.newVar(len(ix.Idx), x.Value.Cols, anyGrad(x))
-	nd := t.begin(node[T]{op: opGather, out: y, a: x, ix: ix})
-	t.run(jGatherFwd, nd, numBlocks(len(ix.Idx)), 0)
-	t.record()
+	t.forward(node[T]{op: opGather, out: y, a: x, ix: ix}, jGatherFwd, numBlocks(len(ix.Idx)))
 	return y
 }
 
@@ -121,9 +119,7 @@ func (t *Tape[T]) SegmentMax(x *Var[T], seg *Segments) *Var[T] {
 	ns, c := seg.Len(), x.Value.Cols
 	y := t.newVar(ns, c, anyGrad(x))
 	arg := t.imem.get(ns * c)
-	nd := t.begin(node[T]{op: opSegmentMax, out: y, a: x, seg: seg, idx: arg})
-	t.run(jSegMaxFwd, nd, numBlocks(ns), 0)
-	t.record()
+	t.forward(node[T]{op: opSegmentMax, out: y, a: x, seg: seg, idx: arg}, jSegMaxFwd, numBlocks(ns))
 	return y
 }
 
@@ -174,27 +170,17 @@ func (t *Tape[T]) segmentMaxBackward(nd *node[T]) {
 func (t *Tape[T]) SegmentSum(x *Var[T], seg *Segments) *Var[T] {
 	ns, c := seg.Len(), x.Value.Cols
 	y := t.newVar(ns, c, anyGrad(x))
-	nd := t.begin(node[T]{op: opSegmentSum, out: y, a: x, seg: seg})
-	t.run(jSegSumFwd, nd, numBlocks(ns), 0)
-	t.record()
+	t.forward(node[T]{op: opSegmentSum, out: y, a: x, seg: seg}, jSegSumFwd, numBlocks(ns))
 	return y
 }
 
 func (t *Tape[T]) segSumFwdBlock(j *tapeJob[T], b int) {
 	nd := j.nd
-	seg, c := nd.seg, nd.a.Value.Cols
-	x, y := nd.a.Value.Data, nd.out.Value.Data
-	lo, hi := blockRange(b, seg.Len())
-	for s := lo; s < hi; s++ {
-		ys := y[s*c : (s+1)*c]
-		clear(ys)
-		for p := seg.Start[s]; p < seg.Start[s+1]; p++ {
-			r := seg.row(p)
-			for k, v := range x[int(r)*c : int(r+1)*c] {
-				ys[k] += v
-			}
-		}
-	}
+	lo, hi := blockRange(b, nd.seg.Len())
+	c := nd.a.Value.Cols
+	y := nd.out.Value.Data
+	clear(y[lo*c : hi*c])
+	segSum(nd.seg, c, y, nd.a.Value.Data, lo, hi)
 }
 
 func (t *Tape[T]) segmentSumBackward(nd *node[T]) {
@@ -205,15 +191,33 @@ func (t *Tape[T]) segmentSumBackward(nd *node[T]) {
 
 func (t *Tape[T]) segSumBwdBlock(j *tapeJob[T], b int) {
 	nd := j.nd
-	seg, c := nd.seg, nd.a.Value.Cols
-	dx, dy := nd.a.Grad, nd.out.Grad
-	lo, hi := blockRange(b, seg.Len())
+	lo, hi := blockRange(b, nd.seg.Len())
+	segSpread(nd.seg, nd.a.Value.Cols, nd.a.Grad, nd.out.Grad, lo, hi)
+}
+
+// segSum adds the rows of each segment s in [lo, hi) of x (c columns) to
+// row s of y: y += S·x.
+func segSum[T Float](seg *Segments, c int, y, x []T, lo, hi int) {
 	for s := lo; s < hi; s++ {
-		g := dy[s*c : (s+1)*c]
+		ys := y[s*c : (s+1)*c]
 		for p := seg.Start[s]; p < seg.Start[s+1]; p++ {
-			r := seg.row(p)
-			for k, v := range g {
-				dx[int(r)*c+k] += v
+			r := int(seg.row(p))
+			for k, v := range x[r*c : (r+1)*c] {
+				ys[k] += v
+			}
+		}
+	}
+}
+
+// segSpread adds row s of y to every row of segment s in [lo, hi) of x:
+// x += Sᵀ·y.
+func segSpread[T Float](seg *Segments, c int, x, y []T, lo, hi int) {
+	for s := lo; s < hi; s++ {
+		ys := y[s*c : (s+1)*c]
+		for p := seg.Start[s]; p < seg.Start[s+1]; p++ {
+			r := int(seg.row(p))
+			for k, v := range ys {
+				x[r*c+k] += v
 			}
 		}
 	}

@@ -108,6 +108,10 @@ func (h *hvpState[T]) newDot(v *Var[T]) []T {
 func (h *hvpState[T]) forward(nd *node[T]) {
 	y := nd.out
 	switch nd.op {
+	case opLeakyReLU, opSigmoid, opGather, opSegmentMax, opSegmentSum, opScale, opSum, opBCE, opEncoding:
+		if dx := h.dot[nd.a]; dx != nil {
+			unaryTangent(nd, dx, h.newDot(y))
+		}
 	case opLinear:
 		l := nd.lin
 		dx, dw := h.dot[nd.a], h.dot[l.W]
@@ -134,63 +138,8 @@ func (h *hvpState[T]) forward(nd *node[T]) {
 				}
 			}
 		}
-	case opLeakyReLU:
-		dx := h.dot[nd.a]
-		if dx == nil {
-			return
-		}
-		dy := h.newDot(y)
-		for i, x := range nd.a.Value.Data {
-			dy[i] = dx[i] * lreluSlope(x, nd.k)
-		}
-	case opSigmoid:
-		dx := h.dot[nd.a]
-		if dx == nil {
-			return
-		}
-		dy := h.newDot(y)
-		for i, s := range y.Value.Data {
-			dy[i] = dx[i] * s * (1 - s)
-		}
 	case opBatchNorm:
 		h.bnForward(nd)
-	case opGather:
-		dx := h.dot[nd.a]
-		if dx == nil {
-			return
-		}
-		dy := h.newDot(y)
-		c := nd.a.Value.Cols
-		for r, i := range nd.ix.Idx {
-			copy(dy[r*c:(r+1)*c], dx[int(i)*c:int(i+1)*c])
-		}
-	case opSegmentMax:
-		dx := h.dot[nd.a]
-		if dx == nil {
-			return
-		}
-		dy := h.newDot(y)
-		c := nd.a.Value.Cols
-		for i, r := range nd.idx {
-			if r >= 0 {
-				dy[i] = dx[int(r)*c+i%c]
-			}
-		}
-	case opSegmentSum:
-		dx := h.dot[nd.a]
-		if dx == nil {
-			return
-		}
-		dy := h.newDot(y)
-		seg, c := nd.seg, nd.a.Value.Cols
-		for s := 0; s < seg.Len(); s++ {
-			for p := seg.Start[s]; p < seg.Start[s+1]; p++ {
-				r := int(seg.row(p))
-				for k := 0; k < c; k++ {
-					dy[s*c+k] += dx[r*c+k]
-				}
-			}
-		}
 	case opConcat:
 		moved := false
 		for _, x := range nd.ins {
@@ -221,49 +170,6 @@ func (h *hvpState[T]) forward(nd *node[T]) {
 				dy[i] += v
 			}
 		}
-	case opScale:
-		dx := h.dot[nd.a]
-		if dx == nil {
-			return
-		}
-		dy := h.newDot(y)
-		for i, v := range dx {
-			dy[i] = nd.k * v
-		}
-	case opSum:
-		dx := h.dot[nd.a]
-		if dx == nil {
-			return
-		}
-		var s float64
-		for _, v := range dx {
-			s += float64(v)
-		}
-		h.newDot(y)[0] = T(s * float64(nd.k))
-	case opBCE:
-		dx := h.dot[nd.a]
-		if dx == nil {
-			return
-		}
-		var s float64
-		for i, sg := range nd.save {
-			s += bceWeight(nd, i) * (float64(sg) - float64(nd.y[i])) * float64(dx[i])
-		}
-		h.newDot(y)[0] = T(s)
-	case opEncoding:
-		dx := h.dot[nd.a]
-		if dx == nil {
-			return
-		}
-		dy := h.newDot(y)
-		dim, yv := nd.dim, y.Value.Data
-		for i, d := range dx {
-			for k, f := range nd.save {
-				s, c := yv[i*dim+2*k], yv[i*dim+2*k+1]
-				dy[i*dim+2*k] = f * c * d
-				dy[i*dim+2*k+1] = -f * s * d
-			}
-		}
 	case opCustom:
 		op := tangentOp(nd.custom)
 		din := make([][]T, len(nd.ins))
@@ -278,6 +184,61 @@ func (h *hvpState[T]) forward(nd *node[T]) {
 		op.ForwardTangent(h.newDot(y), y, nd.ins, din)
 	default:
 		panic(fmt.Sprintf("nn: HVP: operation %d has no tangent rule", nd.op))
+	}
+}
+
+// unaryTangent sets dy, the tangent of the output of nd, an operation of
+// one input, from dx, its input's.
+func unaryTangent[T Float](nd *node[T], dx, dy []T) {
+	y := nd.out
+	switch nd.op {
+	case opLeakyReLU:
+		for i, x := range nd.a.Value.Data {
+			dy[i] = dx[i] * lreluSlope(x, nd.k)
+		}
+	case opSigmoid:
+		for i, s := range y.Value.Data {
+			dy[i] = dx[i] * s * (1 - s)
+		}
+	case opGather:
+		c := nd.a.Value.Cols
+		for r, i := range nd.ix.Idx {
+			copy(dy[r*c:(r+1)*c], dx[int(i)*c:int(i+1)*c])
+		}
+	case opSegmentMax:
+		c := nd.a.Value.Cols
+		for i, r := range nd.idx {
+			if r >= 0 {
+				dy[i] = dx[int(r)*c+i%c]
+			}
+		}
+	case opSegmentSum:
+		segSum(nd.seg, nd.a.Value.Cols, dy, dx, 0, nd.seg.Len())
+	case opScale:
+		for i, v := range dx {
+			dy[i] = nd.k * v
+		}
+	case opSum:
+		var s float64
+		for _, v := range dx {
+			s += float64(v)
+		}
+		dy[0] = T(s * float64(nd.k))
+	case opBCE:
+		var s float64
+		for i, sg := range nd.save {
+			s += bceWeight(nd, i) * (float64(sg) - float64(nd.y[i])) * float64(dx[i])
+		}
+		dy[0] = T(s)
+	case opEncoding:
+		dim, yv := nd.dim, y.Value.Data
+		for i, d := range dx {
+			for k, f := range nd.save {
+				s, c := yv[i*dim+2*k], yv[i*dim+2*k+1]
+				dy[i*dim+2*k] = f * c * d
+				dy[i*dim+2*k+1] = -f * s * d
+			}
+		}
 	}
 }
 
@@ -368,15 +329,7 @@ func (h *hvpState[T]) backward(nd *node[T]) {
 		}
 	case opSegmentSum:
 		if rx := h.r(nd.a); rx != nil && ry != nil {
-			seg, c := nd.seg, nd.a.Value.Cols
-			for s := 0; s < seg.Len(); s++ {
-				for p := seg.Start[s]; p < seg.Start[s+1]; p++ {
-					r := int(seg.row(p))
-					for k := 0; k < c; k++ {
-						rx[r*c+k] += ry[s*c+k]
-					}
-				}
-			}
+			segSpread(nd.seg, nd.a.Value.Cols, rx, ry, 0, nd.seg.Len())
 		}
 	case opConcat:
 		if ry == nil {

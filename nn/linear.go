@@ -57,9 +57,7 @@ func (t *Tape[T]) Linear(x *Var[T], l *Linear[T]) *Var[T] {
 			wt[i*out+o] = w[o*in+i]
 		}
 	}
-	nd := t.begin(node[T]{op: opLinear, out: y, a: x, lin: l, save: wt})
-	t.run(jLinearFwd, nd, numBlocks(n), 0)
-	t.record()
+	t.forward(node[T]{op: opLinear, out: y, a: x, lin: l, save: wt}, jLinearFwd, numBlocks(n))
 	return y
 }
 

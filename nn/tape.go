@@ -174,6 +174,13 @@ func (t *Tape[T]) begin(nd node[T]) *node[T] {
 	return &t.cur
 }
 
+// forward runs an operation whose forward pass is the job kind over nb
+// blocks, and records it.
+func (t *Tape[T]) forward(nd node[T], kind jobKind, nb int) {
+	t.run(kind, t.begin(nd), nb, 0)
+	t.record()
+}
+
 // record appends the current operation if the tape records gradients and
 // its output needs one.
 func (t *Tape[T]) record() {

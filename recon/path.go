@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/internal/enum"
 	"github.com/pcttrack/pcttrack/physics"
 )
 
@@ -30,19 +31,12 @@ const (
 var pathNames = [...]string{"mlp", "spline", "straight"}
 
 // String returns "mlp", "spline" or "straight".
-func (k PathKind) String() string {
-	if k >= 0 && int(k) < len(pathNames) {
-		return pathNames[k]
-	}
-	return fmt.Sprintf("PathKind(%d)", int(k))
-}
+func (k PathKind) String() string { return enum.Name(pathNames[:], int(k), "PathKind") }
 
-// ParsePathKind parses the String form.
+// ParsePathKind parses the String form, in any case; "" is MLP.
 func ParsePathKind(s string) (PathKind, error) {
-	for i, n := range pathNames {
-		if s == n {
-			return PathKind(i), nil
-		}
+	if v, ok := enum.Index(pathNames[:], s); ok {
+		return PathKind(v), nil
 	}
 	return 0, fmt.Errorf("recon: unknown path %q (mlp, spline, straight)", s)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/pcttrack/pcttrack/internal/enum"
 )
 
 // Method is a block-iterative projection method.
@@ -26,19 +28,12 @@ const (
 var methodNames = [...]string{"drop", "sart"}
 
 // String returns "drop" or "sart".
-func (m Method) String() string {
-	if m >= 0 && int(m) < len(methodNames) {
-		return methodNames[m]
-	}
-	return fmt.Sprintf("Method(%d)", int(m))
-}
+func (m Method) String() string { return enum.Name(methodNames[:], int(m), "Method") }
 
-// ParseMethod parses the String form.
+// ParseMethod parses the String form, in any case; "" is DROP.
 func ParseMethod(s string) (Method, error) {
-	for i, n := range methodNames {
-		if s == n {
-			return Method(i), nil
-		}
+	if v, ok := enum.Index(methodNames[:], s); ok {
+		return Method(v), nil
 	}
 	return 0, fmt.Errorf("recon: unknown method %q (drop, sart)", s)
 }

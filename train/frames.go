@@ -121,3 +121,39 @@ func (p *FramePreparer) Prepare(f *dataset.Frame) (pf PreparedFrame, ok bool, er
 	pf.Graph, pf.Input, pf.Bytes, ok, err = p.p.prepare(nil, f)
 	return pf, ok, err
 }
+
+// FrameSet holds the frames a model can run on, prepared as training
+// prepares them: the first ones within a memory budget kept prepared, the
+// others as raw hits prepared again on each use.
+type FrameSet struct{ s frameSet }
+
+// PrepareFrames prepares frames for models of configuration m on hit graphs
+// of options g (both resolved here) on GOMAXPROCS goroutines, drops the
+// frames the model cannot run on and keeps the first ones within budget
+// bytes prepared (< 0: all), decided in frame order. A kept frame's hits
+// move into its graph: its Hits become nil. Progress goes to w (nil for
+// none) under desc.
+func PrepareFrames(ctx context.Context, m model.Config, g graph.Options, frames []dataset.Frame, budget int64, w io.Writer, desc string) (*FrameSet, error) {
+	p, err := NewFramePreparer(m, g)
+	if err != nil {
+		return nil, err
+	}
+	s := new(FrameSet)
+	if err := s.s.prepare(ctx, p.p.cfg, frames, budget, w, desc); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Len returns the number of usable frames.
+func (s *FrameSet) Len() int { return s.s.Len() }
+
+// Skipped returns the number of frames dropped as unusable.
+func (s *FrameSet) Skipped() int { return s.s.skipped }
+
+// Frame returns frame i prepared: shared and read-only when kept, built
+// by p into fresh memory otherwise. With one p per goroutine it is safe
+// for concurrent use.
+func (s *FrameSet) Frame(i int, p *FramePreparer) (*graph.HitGraph, *model.Input, error) {
+	return s.s.get(i, p.p, nil)
+}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/model"
@@ -530,6 +532,53 @@ func TestCheckpointsRecordSimPhysics(t *testing.T) {
 		}
 		if (electrons > 0) != (ph.Version == 0) {
 			t.Errorf("physics %+v: %d electron hits in the simulated frames", ph, electrons)
+		}
+	}
+}
+
+// TestFrameSetBudget: frames kept prepared within the budget and frames
+// prepared again on each use give the same graphs and inputs; an empty
+// frame is skipped; a kept frame's hits move into its graph.
+func TestFrameSetBudget(t *testing.T) {
+	src, err := sim.Collect(context.Background(), sim.Config{ProtonsPerFrame: 30, Frames: 3, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := func() []dataset.Frame {
+		fs := make([]dataset.Frame, 0, len(src)+1)
+		for _, f := range src {
+			f.Hits = slices.Clone(f.Hits)
+			fs = append(fs, f)
+		}
+		return append(fs, dataset.Frame{Meta: dataset.FrameMeta{Frame: 99}})
+	}
+	all, none := frames(), frames()
+	kept, err := PrepareFrames(context.Background(), model.Config{}, graph.Options{}, all, -1, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := PrepareFrames(context.Background(), model.Config{}, graph.Options{}, none, 0, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept.Len() != len(src) || again.Len() != len(src) || kept.Skipped() != 1 || again.Skipped() != 1 {
+		t.Fatalf("len %d/%d, skipped %d/%d; want %d and 1", kept.Len(), again.Len(), kept.Skipped(), again.Skipped(), len(src))
+	}
+	if all[0].Hits != nil || none[0].Hits == nil {
+		t.Errorf("hits of a kept frame %d, of a raw frame %d", len(all[0].Hits), len(none[0].Hits))
+	}
+	p, err := NewFramePreparer(model.Config{}, graph.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range kept.Len() {
+		g1, in1, err1 := kept.Frame(i, p)
+		g2, in2, err2 := again.Frame(i, p)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if !reflect.DeepEqual(g1, g2) || !reflect.DeepEqual(in1, in2) {
+			t.Errorf("frame %d: kept and prepared-again frames differ", i)
 		}
 	}
 }

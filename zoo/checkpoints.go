@@ -1,6 +1,7 @@
 package zoo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -8,6 +9,25 @@ import (
 
 	"github.com/pcttrack/pcttrack/internal/progress"
 )
+
+// DefaultSaveEvery is the interval at which a resumable run saves its
+// state.
+const DefaultSaveEvery = 30 * time.Second
+
+// Resumable are the options of a run that keeps its progress in a file,
+// so that an interruption (Ctrl-C, a batch system's time limit) loses
+// only what was done since the last save.
+type Resumable struct {
+	// State, when not empty, is the file the run saves its progress to
+	// every SaveEvery (0: DefaultSaveEvery) and when interrupted; Resume
+	// continues from it.
+	State     string        `json:"-"`
+	Resume    bool          `json:"-"`
+	SaveEvery time.Duration `json:"-"`
+}
+
+// Every returns the interval between saves.
+func (r Resumable) Every() time.Duration { return cmp.Or(r.SaveEvery, DefaultSaveEvery) }
 
 // Checkpoints is the bookkeeping of a resumable run over frames (an Each
 // loop whose state is kept in a file): after each folded frame, Folded

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"sync"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
-	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/train"
 )
@@ -40,7 +38,7 @@ type Data struct {
 	cfg     model.Config
 	gopt    graph.Options
 	raw     []dataset.Frame
-	cached  []*train.PreparedFrame
+	frames  *train.FrameSet
 	pool    sync.Pool
 	Skipped int // selected frames the models cannot run on (dropped)
 	// Source describes where the frames come from, for reports.
@@ -88,7 +86,7 @@ func LoadData(ctx context.Context, ms []*Member, opt DataOptions, w io.Writer) (
 	if err := d.prepareAll(ctx, opt.CacheMB, w); err != nil {
 		return nil, err
 	}
-	if len(d.raw) == 0 {
+	if d.Len() == 0 {
 		return nil, fmt.Errorf("zoo: no usable frames (%d skipped)", d.Skipped)
 	}
 	return d, nil
@@ -118,95 +116,36 @@ func (d *Data) preparer() (*train.FramePreparer, error) {
 }
 
 // prepareAll prepares every frame once, drops the unusable ones and
-// caches the first ones within the budget.
+// keeps the first ones within the budget prepared.
 func (d *Data) prepareAll(ctx context.Context, cacheMB int, w io.Writer) error {
-	type result struct {
-		pf  train.PreparedFrame
-		ok  bool
-		err error
-	}
-	res := make([]result, len(d.raw))
-	var bar *progress.Bar
-	if w != nil {
-		bar = progress.New(w, int64(len(d.raw)), "prepare frames")
-		defer bar.Finish()
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	next := 0
-	for range min(runtime.GOMAXPROCS(0), len(d.raw)) {
-		p, err := d.preparer()
-		if err != nil {
-			return fmt.Errorf("zoo: %w", err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer d.pool.Put(p)
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(res) || ctx.Err() != nil {
-					return
-				}
-				r := &res[i]
-				r.pf, r.ok, r.err = p.Prepare(&d.raw[i])
-				if cacheMB == 0 {
-					r.pf = train.PreparedFrame{}
-				}
-				bar.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	budget := int64(cacheMB) << 20
-	var used int64
-	raw := d.raw[:0]
-	for i, r := range res {
-		switch {
-		case r.err != nil:
-			return fmt.Errorf("zoo: frame %d: %w", i, r.err)
-		case !r.ok:
-			d.Skipped++
-			continue
-		}
-		var c *train.PreparedFrame
-		if cacheMB < 0 || (cacheMB > 0 && used+r.pf.Bytes <= budget) {
-			pf := r.pf
-			c = &pf
-			used += pf.Bytes
-		}
-		raw = append(raw, d.raw[i])
-		d.cached = append(d.cached, c)
+	if cacheMB < 0 {
+		budget = -1
 	}
-	d.raw = raw
+	fs, err := train.PrepareFrames(ctx, d.cfg, d.gopt, d.raw, budget, w, "prepare frames")
+	if err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	d.frames, d.Skipped = fs, fs.Skipped()
 	return nil
 }
 
 // Len returns the number of usable frames.
-func (d *Data) Len() int { return len(d.raw) }
+func (d *Data) Len() int { return d.frames.Len() }
 
 // Frame returns frame i prepared (shared and read-only when cached, fresh
 // otherwise). Safe for concurrent use.
 func (d *Data) Frame(i int) (*graph.HitGraph, *model.Input, error) {
-	if c := d.cached[i]; c != nil {
-		return c.Graph, c.Input, nil
-	}
 	p, err := d.preparer()
 	if err != nil {
 		return nil, nil, fmt.Errorf("zoo: %w", err)
 	}
 	defer d.pool.Put(p)
-	pf, ok, err := p.Prepare(&d.raw[i])
-	if err != nil || !ok {
-		return nil, nil, fmt.Errorf("zoo: frame %d: preparing again failed (%v)", i, err)
+	g, in, err := d.frames.Frame(i, p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("zoo: frame %d: %w", i, err)
 	}
-	return pf.Graph, pf.Input, nil
+	return g, in, nil
 }
 
 // Graph returns the hit-graph options the frames are built with.

@@ -120,7 +120,7 @@ func runCompare(cmd *cobra.Command, args []string, f *compareFlags) error {
 		return err
 	}
 	opt := compare.Options{Assign: asg, CKA: f.cka, CKAFull: f.ckaFull, CKARows: f.ckaRows, Seed: f.seed,
-		Shard: sh, Workers: f.zoo.workers, Progress: cmd.ErrOrStderr(), State: stateFile(f.out, "compare", sh), Resume: f.resume}
+		Shard: sh, Workers: f.zoo.workers, Progress: cmd.ErrOrStderr(), Resumable: zoo.Resumable{State: stateFile(f.out, "compare", sh), Resume: f.resume}}
 	res, err := compare.Run(cmd.Context(), ms, d, opt)
 	if err != nil {
 		if cmd.Context().Err() != nil {

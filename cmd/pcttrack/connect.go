@@ -139,7 +139,7 @@ func runConnect(cmd *cobra.Command, args []string, f *connectFlags) error {
 	for _, loss := range losses {
 		ck := filepath.Join(f.out, "curve-"+loss+".ckpt")
 		fitOpt := landscape.FitOptions{Loss: loss, Lambda: f.lambda, Steps: f.steps, Batch: f.batch, LR: f.lr, Seed: f.seed,
-			Assign: eopt.Assign, Progress: cmd.ErrOrStderr(), State: filepath.Join(f.out, ".fit-"+loss+".ckpt"), Resume: f.resume}
+			Assign: eopt.Assign, Progress: cmd.ErrOrStderr(), Resumable: zoo.Resumable{State: filepath.Join(f.out, ".fit-"+loss+".ckpt"), Resume: f.resume}}
 		res, err := landscape.Fit(cmd.Context(), a.Net, pa, pb, fd, fitOpt)
 		if err != nil {
 			return interrupted(err)

@@ -6,13 +6,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pcttrack/pcttrack/demo"
 )
 
 func newDemoCmd() *cobra.Command {
-	var opt demo.Options
-	cmd := &cobra.Command{
+	return subcommand(&cobra.Command{
 		Use:   "demo [--out DIR] [--quick]",
 		Short: "Simulate, train PTT and PAT, compare them with the baselines and write a report (under a minute)",
 		Long: "The whole method on embedded defaults: simulates test data behind 100 mm of water at 50, 100 and\n" +
@@ -25,27 +25,30 @@ func newDemoCmd() *cobra.Command {
 			"versus_protons.png, event.png, the CT images). The folder is --out, or pcttrack-demo-DATE-TIME in the working\n" +
 			"directory. --quick runs a smoke test in seconds (too small for meaningful figures).",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if opt.Workers < 0 {
-				return fmt.Errorf("demo: --workers must be >= 0, not %d", opt.Workers)
-			}
-			opt.Out = cmp.Or(opt.Out, "pcttrack-demo-"+time.Now().Format("20060102-150405"))
-			opt.Progress = cmd.ErrOrStderr()
-			s, err := demo.Run(cmd.Context(), cmd.OutOrStdout(), &opt, nil)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", s.Report)
-			return err
-		},
-	}
-	fl := cmd.Flags()
+	}, bindDemo, runDemo)
+}
+
+// bindDemo registers the flags of `pcttrack demo` on fl.
+func bindDemo(opt *demo.Options, fl *pflag.FlagSet) {
 	fl.StringVar(&opt.Out, "out", "", "output directory (default pcttrack-demo-DATE-TIME)")
 	fl.BoolVar(&opt.Quick, "quick", false, "a few frames per dataset and 30 training steps only")
 	fl.IntVar(&opt.Workers, "workers", 0, "parallel workers (0 = all cores)")
 	fl.Uint64Var(&opt.Seed, "seed", 1, "simulation seed of the test data")
 	fl.StringSliceVar(&opt.Train, "train", demo.DefaultTrain, "training configs of the learned trackers (file or embedded name); \"\" for none")
-	return cmd
+}
+
+func runDemo(cmd *cobra.Command, _ []string, opt *demo.Options) error {
+	if opt.Workers < 0 {
+		return fmt.Errorf("demo: --workers must be >= 0, not %d", opt.Workers)
+	}
+	opt.Out = cmp.Or(opt.Out, "pcttrack-demo-"+time.Now().Format("20060102-150405"))
+	opt.Progress = cmd.ErrOrStderr()
+	s, err := demo.Run(cmd.Context(), cmd.OutOrStdout(), opt, nil)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", s.Report)
+	return err
 }
 
 func init() {

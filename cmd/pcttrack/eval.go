@@ -66,18 +66,15 @@ func writeEvalOutput(w io.Writer, asJSON bool, files []string, ms []pipeline.Met
 
 // evalFlags are the flags of `pcttrack eval`.
 type evalFlags struct {
-	methods       string
-	models        []string
-	json          bool
-	assign        assignFlags
-	frames        int
-	workers       int
+	methods string
+	models  []string
+	json    bool
+	trackingFlags
 	kinkCut       float64
 	stabilityPlot string
 	batchNorm     string
 	shard, out    string
 	resume        bool
-	graph         graphOptFlags
 }
 
 // bind registers the flags on fl.
@@ -85,13 +82,9 @@ func (f *evalFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&f.methods, "method", "follower,physics", "comma-separated methods ("+strings.Join(pipeline.MethodNames(), ", ")+"), or none")
 	fl.StringArrayVar(&f.models, "model", nil, "checkpoint of a learned tracker, [NAME=]PATH (repeatable)")
 	fl.BoolVar(&f.json, "json", false, "print one JSON document instead of the tables")
-	f.assign.add(fl)
-	fl.IntVar(&f.frames, "frames", 0, "use only the first N frames of each dataset (0 = all)")
-	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	f.trackingFlags.add(fl, "use only the first N frames of each dataset (0 = all)")
 	fl.Float64Var(&f.kinkCut, "kink-cut", 0, fmt.Sprintf("drop tracks that turn by this many rad or more between two segments before counting, as the RL tracker's metric (%g); 0 = none, the paper's", metrics.RLTrackerKinkCut))
 	fl.StringVar(&f.batchNorm, "batchnorm", "running", "batch-norm statistics of the learned trackers: running (eval mode) or batch (per-frame, the paper's validation mode)")
-	f.graph.add(fl)
-	f.graph.addModel(fl)
 	fl.StringVar(&f.shard, "shard", "", "evaluate only shard k/K of the frames (or slurm, slurm/K, k8s/K); needs --out")
 	fl.StringVar(&f.out, "out", "", "also store the evaluation for `pcttrack merge` (.json); required with --shard")
 	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task) and print it; another run there is an error")
@@ -121,17 +114,7 @@ func closeAll(rs []*dataset.Reader) {
 }
 
 func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
-	if f.frames < 0 {
-		return fmt.Errorf("eval: --frames must be >= 0, not %d", f.frames)
-	}
-	if f.workers < 0 {
-		return fmt.Errorf("eval: --workers must be >= 0, not %d", f.workers)
-	}
-	gopt, err := f.graph.options("eval")
-	if err != nil {
-		return err
-	}
-	aopt, err := f.assign.options("eval")
+	gopt, aopt, mopt, err := f.trackingFlags.options("eval")
 	if err != nil {
 		return err
 	}
@@ -144,7 +127,6 @@ func runEval(cmd *cobra.Command, args []string, f *evalFlags) error {
 	if err != nil {
 		return fmt.Errorf("eval: --batchnorm: %w", err)
 	}
-	mopt := f.graph.modelOptions(aopt, gopt)
 	mopt.BatchNorm = bn
 	ms, err := pipeline.Select(f.methods, f.models, mopt)
 	if err != nil {

@@ -136,3 +136,40 @@ func runOptions(g graph.Options, a track.Options) (string, error) {
 	}
 	return string(b), nil
 }
+
+// trackingFlags are the flags shared by the commands that run trackers on
+// datasets (eval, track): graph and assignment options, frames, workers.
+type trackingFlags struct {
+	assign          assignFlags
+	graph           graphOptFlags
+	frames, workers int
+}
+
+// add registers the flags on fl; frames is the help of --frames.
+func (f *trackingFlags) add(fl *pflag.FlagSet, frames string) {
+	f.assign.add(fl)
+	fl.IntVar(&f.frames, "frames", 0, frames)
+	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	f.graph.add(fl)
+	f.graph.addModel(fl)
+}
+
+// options checks the counts and returns the graph options, the assignment
+// options and the learned trackers' options of the flags.
+func (f *trackingFlags) options(cmd string) (graph.Options, track.Options, *learned.Options, error) {
+	if f.frames < 0 {
+		return graph.Options{}, track.Options{}, nil, fmt.Errorf("%s: --frames must be >= 0, not %d", cmd, f.frames)
+	}
+	if f.workers < 0 {
+		return graph.Options{}, track.Options{}, nil, fmt.Errorf("%s: --workers must be >= 0, not %d", cmd, f.workers)
+	}
+	gopt, err := f.graph.options(cmd)
+	if err != nil {
+		return graph.Options{}, track.Options{}, nil, err
+	}
+	aopt, err := f.assign.options(cmd)
+	if err != nil {
+		return graph.Options{}, track.Options{}, nil, err
+	}
+	return gopt, aopt, f.graph.modelOptions(aopt, gopt), nil
+}

@@ -36,12 +36,10 @@ func newTrackCmd() *cobra.Command {
 // trackFlags are the flags of `pcttrack track`.
 type trackFlags struct {
 	method, model, out, shard string
-	frames, workers           int
-	resume                    bool
-	assign                    assignFlags
-	graph                     graphOptFlags
-	wepl                      bool
-	est                       weplEstFlags
+	trackingFlags
+	resume bool
+	wepl   bool
+	est    weplEstFlags
 }
 
 // bind registers the flags on fl.
@@ -49,34 +47,20 @@ func (f *trackFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&f.method, "method", "", "tracker: "+strings.Join(pipeline.MethodNames(), ", ")+" (model: the embedded default model; see pcttrack models)")
 	fl.StringVar(&f.model, "model", "", "checkpoint of the learned tracker, [NAME=]PATH")
 	fl.StringVar(&f.out, "out", "", "output tracks file (.parquet), required")
-	f.assign.add(fl)
-	fl.IntVar(&f.frames, "frames", 0, "track only the first N frames (0 = all)")
-	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
+	f.trackingFlags.add(fl, "track only the first N frames (0 = all)")
 	fl.StringVar(&f.shard, "shard", "", "track only shard k/K of the frames (or slurm, slurm/K, k8s/K)")
 	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task); another run there is an error")
-	f.graph.add(fl)
 	fl.BoolVar(&f.wepl, "wepl", false, "also measure each track's WEPL and exit (the columns of pcttrack wepl)")
 	f.est.add(fl)
-	f.graph.addModel(fl)
 }
 
 func runTrack(cmd *cobra.Command, args []string, f *trackFlags) error {
 	in := args[0]
-	if f.frames < 0 {
-		return fmt.Errorf("track: --frames must be >= 0, not %d", f.frames)
-	}
-	if f.workers < 0 {
-		return fmt.Errorf("track: --workers must be >= 0, not %d", f.workers)
-	}
-	gopt, err := f.graph.options("track")
+	gopt, aopt, mopt, err := f.trackingFlags.options("track")
 	if err != nil {
 		return err
 	}
-	aopt, err := f.assign.options("track")
-	if err != nil {
-		return err
-	}
-	m, err := pipeline.SelectOne(f.method, f.model, "", f.graph.modelOptions(aopt, gopt))
+	m, err := pipeline.SelectOne(f.method, f.model, "", mopt)
 	if err != nil {
 		return fmt.Errorf("track: %w", err)
 	}
