@@ -1,6 +1,7 @@
 package recon
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -88,19 +89,10 @@ func Cut(dst, src []dataset.Proton, opt *CutOptions) ([]dataset.Proton, CutStats
 	for i := range order {
 		order[i] = int32(i)
 	}
-	cmp := func(a, b key) int {
-		switch {
-		case a.angle != b.angle:
-			if a.angle < b.angle {
-				return -1
-			}
-			return 1
-		case a.bx != b.bx:
-			return int(sign(float64(a.bx - b.bx)))
-		}
-		return int(sign(float64(a.by - b.by)))
-	}
-	slices.SortStableFunc(order, func(a, b int32) int { return cmp(keys[a], keys[b]) })
+	slices.SortStableFunc(order, func(a, b int32) int {
+		ka, kb := &keys[a], &keys[b]
+		return cmp.Or(cmp.Compare(ka.angle, kb.angle), cmp.Compare(ka.bx, kb.bx), cmp.Compare(ka.by, kb.by))
+	})
 	keep := make([]bool, len(src))
 	var ax, ay, w []float64
 	for lo := 0; lo < len(order); {

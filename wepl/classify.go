@@ -1,6 +1,7 @@
 package wepl
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -92,16 +93,7 @@ func (t *Truth) Reset(f *dataset.Frame, trackers int) {
 		}
 	}
 	slices.SortFunc(t.stop, func(a, b eventLayer) int {
-		switch {
-		case a.event != b.event:
-			if a.event < b.event {
-				return -1
-			}
-			return 1
-		case a.layer != b.layer:
-			return int(b.layer - a.layer) // deepest first
-		}
-		return 0
+		return cmp.Or(cmp.Compare(a.event, b.event), cmp.Compare(b.layer, a.layer)) // deepest first
 	})
 	t.stop = slices.CompactFunc(t.stop, func(a, b eventLayer) bool { return a.event == b.event })
 }
