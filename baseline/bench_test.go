@@ -6,6 +6,7 @@ import (
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/simframes"
 	"github.com/pcttrack/pcttrack/track"
 )
 
@@ -16,7 +17,7 @@ var benchSizes = []int{50, 100, 150}
 // graphs.
 func benchGraphs(b *testing.B, n int) ([]dataset.Frame, []*graph.HitGraph) {
 	b.Helper()
-	fs := simulated(b, n, 8, 11)
+	fs := simframes.Must(b, n, 8, 11)
 	var gs []*graph.HitGraph
 	for i := range fs {
 		g, err := graph.Build(&fs[i], nil)

@@ -1,13 +1,11 @@
 package baseline
 
 import (
-	"context"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
-	"github.com/pcttrack/pcttrack/internal/memo"
-	"github.com/pcttrack/pcttrack/sim"
+	"github.com/pcttrack/pcttrack/internal/simframes"
 	"github.com/pcttrack/pcttrack/track"
 )
 
@@ -58,31 +56,7 @@ func paperScore(g *graph.HitGraph, tr *track.Tracks) (purity, efficiency float64
 
 // simFrames returns n simulated frames of 100 p⁺ behind 100 mm of water
 // (seed 7).
-func simFrames(t testing.TB, n int) []dataset.Frame { return simulated(t, 100, n, 7) }
-
-// simulated returns frames simulated behind 100 mm of water, built once
-// per set.
-func simulated(tb testing.TB, protons, frames int, seed uint64) []dataset.Frame {
-	tb.Helper()
-	fs, err := simCache.Get(simKey{protons, frames, seed}, func() ([]dataset.Frame, error) {
-		ph, err := sim.ParsePhantom("water:100")
-		if err != nil {
-			return nil, err
-		}
-		return sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: protons, Frames: frames, Seed: seed})
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return fs
-}
-
-type simKey struct {
-	protons, frames int
-	seed            uint64
-}
-
-var simCache memo.Map[simKey, []dataset.Frame]
+func simFrames(t testing.TB, n int) []dataset.Frame { return simframes.Must(t, 100, n, 7) }
 
 // defaultPhysics returns the physics tracker with the default geometry
 // and options.

@@ -1,17 +1,15 @@
 package e2e
 
 import (
-	"context"
 	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/simframes"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/nn"
-	"github.com/pcttrack/pcttrack/sim"
 )
 
 var bench struct {
@@ -25,22 +23,12 @@ var bench struct {
 // (seed 1) and prepares it for the paper's line-graph model.
 func benchFrame(b *testing.B) (*graph.HitGraph, *model.Input) {
 	bench.once.Do(func() {
-		ph, err := sim.ParsePhantom("water:100")
+		frames, err := simframes.Water(100, 1, 1)
 		if err != nil {
 			bench.err = err
 			return
 		}
-		var frame dataset.Frame
-		err = sim.Run(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: 100, Frames: 1, Seed: 1},
-			func(f *dataset.Frame) error {
-				frame = dataset.Frame{Meta: f.Meta, Hits: append([]dataset.Hit(nil), f.Hits...)}
-				return nil
-			})
-		if err != nil {
-			bench.err = err
-			return
-		}
-		if bench.hg, err = graph.Build(&frame, nil); err != nil {
+		if bench.hg, err = graph.Build(&frames[0], nil); err != nil {
 			bench.err = err
 			return
 		}

@@ -1,15 +1,14 @@
 package graph
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/internal/cputime"
+	"github.com/pcttrack/pcttrack/internal/simframes"
 	"github.com/pcttrack/pcttrack/internal/testframes"
-	"github.com/pcttrack/pcttrack/sim"
 )
 
 var benchFrames = sync.OnceValue(func() map[int][]dataset.Frame {
@@ -140,13 +139,10 @@ func BenchmarkPipeline(b *testing.B) {
 }
 
 var simBenchFrames = sync.OnceValues(func() (map[int][]dataset.Frame, error) {
-	ph, err := sim.ParsePhantom("water:100")
-	if err != nil {
-		return nil, err
-	}
 	m := map[int][]dataset.Frame{}
 	for _, p := range []int{50, 100, 150} {
-		if m[p], err = sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: p, Frames: 4, Seed: 9}); err != nil {
+		var err error
+		if m[p], err = simframes.Water(p, 4, 9); err != nil {
 			return nil, err
 		}
 	}

@@ -1,26 +1,18 @@
 package graph
 
 import (
-	"context"
 	"math"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/detector"
-	"github.com/pcttrack/pcttrack/sim"
+	"github.com/pcttrack/pcttrack/internal/simframes"
 )
 
 // simFrames returns 5 simulated frames of 100 p⁺ behind 100 mm of water
 // (the paper's 100 mm / 100 p⁺ setting), built once.
-var simFrames = sync.OnceValues(func() ([]dataset.Frame, error) {
-	ph, err := sim.ParsePhantom("water:100")
-	if err != nil {
-		return nil, err
-	}
-	return sim.Collect(context.Background(), sim.Config{Phantom: ph, Frames: 5, Seed: 7})
-})
+func simFrames() ([]dataset.Frame, error) { return simframes.Water(100, 5, 7) }
 
 func TestHighlandOptionErrors(t *testing.T) {
 	bad := detector.Default()

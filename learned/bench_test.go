@@ -1,7 +1,6 @@
 package learned_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"testing"
@@ -9,24 +8,16 @@ import (
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
 	"github.com/pcttrack/pcttrack/internal/cputime"
+	"github.com/pcttrack/pcttrack/internal/simframes"
 	"github.com/pcttrack/pcttrack/learned"
 	"github.com/pcttrack/pcttrack/model"
-	"github.com/pcttrack/pcttrack/sim"
 	"github.com/pcttrack/pcttrack/track"
 )
 
-// simFrame is one simulated frame behind 100 mm of water.
+// simFrame is one simulated frame behind 100 mm of water (shared:
+// read-only).
 func simFrame(tb testing.TB, protons int, seed uint64) *dataset.Frame {
-	tb.Helper()
-	ph, err := sim.ParsePhantom("water:100")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	fs, err := sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: protons, Frames: 1, Seed: seed})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &fs[0]
+	return &simframes.Must(tb, protons, 1, seed)[0]
 }
 
 // sparseGraph is the graph options of the sparse benchmarks.

@@ -1,16 +1,14 @@
 package metrics_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sync"
 	"testing"
 
-	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/simframes"
 	"github.com/pcttrack/pcttrack/metrics"
-	"github.com/pcttrack/pcttrack/sim"
 	"github.com/pcttrack/pcttrack/track"
 )
 
@@ -35,29 +33,23 @@ func truthCosts(dst []float64, g *graph.HitGraph) ([]float64, error) {
 // benchFrames simulates 4 frames of p protons behind 100 mm of water (seed
 // 1) and tracks them with truth costs and the paper's filter.
 var benchFrames = sync.OnceValues(func() (map[int][]*benchFrame, error) {
-	phantom, err := sim.ParsePhantom("water:100")
-	if err != nil {
-		return nil, err
-	}
 	out := map[int][]*benchFrame{}
 	for _, p := range []int{50, 100, 150} {
-		cfg := sim.Config{Phantom: phantom, ProtonsPerFrame: p, Frames: 4, Seed: 1, Workers: 1}
+		fs, err := simframes.Water(p, 4, 1)
+		if err != nil {
+			return nil, err
+		}
 		tr := &track.CostTracker{Costs: truthCosts}
-		err := sim.Run(context.Background(), cfg, func(f *dataset.Frame) error {
-			f.Hits = slices.Clone(f.Hits) // f is reused by sim
-			g, err := graph.Build(f, nil)
+		for i := range fs {
+			g, err := graph.Build(&fs[i], nil)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			bf := &benchFrame{g: g}
 			if err := tr.Track(&bf.res, g); err != nil {
-				return err
+				return nil, err
 			}
 			out[p] = append(out[p], bf)
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
 	}
 	return out, nil

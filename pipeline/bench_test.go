@@ -3,34 +3,21 @@ package pipeline_test
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/baseline"
 	"github.com/pcttrack/pcttrack/dataset"
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/simframes"
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/pipeline"
 	"github.com/pcttrack/pcttrack/sim"
 	"github.com/pcttrack/pcttrack/track"
 )
 
-// benchFrames are 16 simulated frames of 100 protons behind 100 mm of
-// water (the paper's reference set-up), built once.
-var benchFrames = sync.OnceValues(func() (pipeline.Frames, error) {
-	ph, err := sim.ParsePhantom("water:100")
-	if err != nil {
-		return nil, err
-	}
-	var fr pipeline.Frames
-	err = sim.Run(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: 100, Frames: 16, Seed: 1}, func(f *dataset.Frame) error {
-		cp := *f
-		cp.Hits = append([]dataset.Hit(nil), f.Hits...)
-		fr = append(fr, cp)
-		return nil
-	})
-	return fr, err
-})
+// benchFrames are 16 frames of 100 protons behind 100 mm of water (the
+// paper's reference set-up).
+func benchFrames() (pipeline.Frames, error) { return simframes.Water(100, 16, 1) }
 
 func frames(b *testing.B) pipeline.Frames {
 	b.Helper()
@@ -110,16 +97,7 @@ func BenchmarkRun(b *testing.B) {
 // dataset file, to show the cost of decoding.
 func BenchmarkRunFile(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "w100.parquet")
-	w, err := dataset.Create(path, dataset.Meta{Source: "simulate"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, f := range frames(b) {
-		if err := w.Write(&f); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
+	if _, err := sim.Write(context.Background(), simframes.Config(100, 16, 1), path, nil); err != nil {
 		b.Fatal(err)
 	}
 	r, err := dataset.Open(path)

@@ -2,16 +2,15 @@ package pretrained_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/pcttrack/pcttrack/graph"
+	"github.com/pcttrack/pcttrack/internal/simframes"
 	"github.com/pcttrack/pcttrack/metrics"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/pretrained"
-	"github.com/pcttrack/pcttrack/sim"
 	"github.com/pcttrack/pcttrack/track"
 )
 
@@ -63,11 +62,7 @@ func TestDefaultModelTracksAsItsCard(t *testing.T) {
 	if !ok {
 		t.Fatal("card has no 100 mm / 100 p result")
 	}
-	ph, _ := sim.ParsePhantom("water:100")
-	frames, err := sim.Collect(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: 100, Frames: 6, Seed: 424242})
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames := simframes.Must(t, 100, 6, 424242)
 	gopt := tr.Graph()
 	var res track.Result
 	var purity float64

@@ -13,32 +13,17 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pcttrack/pcttrack/dataset"
+	"github.com/pcttrack/pcttrack/internal/simframes"
 	"github.com/pcttrack/pcttrack/model"
 	"github.com/pcttrack/pcttrack/sim"
 )
 
-// tinyDataset simulates frames of n protons behind 100 mm of water into a
-// dataset file in dir.
+// tinyDataset simulates frames of n protons behind 100 mm of water (seed
+// 3) into a dataset file in dir, as `pcttrack simulate` does.
 func tinyDataset(t *testing.T, dir string, frames, n int) string {
 	t.Helper()
-	ph, err := sim.ParsePhantom("water:100")
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(dir, "d.parquet")
-	w, err := dataset.Create(path, dataset.Meta{Source: "simulate", Geometry: "dtc", Seed: 3, Frames: int64(frames)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Abort()
-	err = sim.Run(context.Background(), sim.Config{Phantom: ph, ProtonsPerFrame: n, Frames: frames, Seed: 3}, func(f *dataset.Frame) error {
-		return w.Write(f)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if _, err := sim.Write(context.Background(), simframes.Config(n, frames, 3), path, nil); err != nil {
 		t.Fatal(err)
 	}
 	return path
