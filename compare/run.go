@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"reflect"
 
 	"github.com/pcttrack/pcttrack/graph"
@@ -224,9 +223,7 @@ func Run(ctx context.Context, ms []*zoo.Member, d *zoo.Data, opt Options) (*Resu
 		return res, err
 	}
 	res.finish()
-	if opt.State != "" {
-		os.Remove(opt.State)
-	}
+	opt.Finished()
 	return res, nil
 }
 

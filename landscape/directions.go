@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 
 	"github.com/pcttrack/pcttrack/e2e"
 	"github.com/pcttrack/pcttrack/internal/atomicfile"
 	"github.com/pcttrack/pcttrack/internal/enum"
+	"github.com/pcttrack/pcttrack/internal/jsonfile"
 	"github.com/pcttrack/pcttrack/internal/progress"
 	"github.com/pcttrack/pcttrack/track"
 	"github.com/pcttrack/pcttrack/train"
@@ -194,11 +194,8 @@ func FindDirections(ctx context.Context, m *zoo.Member, hd *zoo.Data, opt Direct
 // set.
 func LoadOrFindDirections(ctx context.Context, path string, m *zoo.Member, hd *zoo.Data, opt DirectionOptions) (*Directions, error) {
 	key := directionKey(m, hd, opt)
-	if b, err := os.ReadFile(path); err == nil {
-		var d Directions
-		if json.Unmarshal(b, &d) == nil && d.Key == key {
-			return &d, nil
-		}
+	if d, err := jsonfile.Read[Directions]("landscape", path); err == nil && d.Key == key {
+		return d, nil
 	}
 	d, err := FindDirections(ctx, m, hd, opt)
 	if err != nil {

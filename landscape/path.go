@@ -230,9 +230,7 @@ func EvalPath(ctx context.Context, net model.Net, points []Point, ts []float64, 
 	if err := ck.Stop(ctx, err); err != nil {
 		return nil, err
 	}
-	if opt.State != "" {
-		os.Remove(opt.State)
-	}
+	opt.Finished()
 	out := make([]Metrics, len(points))
 	for k := range out {
 		out[k] = st.Sums[k].metrics(ts[k])

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -260,9 +259,7 @@ func EvalGrid(ctx context.Context, net model.Net, origin Point, d0, d1 Vec, xs, 
 		}
 		return g, err
 	}
-	if opt.State != "" {
-		os.Remove(opt.State)
-	}
+	opt.Finished()
 	return g, nil
 }
 

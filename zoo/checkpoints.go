@@ -26,6 +26,13 @@ type Resumable struct {
 	SaveEvery time.Duration `json:"-"`
 }
 
+// Finished removes the state file of a run that has ended.
+func (r Resumable) Finished() {
+	if r.State != "" {
+		os.Remove(r.State)
+	}
+}
+
 // Every returns the interval between saves.
 func (r Resumable) Every() time.Duration { return cmp.Or(r.SaveEvery, DefaultSaveEvery) }
 

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"strings"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -18,4 +22,10 @@ func subcommand[F any](c *cobra.Command, bind func(*F, *pflag.FlagSet), run func
 	}
 	c.RunE = func(cmd *cobra.Command, args []string) error { return run(cmd, args, f) }
 	return c
+}
+
+// printWrote prints the files a command wrote, on one line.
+func printWrote(w io.Writer, files []string) error {
+	_, err := fmt.Fprintf(w, "wrote %s\n", strings.Join(files, ", "))
+	return err
 }

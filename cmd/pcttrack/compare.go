@@ -157,8 +157,8 @@ func writeCompare(cmd *cobra.Command, res *compare.Result, dir string, permutati
 	if err := rep.WriteText(out); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(out, "\nwrote %s\n", strings.Join(files, ", "))
-	return err
+	fmt.Fprintln(out)
+	return printWrote(out, files)
 }
 
 func newCompareMergeCmd() *cobra.Command {

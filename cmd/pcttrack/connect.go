@@ -162,8 +162,7 @@ func runConnect(cmd *cobra.Command, args []string, f *connectFlags) error {
 	if err := landscape.WriteTable(w, landscape.Table([]*landscape.Connection{c}), false); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "wrote %s\n", strings.Join(files, ", "))
-	return err
+	return printWrote(w, files)
 }
 
 func newConnectTableCmd() *cobra.Command {

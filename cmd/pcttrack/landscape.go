@@ -102,8 +102,7 @@ func newLandscapeLineCmd() *cobra.Command {
 			if err := writePathTable(w, res); err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(w, "wrote %s\n", strings.Join(files, ", "))
-			return err
+			return printWrote(w, files)
 		},
 	}
 	fl := cmd.Flags()
