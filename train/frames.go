@@ -151,6 +151,13 @@ func (s *FrameSet) Len() int { return s.s.Len() }
 // Skipped returns the number of frames dropped as unusable.
 func (s *FrameSet) Skipped() int { return s.s.skipped }
 
+// Kept returns frame i when it is kept prepared (shared and read-only);
+// ok is false otherwise.
+func (s *FrameSet) Kept(i int) (g *graph.HitGraph, in *model.Input, ok bool) {
+	f := &s.s.frames[i]
+	return f.g, f.in, f.in != nil
+}
+
 // Frame returns frame i prepared: shared and read-only when kept, built
 // by p into fresh memory otherwise. With one p per goroutine it is safe
 // for concurrent use.

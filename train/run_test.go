@@ -580,5 +580,11 @@ func TestFrameSetBudget(t *testing.T) {
 		if !reflect.DeepEqual(g1, g2) || !reflect.DeepEqual(in1, in2) {
 			t.Errorf("frame %d: kept and prepared-again frames differ", i)
 		}
+		if _, _, ok := kept.Kept(i); !ok {
+			t.Errorf("frame %d not kept with an unlimited budget", i)
+		}
+		if _, _, ok := again.Kept(i); ok {
+			t.Errorf("frame %d kept with a zero budget", i)
+		}
 	}
 }

@@ -136,6 +136,9 @@ func (d *Data) Len() int { return d.frames.Len() }
 // Frame returns frame i prepared (shared and read-only when cached, fresh
 // otherwise). Safe for concurrent use.
 func (d *Data) Frame(i int) (*graph.HitGraph, *model.Input, error) {
+	if g, in, ok := d.frames.Kept(i); ok {
+		return g, in, nil
+	}
 	p, err := d.preparer()
 	if err != nil {
 		return nil, nil, fmt.Errorf("zoo: %w", err)
