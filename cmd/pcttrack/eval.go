@@ -66,10 +66,10 @@ func writeEvalOutput(w io.Writer, asJSON bool, files []string, ms []pipeline.Met
 
 // evalFlags are the flags of `pcttrack eval`.
 type evalFlags struct {
-	methods string
-	models  []string
-	json    bool
 	trackingFlags
+	methods       string
+	models        []string
+	json          bool
 	kinkCut       float64
 	stabilityPlot string
 	batchNorm     string

@@ -35,11 +35,10 @@ func newTrackCmd() *cobra.Command {
 
 // trackFlags are the flags of `pcttrack track`.
 type trackFlags struct {
-	method, model, out, shard string
 	trackingFlags
-	resume bool
-	wepl   bool
-	est    weplEstFlags
+	method, model, out, shard string
+	resume, wepl              bool
+	est                       weplEstFlags
 }
 
 // bind registers the flags on fl.
