@@ -37,7 +37,6 @@ type DataOptions struct {
 type Data struct {
 	cfg     model.Config
 	gopt    graph.Options
-	raw     []dataset.Frame
 	frames  *train.FrameSet
 	pool    sync.Pool
 	Skipped int // selected frames the models cannot run on (dropped)
@@ -82,8 +81,7 @@ func LoadData(ctx context.Context, ms []*Member, opt DataOptions, w io.Writer) (
 		}
 		d.Source = fmt.Sprintf("the %d training frames of %s", len(all), ms[0].Path)
 	}
-	d.raw = pick(all, opt.Frames, opt.First)
-	if err := d.prepareAll(ctx, opt.CacheMB, w); err != nil {
+	if err := d.prepareAll(ctx, pick(all, opt.Frames, opt.First), opt.CacheMB, w); err != nil {
 		return nil, err
 	}
 	if d.Len() == 0 {
@@ -115,14 +113,14 @@ func (d *Data) preparer() (*train.FramePreparer, error) {
 	return train.NewFramePreparer(d.cfg, d.gopt)
 }
 
-// prepareAll prepares every frame once, drops the unusable ones and
+// prepareAll prepares every frame of raw once, drops the unusable ones and
 // keeps the first ones within the budget prepared.
-func (d *Data) prepareAll(ctx context.Context, cacheMB int, w io.Writer) error {
+func (d *Data) prepareAll(ctx context.Context, raw []dataset.Frame, cacheMB int, w io.Writer) error {
 	budget := int64(cacheMB) << 20
 	if cacheMB < 0 {
 		budget = -1
 	}
-	fs, err := train.PrepareFrames(ctx, d.cfg, d.gopt, d.raw, budget, w, "prepare frames")
+	fs, err := train.PrepareFrames(ctx, d.cfg, d.gopt, raw, budget, w, "prepare frames")
 	if err != nil {
 		return fmt.Errorf("zoo: %w", err)
 	}

@@ -163,7 +163,7 @@ func printReframed(frames []dataset.Frame, split int64, n, boot int, ms []pipeli
 		sub := pooled(rates, func(int64, int64) bool { return true })
 		for _, m := range names {
 			v := to[half+"/"+m]
-			v[0], v[1] = append(v[0], mean(sub[m].purity)), append(v[1], mean(sub[m].eff))
+			v[0], v[1] = append(v[0], stats.Mean(sub[m].purity)), append(v[1], stats.Mean(sub[m].eff))
 			to[half+"/"+m] = v
 		}
 		return nil
@@ -193,7 +193,7 @@ func printReframed(frames []dataset.Frame, split int64, n, boot int, ms []pipeli
 			v, bv := means[h.name+"/"+m], boots[h.name+"/"+m]
 			p, pe := stats.MeanSD(v[0], 1)
 			e, ee := stats.MeanSD(v[1], 1)
-			gp, ge := mean(simAll[m].purity)-p, mean(simAll[m].eff)-e
+			gp, ge := stats.Mean(simAll[m].purity)-p, stats.Mean(simAll[m].eff)-e
 			ip, ie := "", ""
 			if boot > 0 {
 				ip = interval(simAll[m].purity, bv[0], 3)
@@ -206,7 +206,7 @@ func printReframed(frames []dataset.Frame, split int64, n, boot int, ms []pipeli
 	return nil
 }
 
-// interval returns the 95 % percentile interval of mean(resampled sim) −
+// interval returns the 95 % percentile interval of stats.Mean(resampled sim) −
 // real[i] over the real resamples, the simulated frames resampled once
 // per real resample (stream seed).
 func interval(sim, real []float64, seed uint64) string {
@@ -309,8 +309,8 @@ func (t gapTable) print(title, an string, a map[string]*series, bn string, b map
 		gp := metrics.BootstrapMeanDiff(x.purity, y.purity, t.boot, 0.95, 1)
 		ge := metrics.BootstrapMeanDiff(x.eff, y.eff, t.boot, 0.95, 2)
 		fmt.Printf("%-10s %11.1f %11.1f %7.1f [%5.1f, %5.1f]   %11.1f %11.1f %7.1f [%5.1f, %5.1f]\n", n,
-			100*mean(x.purity), 100*mean(y.purity), 100*gp.Value, 100*gp.Lo, 100*gp.Hi,
-			100*mean(x.eff), 100*mean(y.eff), 100*ge.Value, 100*ge.Lo, 100*ge.Hi)
+			100*stats.Mean(x.purity), 100*stats.Mean(y.purity), 100*gp.Value, 100*gp.Lo, 100*gp.Hi,
+			100*stats.Mean(x.eff), 100*stats.Mean(y.eff), 100*ge.Value, 100*ge.Lo, 100*ge.Hi)
 	}
 }
 
@@ -341,15 +341,4 @@ func methodNames(ms []pipeline.Method) []string {
 		}
 	}
 	return n
-}
-
-func mean(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
 }

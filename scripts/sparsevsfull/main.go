@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pcttrack/pcttrack/internal/stats"
 	"github.com/pcttrack/pcttrack/metrics"
 )
 
@@ -105,14 +106,14 @@ func run(w io.Writer) error {
 					de = append(de, ga[sd].Efficiency.Mean-gb[sd].Efficiency.Mean)
 				}
 				fmt.Fprintf(w, "| %s | %s | %d | %d | %s | %s | %+.2f | %s | %s | %+.2f |\n", s.pair, c.phantom, c.ppf, len(seeds),
-					pct(pa), pct(pb), 100*mean(dp), pct(ea), pct(eb), 100*mean(de))
+					pct(pa), pct(pb), 100*stats.Mean(dp), pct(ea), pct(eb), 100*stats.Mean(de))
 				s.cells++
-				s.dp += 100 * mean(dp)
-				s.de += 100 * mean(de)
-				if v := 100 * mean(dp); v < s.minp {
+				s.dp += 100 * stats.Mean(dp)
+				s.de += 100 * stats.Mean(de)
+				if v := 100 * stats.Mean(dp); v < s.minp {
 					s.minp, s.minpCell = v, c
 				}
-				if v := 100 * mean(de); v < s.mine {
+				if v := 100 * stats.Mean(de); v < s.mine {
 					s.mine, s.mineCell = v, c
 				}
 			}
@@ -191,21 +192,9 @@ func common(a, b map[uint64]metrics.Group) []uint64 {
 
 // pct formats values as "mean ± seed sd" in percent.
 func pct(v []float64) string {
-	m := mean(v)
+	m, sd := stats.MeanSD(v, 1)
 	if len(v) < 2 {
 		return fmt.Sprintf("%.2f", 100*m)
 	}
-	var ss float64
-	for _, x := range v {
-		ss += (x - m) * (x - m)
-	}
-	return fmt.Sprintf("%.2f ± %.2f", 100*m, 100*math.Sqrt(ss/float64(len(v)-1)))
-}
-
-func mean(v []float64) float64 {
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
+	return fmt.Sprintf("%.2f ± %.2f", 100*m, 100*sd)
 }
