@@ -3,6 +3,8 @@ package metrics
 import (
 	"math/rand/v2"
 	"slices"
+
+	"github.com/pcttrack/pcttrack/internal/stats"
 )
 
 // Interval is a point estimate with a two-sided confidence interval.
@@ -23,13 +25,6 @@ func BootstrapMeanDiff(a, b []float64, n int, level float64, seed uint64) Interv
 		return Interval{}
 	}
 	r := rand.New(rand.NewPCG(seed, 0x6f6f7473))
-	mean := func(v []float64) float64 {
-		var s float64
-		for _, x := range v {
-			s += x
-		}
-		return s / float64(len(v))
-	}
 	resample := func(v []float64) float64 {
 		var s float64
 		for range v {
@@ -51,5 +46,5 @@ func BootstrapMeanDiff(a, b []float64, n int, level float64, seed uint64) Interv
 		return d[i] + (x-float64(i))*(d[i+1]-d[i])
 	}
 	alpha := (1 - level) / 2
-	return Interval{Value: mean(a) - mean(b), Lo: q(alpha), Hi: q(1 - alpha)}
+	return Interval{Value: stats.Mean(a) - stats.Mean(b), Lo: q(alpha), Hi: q(1 - alpha)}
 }
