@@ -225,7 +225,7 @@ func (b Beam) resolved() Beam {
 		}
 		return v
 	}
-	b.Energy = def(b.Energy, DefaultEnergy)
+	b.Energy = cmp.Or(b.Energy, DefaultEnergy) // a negative energy stays, for the range check
 	b.SourceZ = Float(b.Source())
 	b.SpotSigma = def(b.SpotSigma, DefaultSpotSigma)
 	b.Divergence = def(b.Divergence, DefaultDivergence)

@@ -73,6 +73,13 @@ func TestAnalysisBadInput(t *testing.T) {
 		{"line: batch-norm mode", newLandscapeLineCmd, []string{lg[0], lg[1], "--batchnorm", "sometimes", "--out", out}, "batch-norm mode"},
 		{"plane: shards", newLandscapePlaneCmd, []string{lg[0], "--grid", "2", "--shard", "0/5", "--out", out}, "cannot be split"},
 		{"connect: loss", newConnectCmd, []string{lg[0], lg[1], "--loss", "mse", "--out", out}, "--loss"},
+		// the first bound that fails is named with its value
+		{"compare: cka rows", newCompareCmd, []string{lg[0], lg[1], "--cka-rows", "3", "--out", out}, "compare: --cka-rows must be >= 4, not 3"},
+		{"connect: NaN lr", newConnectCmd, []string{lg[0], lg[1], "--lr", "NaN", "--out", out}, "connect: --lr must be a positive number, not NaN"},
+		{"connect: batch", newConnectCmd, []string{lg[0], lg[1], "--batch", "0", "--lambda", "-1", "--out", out}, "connect: --batch must be >= 1, not 0"},
+		{"plane: infinite range", newLandscapePlaneCmd, []string{lg[0], "--range", "+Inf", "--out", out}, "landscape plane: --range must be a positive number, not +Inf"},
+		{"plane: lambda", newLandscapePlaneCmd, []string{lg[0], "--lambda", "-0.5", "--out", out}, "landscape plane: --lambda must be >= 0, not -0.5"},
+		{"line: frames", newLandscapeLineCmd, []string{lg[0], lg[1], "--frames", "-2", "--out", out}, "landscape line: --frames must be >= 0, not -2"},
 	}
 	for _, tc := range cases {
 		_, err := execute(tc.cmd(), tc.args...)

@@ -28,8 +28,8 @@ func (f *zooFlags) add(fl *pflag.FlagSet, frames int, what string) {
 }
 
 func (f *zooFlags) options(cmd string) (zoo.DataOptions, error) {
-	if f.frames < 0 || f.workers < 0 {
-		return zoo.DataOptions{}, fmt.Errorf("%s: --frames and --workers must be >= 0", cmd)
+	if err := checkBounds(cmd, atLeast("frames", f.frames, 0), atLeast("workers", f.workers, 0)); err != nil {
+		return zoo.DataOptions{}, err
 	}
 	return zoo.DataOptions{Files: f.data, Frames: f.frames, First: f.first, CacheMB: f.cacheMB}, nil
 }

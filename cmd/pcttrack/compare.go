@@ -98,8 +98,8 @@ func runCompare(cmd *cobra.Command, args []string, f *compareFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.ckaRows < 4 || f.permutations < 0 {
-		return fmt.Errorf("compare: --cka-rows must be >= 4 and --permutations >= 0")
+	if err := checkBounds("compare", atLeast("cka-rows", f.ckaRows, 4), atLeast("permutations", f.permutations, 0)); err != nil {
+		return err
 	}
 	sh, err := shard.Parse(f.shard)
 	if err != nil {

@@ -76,8 +76,9 @@ func runConnect(cmd *cobra.Command, args []string, f *connectFlags) error {
 	default:
 		return fmt.Errorf("connect: --loss %q: want hamming, bce or both", f.loss)
 	}
-	if f.points < 2 || f.steps < 1 || f.batch < 1 || !(f.lr > 0) || !(f.lambda > 0) {
-		return fmt.Errorf("connect: --points must be >= 2, --steps and --batch >= 1, --lr and --lambda > 0")
+	if err := checkBounds("connect", atLeast("points", f.points, 2), atLeast("steps", f.steps, 1), atLeast("batch", f.batch, 1),
+		positive("lr", f.lr), positive("lambda", f.lambda)); err != nil {
+		return err
 	}
 	ms, err := zoo.Load(args, 2, true)
 	if err != nil {

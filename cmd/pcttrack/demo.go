@@ -38,8 +38,8 @@ func bindDemo(opt *demo.Options, fl *pflag.FlagSet) {
 }
 
 func runDemo(cmd *cobra.Command, _ []string, opt *demo.Options) error {
-	if opt.Workers < 0 {
-		return fmt.Errorf("demo: --workers must be >= 0, not %d", opt.Workers)
+	if err := checkBounds("demo", atLeast("workers", opt.Workers, 0)); err != nil {
+		return err
 	}
 	opt.Out = cmp.Or(opt.Out, "pcttrack-demo-"+time.Now().Format("20060102-150405"))
 	opt.Progress = cmd.ErrOrStderr()

@@ -65,8 +65,8 @@ and skipped.`,
 			if !f.stats {
 				return errors.New("graph: nothing to do (use --stats)")
 			}
-			if f.frames < 0 {
-				return fmt.Errorf("graph: --frames must be >= 0, not %d", f.frames)
+			if err := checkBounds("graph", atLeast("frames", f.frames, 0)); err != nil {
+				return err
 			}
 			opt, err := f.options("graph")
 			if err != nil {

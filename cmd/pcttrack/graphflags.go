@@ -157,11 +157,8 @@ func (f *trackingFlags) add(fl *pflag.FlagSet, frames string) {
 // options checks the counts and returns the graph options, the assignment
 // options and the learned trackers' options of the flags.
 func (f *trackingFlags) options(cmd string) (graph.Options, track.Options, *learned.Options, error) {
-	if f.frames < 0 {
-		return graph.Options{}, track.Options{}, nil, fmt.Errorf("%s: --frames must be >= 0, not %d", cmd, f.frames)
-	}
-	if f.workers < 0 {
-		return graph.Options{}, track.Options{}, nil, fmt.Errorf("%s: --workers must be >= 0, not %d", cmd, f.workers)
+	if err := checkBounds(cmd, atLeast("frames", f.frames, 0), atLeast("workers", f.workers, 0)); err != nil {
+		return graph.Options{}, track.Options{}, nil, err
 	}
 	gopt, err := f.graph.options(cmd)
 	if err != nil {

@@ -36,7 +36,7 @@ func (f *importFlags) register(cmd *cobra.Command, epiDefault float64) {
 	fl.StringVar(&f.out, "out", "", "output dataset (.parquet), required")
 	fl.IntVar(&f.protonsPerFrame, "protons-per-frame", 100, "consecutive events per frame (N)")
 	fl.Float64Var(&f.epiThickness, "epi-thickness", epiDefault, "sensitive slab thickness for the cluster size, mm")
-	fl.StringVar(&f.geometry, "geometry", "", "detector geometry of the files: a preset ("+joinNames(detector.PresetNames())+") or a YAML file; \"\" = unknown")
+	fl.StringVar(&f.geometry, "geometry", "", "detector geometry of the files: a preset ("+strings.Join(detector.PresetNames(), ", ")+") or a YAML file; \"\" = unknown")
 	fl.StringVar(&f.phantom, "phantom", "", "phantom of the run: none or MATERIAL:MM, e.g. water:100 (stored with the frames)")
 	fl.Float64Var(&f.energy, "energy", 0, "beam energy of the run, MeV (stored with the frames)")
 	fl.StringVar(&f.layerScheme, "layer-scheme", "auto", "layer numbering: auto, tk, v91, v92-level, v92-volume, v92-world")
@@ -51,8 +51,8 @@ func (f *importFlags) register(cmd *cobra.Command, epiDefault float64) {
 // options checks the flags and builds the importer options.
 func (f *importFlags) options() (dataset.ImportOptions, error) {
 	var o dataset.ImportOptions
-	if f.protonsPerFrame < 1 {
-		return o, fmt.Errorf("import: --protons-per-frame must be at least 1, not %d", f.protonsPerFrame)
+	if err := checkBounds("import", atLeast("protons-per-frame", f.protonsPerFrame, 1)); err != nil {
+		return o, err
 	}
 	if !(f.epiThickness > 0) || math.IsInf(f.epiThickness, 0) {
 		return o, fmt.Errorf("import: --epi-thickness must be a positive length in mm, not %v", f.epiThickness)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -67,8 +66,8 @@ func newLandscapeLineCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if points < 2 {
-				return fmt.Errorf("landscape line: --points must be >= 2, not %d", points)
+			if err := checkBounds("landscape line", atLeast("points", points, 2)); err != nil {
+				return err
 			}
 			ms, err := zoo.Load(args, 2, len(dopt.Files) == 0)
 			if err != nil {
@@ -240,8 +239,9 @@ func runPlane(cmd *cobra.Command, args []string, f *planeFlags) error {
 	if err != nil {
 		return fmt.Errorf("landscape plane: --shard: %w", err)
 	}
-	if f.grid < 2 || !(f.rng > 0) || f.hessianFrames < 1 || f.maxIter < 1 || !(f.tol > 0) || f.lambda < 0 {
-		return errors.New("landscape plane: --grid must be >= 2, --range, --tol > 0, --hessian-frames, --max-iter >= 1, --lambda >= 0")
+	if err := checkBounds("landscape plane", atLeast("grid", f.grid, 2), positive("range", f.rng), positive("tol", f.tol),
+		atLeast("hessian-frames", f.hessianFrames, 1), atLeast("max-iter", f.maxIter, 1), atLeast("lambda", f.lambda, 0)); err != nil {
+		return err
 	}
 	if n := f.grid * f.grid; sh.Count > n {
 		return fmt.Errorf("landscape plane: %d grid points cannot be split over %d shards", n, sh.Count)

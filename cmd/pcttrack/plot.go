@@ -118,8 +118,8 @@ func (f *plotEventFlags) options() (*plot.EventOptions, error) {
 	if _, err := plot.FormatOf(f.out); err != nil {
 		return nil, fmt.Errorf("plot event: --out: %w", err)
 	}
-	if !(f.width > 0 && f.height > 0 && f.dpi > 0) {
-		return nil, fmt.Errorf("plot event: --width, --height and --dpi must be positive (%g, %g, %d)", f.width, f.height, f.dpi)
+	if err := checkBounds("plot event", positive("width", f.width), positive("height", f.height), atLeast("dpi", f.dpi, 1)); err != nil {
+		return nil, err
 	}
 	opt := &plot.EventOptions{
 		Size:     plot.Size{Width: vg.Length(f.width) * vg.Inch, Height: vg.Length(f.height) * vg.Inch, DPI: f.dpi},

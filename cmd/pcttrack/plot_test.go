@@ -88,7 +88,7 @@ func TestPlotEventCommandErrors(t *testing.T) {
 		{"bad xlim", []string{d, "--xlim", "5:1", "--out", out}, "--xlim"},
 		{"bad zlim", []string{d, "--zlim", "a:b", "--out", out}, "--zlim"},
 		{"bad extent", []string{d, "--extent", "all", "--out", out}, "--extent"},
-		{"zero width", []string{d, "--width", "0", "--out", out}, "must be positive"},
+		{"zero width", []string{d, "--width", "0", "--out", out}, "plot event: --width must be a positive number, not 0"},
 		{"huge figure", []string{d, "--width", "1000", "--out", out}, "pixels wide"},
 		{"no out", []string{d}, `"out" not set`},
 	} {

@@ -71,16 +71,9 @@ func runRecon(cmd *cobra.Command, args []string, f *reconFlags) error {
 	if err != nil {
 		return err
 	}
-	for _, v := range []struct {
-		name string
-		n    int
-	}{{"--iterations", f.iterations}, {"--blocks", f.blocks}, {"--grid", f.grid}} {
-		if v.n < 1 {
-			return fmt.Errorf("recon: %s must be at least 1, not %d", v.name, v.n)
-		}
-	}
-	if f.tv < 0 || f.workers < 0 {
-		return fmt.Errorf("recon: --tv and --workers must not be negative")
+	if err := checkBounds("recon", atLeast("iterations", f.iterations, 1), atLeast("blocks", f.blocks, 1), atLeast("grid", f.grid, 1),
+		atLeast("tv", f.tv, 0), atLeast("workers", f.workers, 0)); err != nil {
+		return err
 	}
 	if f.cutSigma == 0 {
 		return fmt.Errorf("recon: --cut-sigmas 0 would cut everything; give a negative value for no cuts")

@@ -143,6 +143,8 @@ func TestScanReconBadInput(t *testing.T) {
 		{"bad field", []string{"--x", "1,2,3"}, "wants two values"},
 		{"unknown phantom", []string{"--phantom", "catphan600"}, "unknown phantom"},
 		{"NaN field", []string{"--y", "NaN,1"}, "not a finite number"},
+		{"zero energy", []string{"--energy", "0"}, "--energy must be positive, not 0 MeV"},
+		{"negative divergence", []string{"--divergence", "-2"}, "--divergence must not be negative, not -2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := execute(newScanCmd(), append([]string{"--protons", "100", "--out", out}, tc.args...)...)

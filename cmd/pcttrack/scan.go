@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -24,7 +25,7 @@ func newScanCmd() *cobra.Command {
 			"reached. Frames carry their angle and spot; the dataset carries the Monte-Carlo truth per primary\n" +
 			"(WEPL through the phantom). Writes one dataset, or with --per-angle one per angle in the\n" +
 			"directory --out. --shard k/K writes the frames i with i mod K = k (join them with merge).\n\n" +
-			"Phantoms: " + joinNames(sim.SolidNames()) + ".",
+			"Phantoms: " + strings.Join(sim.SolidNames(), ", ") + ".",
 		Args: cobra.NoArgs,
 	}, (*scanFlags).bind, runScan, "out")
 }
@@ -43,7 +44,7 @@ type scanFlags struct {
 
 // bind registers the flags on fl.
 func (f *scanFlags) bind(fl *pflag.FlagSet) {
-	fl.StringVar(&f.phantom, "phantom", "ctp404", "phantom: "+joinNames(sim.SolidNames()))
+	fl.StringVar(&f.phantom, "phantom", "ctp404", "phantom: "+strings.Join(sim.SolidNames(), ", "))
 	fl.StringVar(&f.out, "out", "", "output dataset (.parquet), or directory with --per-angle; required")
 	fl.IntVar(&f.projections, "projections", 180, "projection angles")
 	fl.Float64Var(&f.arc, "arc", 360, "degrees the angles cover")
@@ -57,7 +58,7 @@ func (f *scanFlags) bind(fl *pflag.FlagSet) {
 	fl.Float64Var(&f.divergence, "divergence", 1e3*sim.BergenBeam.Divergence, "beam divergence (rms per axis), mrad; 0 = parallel")
 	fl.Uint64Var(&f.seed, "seed", 1, "run seed")
 	fl.StringVar(&f.shard, "shard", "", "simulate only shard k/K of the frames")
-	fl.StringVar(&f.geometry, "geometry", detector.PresetDTC, "geometry preset ("+joinNames(detector.PresetNames())+") or YAML file")
+	fl.StringVar(&f.geometry, "geometry", detector.PresetDTC, "geometry preset ("+strings.Join(detector.PresetNames(), ", ")+") or YAML file")
 	fl.BoolVar(&f.perAngle, "per-angle", false, "write one dataset per projection angle into the directory --out")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 }
@@ -86,9 +87,15 @@ func runScan(cmd *cobra.Command, _ []string, f *scanFlags) error {
 		}
 	}
 	c := sim.Config{Geometry: geom, Beam: sim.BergenBeam, Seed: f.seed, Workers: f.workers}
-	c.Beam.Energy = f.energy
-	c.Beam.SpotSigma = noneIfZero(f.spotSigma)
-	c.Beam.Divergence = noneIfZero(f.divergence * 1e-3)
+	if c.Beam.Energy, err = beamEnergy(f.energy); err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	if c.Beam.SpotSigma, err = beamSpread("spot-sigma", f.spotSigma, 1); err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	if c.Beam.Divergence, err = beamSpread("divergence", f.divergence, 1e-3); err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
 	if err := s.Apply(&c); err != nil {
 		return err
 	}

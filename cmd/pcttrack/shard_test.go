@@ -195,6 +195,10 @@ func TestShardErrors(t *testing.T) {
 		args []string
 		want string
 	}{
+		{"zero energy", simulate, append(sim, "--energy", "0", "--out", out), "simulate: --energy must be positive, not 0 MeV"},
+		{"negative energy", simulate, append(sim, "--energy", "-5", "--out", out), "simulate: --energy must be positive, not -5 MeV"},
+		{"negative spot", simulate, append(sim, "--spot-sigma", "-1", "--out", out), "simulate: --spot-sigma must not be negative, not -1"},
+		{"NaN divergence", simulate, append(sim, "--divergence", "NaN", "--out", out), "simulate: --divergence must not be negative, not NaN"},
 		{"shard out of range", simulate, append(sim, "--shard", "3/3", "--out", out), "simulate: --shard: shard: \"3/3\": shard 3 is out of range [0, 3)"},
 		{"track shard out of range", trackCmd, []string{d, "--method", "truth", "--shard", "-1/2", "--out", out}, "track: --shard: shard: \"-1/2\": shard -1 is out of range"},
 		{"eval shard without out", evalCmd, []string{d, "--shard", "0/2"}, "eval: --shard needs --out"},

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -50,7 +51,7 @@ func (f *simulateFlags) bind(fl *pflag.FlagSet) {
 	fl.IntVar(&f.frames, "frames", 0, "frames of the whole run (all shards), required without --config")
 	fl.Uint64Var(&f.seed, "seed", 1, "run seed")
 	fl.StringVar(&f.shard, "shard", "", "simulate only shard k/K of the frames")
-	fl.StringVar(&f.geometry, "geometry", detector.PresetDTC, "geometry preset ("+joinNames(detector.PresetNames())+") or YAML file")
+	fl.StringVar(&f.geometry, "geometry", detector.PresetDTC, "geometry preset ("+strings.Join(detector.PresetNames(), ", ")+") or YAML file")
 	fl.Float64Var(&f.spotSigma, "spot-sigma", sim.DefaultSpotSigma, "beam spot size (rms per axis) at the source, mm; 0 = point beam")
 	fl.Float64Var(&f.divergence, "divergence", 1e3*sim.DefaultDivergence, "beam divergence (rms per axis), mrad; 0 = parallel")
 	fl.Float64Var(&f.sourceZ, "source-z", sim.DefaultSourceZ, "z of the source plane, mm (the GATE reference file's: -255)")
@@ -60,17 +61,6 @@ func (f *simulateFlags) bind(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.noElectrons, "no-electron-hits", false, "drop the electron hits of δ-electrons from passive material and of nuclear photons (GATE's rates), for comparison")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores)")
 	fl.BoolVar(&f.resume, "resume", false, "keep --out if it already holds this run's shard (a requeued array task); another run there is an error")
-}
-
-func joinNames(s []string) string {
-	out := ""
-	for i, n := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
 }
 
 // simConfig builds the run configuration from --config and the flags.
@@ -101,14 +91,21 @@ func (f *simulateFlags) simConfig(cmd *cobra.Command) (sim.Config, error) {
 		}
 		c.Phantom = p
 	}
+	var err error
 	if set("energy") {
-		c.Beam.Energy = f.energy
+		if c.Beam.Energy, err = beamEnergy(f.energy); err != nil {
+			return c, fmt.Errorf("simulate: %w", err)
+		}
 	}
 	if set("spot-sigma") {
-		c.Beam.SpotSigma = noneIfZero(f.spotSigma)
+		if c.Beam.SpotSigma, err = beamSpread("spot-sigma", f.spotSigma, 1); err != nil {
+			return c, fmt.Errorf("simulate: %w", err)
+		}
 	}
 	if set("divergence") {
-		c.Beam.Divergence = noneIfZero(f.divergence * 1e-3)
+		if c.Beam.Divergence, err = beamSpread("divergence", f.divergence, 1e-3); err != nil {
+			return c, fmt.Errorf("simulate: %w", err)
+		}
 	}
 	if set("source-z") {
 		c.Beam.SourceZ = sim.Float(f.sourceZ)
@@ -126,16 +123,16 @@ func (f *simulateFlags) simConfig(cmd *cobra.Command) (sim.Config, error) {
 		c.Physics.NoElectronHits = true
 	}
 	if set("protons-per-frame") {
-		if f.protonsPerFrame < 1 {
-			return c, fmt.Errorf("simulate: --protons-per-frame must be at least 1, not %d", f.protonsPerFrame)
+		if err := checkBounds("simulate", atLeast("protons-per-frame", f.protonsPerFrame, 1)); err != nil {
+			return c, err
 		}
 		c.ProtonsPerFrame = f.protonsPerFrame
 	}
 	if set("frames") {
 		c.Frames = f.frames
 	}
-	if c.Frames < 1 {
-		return c, fmt.Errorf("simulate: --frames must be at least 1, not %d", c.Frames)
+	if err := checkBounds("simulate", atLeast("frames", c.Frames, 1)); err != nil {
+		return c, err
 	}
 	if set("seed") {
 		c.Seed = f.seed
@@ -154,11 +151,26 @@ func (f *simulateFlags) simConfig(cmd *cobra.Command) (sim.Config, error) {
 
 // noneIfZero maps a flag value of 0 ("none") to the negative value that
 // means none in sim.Beam (whose zero value means the default).
-func noneIfZero(v float64) float64 {
-	if v == 0 {
-		return -1
+// beamSpread converts the value of a spread flag (spot size, divergence),
+// where 0 means none, to sim.Beam's units (v·scale) and convention, where
+// 0 means the default and a negative value none.
+func beamSpread(flag string, v, scale float64) (float64, error) {
+	switch {
+	case !(v >= 0):
+		return 0, fmt.Errorf("--%s must not be negative, not %g", flag, v)
+	case v == 0:
+		return -1, nil
 	}
-	return v
+	return v * scale, nil
+}
+
+// beamEnergy checks --energy, which sim.Beam would read as the default
+// when 0.
+func beamEnergy(v float64) (float64, error) {
+	if !(v > 0) {
+		return 0, fmt.Errorf("--energy must be positive, not %g MeV", v)
+	}
+	return v, nil
 }
 
 func runSimulate(cmd *cobra.Command, _ []string, f *simulateFlags) error {

@@ -68,8 +68,8 @@ func runSpeed(cmd *cobra.Command, _ []string, f *speedFlags) error {
 		}
 		protons = append(protons, p)
 	}
-	if f.frames < 1 || f.workers < 1 || f.rounds < 1 {
-		return fmt.Errorf("speed: --frames, --workers and --rounds must be positive (%d, %d, %d)", f.frames, f.workers, f.rounds)
+	if err := checkBounds("speed", atLeast("frames", f.frames, 1), atLeast("workers", f.workers, 1), atLeast("rounds", f.rounds, 1)); err != nil {
+		return err
 	}
 	trs, err := speed.Select(f.methods, strings.Split(f.graphs, ","), f.models, &learned.Options{Assign: track.Options{Paper: f.paper}})
 	if err != nil {

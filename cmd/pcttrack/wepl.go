@@ -87,8 +87,8 @@ func runWEPL(cmd *cobra.Command, args []string, f *weplFlags) error {
 	if modes != 1 {
 		return errors.New("wepl: give a tracks file, --calibrate or --resolution (one of them)")
 	}
-	if f.workers < 0 || f.protons < 0 {
-		return fmt.Errorf("wepl: --workers (%d) and --protons (%d) must be >= 0", f.workers, f.protons)
+	if err := checkBounds("wepl", atLeast("workers", f.workers, 0), atLeast("protons", f.protons, 0)); err != nil {
+		return err
 	}
 	var geom *detector.Geometry
 	if f.geometry != "" {
