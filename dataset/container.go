@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -246,6 +247,9 @@ func (r *frameFile) decode(c *container, path string, f *os.File, meta any, inde
 	st, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("dataset: %w", err)
+	}
+	if err := checkFooter(f, st.Size()); err != nil {
+		return bad(err)
 	}
 	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipBloomFilters(true))
 	if err != nil {
@@ -519,4 +523,34 @@ func readAs[R any, T column](vr parquet.ValueReader, dst []T, typed func(R, []T)
 		dst[j] = conv(v)
 	}
 	return k, err
+}
+
+// checkFooter refuses a Parquet file whose footer (the file metadata,
+// whose length is the little-endian uint32 before the closing magic) does
+// not fit in the file or holds a length beyond its end: parquet-go would
+// allocate what it says, up to gigabytes, before finding it false.
+func checkFooter(f io.ReaderAt, size int64) error {
+	var tail [8]byte
+	if size < int64(len(tail)) {
+		return nil // too short for a footer: parquet-go says so
+	}
+	if _, err := f.ReadAt(tail[:], size-8); err != nil {
+		return fmt.Errorf("not a readable Parquet file: %w", err)
+	}
+	if string(tail[4:]) != "PAR1" {
+		return nil // parquet-go names the bad magic
+	}
+	const magic = 4 // "PAR1" at both ends
+	n := int64(binary.LittleEndian.Uint32(tail[:4]))
+	if n > size-2*magic-4 {
+		return fmt.Errorf("not a readable Parquet file: a footer of %d bytes in a file of %d", n, size)
+	}
+	footer := make([]byte, n)
+	if _, err := f.ReadAt(footer, size-8-n); err != nil {
+		return fmt.Errorf("not a readable Parquet file: %w", err)
+	}
+	if err := checkThrift(footer); err != nil {
+		return fmt.Errorf("not a readable Parquet file: footer: %w", err)
+	}
+	return nil
 }
