@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -125,6 +126,15 @@ func TestImportNPZErrors(t *testing.T) {
 	for i := len(corrupt) / 3; i < len(corrupt)/2; i++ {
 		corrupt[i] ^= 0x5a
 	}
+	// hits 10⁴ layers deep: level1ID (bytes 44–47 of the 80-byte records)
+	// of every tenth hit
+	farLayer := bytes.Clone(npy)
+	if npy[6] != 2 {
+		t.Fatalf("hits_v91.npy is .npy version %d, not 2", npy[6])
+	}
+	for r := 12 + int(binary.LittleEndian.Uint32(npy[8:12])); r+80 <= len(npy); r += 800 {
+		binary.LittleEndian.PutUint32(farLayer[r+44:], 10000)
+	}
 	bigEndian := npyBytes(t, "{'descr': [('eventID', '>i4')], 'fortran_order': False, 'shape': (1,), }", 4)
 	plain := npyBytes(t, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 24)
 	noLayers := npyBytes(t, "{'descr': [('eventID', '<i4'), ('trackID', '<i4'), ('parentID', '<i4'), ('edep', '<f4'), ('posX', '<f4'), ('posY', '<f4'), ('posZ', '<f4')], 'fortran_order': False, 'shape': (1,), }", 28)
@@ -139,6 +149,7 @@ func TestImportNPZErrors(t *testing.T) {
 		{"big-endian", bigEndian, NPZOptions{}, "big-endian"},
 		{"not structured", plain, NPZOptions{}, "structured array"},
 		{"no layer columns", noLayers, NPZOptions{}, "no layer columns"},
+		{"layer beyond any DTC", farLayer, NPZOptions{}, "v91 layer numbering reaches layer 100"},
 		{"wrong key", good, NPZOptions{Key: "arr_1"}, `no array "arr_1"`},
 		{"scheme without columns", good, NPZOptions{ImportOptions: ImportOptions{LayerScheme: SchemeV91}}, `needs column "baseID"`},
 		{"too few events", good, NPZOptions{ImportOptions: ImportOptions{ProtonsPerFrame: 1000}}, "no frames"},
