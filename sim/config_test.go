@@ -68,6 +68,7 @@ func TestConfigErrors(t *testing.T) {
 		{"energy too high", func(c *Config) { c.Beam.Energy = 900 }, "beam energy 900 MeV out of"},
 		{"nan energy", func(c *Config) { c.Beam.Energy = math.NaN() }, "beam energy NaN"},
 		{"negative energy", func(c *Config) { c.Beam.Energy = -5 }, "beam energy -5 MeV out of"},
+		{"huge frames", func(c *Config) { c.ProtonsPerFrame = MaxProtonsPerFrame + 1 }, "100001 protons per frame is more than 100000"},
 		{"nan spot", func(c *Config) { c.Beam.Spots = []Spot{{math.NaN(), 0}} }, "spot 0"},
 		{"bad shard", func(c *Config) { c.Shard = shard.Shard{Index: 3, Count: 2} }, "shard 3/2"},
 		{"negative workers", func(c *Config) { c.Workers = -2 }, "-2 workers"},
