@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -169,6 +170,32 @@ func TestSolveDeterministic(t *testing.T) {
 		for j := range first {
 			if first[j] != im.RSP[j] {
 				t.Fatalf("%d workers: pixel %d is %v, with 1 worker %v", w, j, im.RSP[j], first[j])
+			}
+		}
+	}
+}
+
+// TestSolveMoreBlocksThanRows: blocks beyond one row each are empty, so
+// any number of them gives the image of one block per row.
+func TestSolveMoreBlocksThanRows(t *testing.T) {
+	pr := straightProtons(testPhantom(), 300, 30, 70, 0.005, 2)
+	sys, err := NewSystem(context.Background(), pr, testGrid, &PathOptions{Hull: 65}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []float32
+	for _, m := range []Method{DROP, SART} {
+		for _, blocks := range []int{sys.rows, sys.rows + 1, 50 * sys.rows} {
+			im, err := Solve(context.Background(), sys, &Options{Method: m, Blocks: blocks, Iterations: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if blocks == sys.rows {
+				first = im.RSP
+				continue
+			}
+			if !slices.Equal(first, im.RSP) {
+				t.Errorf("%v: %d blocks for %d rows differ from one block per row", m, blocks, sys.rows)
 			}
 		}
 	}

@@ -139,6 +139,9 @@ func Solve(ctx context.Context, sys *System, opt *Options) (*Image, error) {
 	if sys.rows == 0 {
 		return nil, fmt.Errorf("recon: no protons to reconstruct from")
 	}
+	// Blocks beyond one row each are empty: they would cost a pass over the
+	// image and change nothing.
+	o.Blocks = min(o.Blocks, sys.rows)
 	g := sys.grid
 	init := float32(1)
 	switch {
