@@ -80,3 +80,43 @@ func FuzzReadNPZ(f *testing.F) {
 		fuzzImport(t, frames, rep, err)
 	})
 }
+
+// goodParquet returns the bytes of a small dataset written here and of the
+// tracks file in testdata: intact Parquet files of both kinds.
+func goodParquet(t testing.TB) [][]byte {
+	p := filepath.Join(t.TempDir(), "good.parquet")
+	writeFrames(t, p, Meta{Source: "fuzz", Seed: 1}, testFrames(1, 3, 40))
+	var out [][]byte
+	for _, name := range []string{p, "testdata/tracks-before-wepl.parquet"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// FuzzOpenCorrupt feeds damaged dataset and tracks files to the readers:
+// an error naming the package, or frames; never a panic.
+func FuzzOpenCorrupt(f *testing.F) {
+	for _, b := range goodParquet(f) {
+		f.Add(b, uint32(len(b)/2), byte(0xff))
+		f.Add(b, uint32(len(b)-20), byte(0))
+		f.Add(b, uint32(100), byte(7))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, at uint32, v byte) {
+		if len(data) > 0 {
+			data = append([]byte(nil), data...)
+			data[int(at)%len(data)] ^= v
+		}
+		path := writeFuzzFile(t, "x.parquet", data)
+		_, _, err1 := ReadAll(path)
+		_, _, err2 := ReadAllTracks(path)
+		for _, err := range []error{err1, err2} {
+			if err != nil && !strings.HasPrefix(err.Error(), "dataset: ") {
+				t.Fatalf("error %q does not start with the package name", err)
+			}
+		}
+	})
+}

@@ -17,17 +17,7 @@ func footerOf(t *testing.T, data []byte) []byte {
 }
 
 func TestCheckThrift(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "d.parquet")
-	writeFrames(t, p, Meta{Source: "fuzz", Seed: 1}, testFrames(1, 3, 40))
-	good, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tracks, err := os.ReadFile("testdata/tracks-before-wepl.parquet")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, data := range [][]byte{good, tracks} {
+	for _, data := range goodParquet(t) {
 		footer := footerOf(t, data)
 		if err := checkThrift(footer); err != nil {
 			t.Fatalf("a good footer of %d bytes: %v", len(footer), err)
@@ -63,12 +53,7 @@ func TestCheckThrift(t *testing.T) {
 // refused before anything of that size is allocated.
 func TestOpenFalseFooter(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, "d.parquet")
-	writeFrames(t, p, Meta{Source: "fuzz", Seed: 1}, testFrames(1, 3, 40))
-	good, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := goodParquet(t)[0]
 	huge := append([]byte(nil), good...)
 	binary.LittleEndian.PutUint32(huge[len(huge)-8:], 0xfffffff0)
 	// a footer whose schema is a list of 2³¹−1 elements

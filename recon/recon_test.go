@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -194,8 +193,10 @@ func TestSolveMoreBlocksThanRows(t *testing.T) {
 				first = im.RSP
 				continue
 			}
-			if !slices.Equal(first, im.RSP) {
-				t.Errorf("%v: %d blocks for %d rows differ from one block per row", m, blocks, sys.rows)
+			for j := range first {
+				if first[j] != im.RSP[j] {
+					t.Fatalf("%v, %d blocks for %d rows: pixel %d is %v, with one block per row %v", m, blocks, sys.rows, j, im.RSP[j], first[j])
+				}
 			}
 		}
 	}
