@@ -8,12 +8,18 @@ const (
 	PDGGamma    = 22
 )
 
+// MaxLayer is the largest layer index a dataset or tracks file holds. The
+// DTC designs have a few dozen layers; a far larger index is damaged data,
+// and code that keeps something per layer would allocate for every index
+// up to it.
+const MaxLayer = 4095
+
 // Hit is one reconstructed cluster in one sensor layer: the charge a
 // particle left in the sensitive slab of a layer, merged per (event, track,
 // layer) as the paper's pipeline does. Positions are global and in mm, the
 // beam runs along +z, and Layer 0 is the first (most upstream) sensor.
 type Hit struct {
-	Layer       int32   // sensor layer index, 0 = most upstream
+	Layer       int32   // sensor layer index, 0 = most upstream, at most MaxLayer
 	X, Y, Z     float32 // global position, mm
 	Edep        float32 // energy deposited in the sensitive slab, MeV
 	ClusterSize int32   // pixels fired (ALPIDE cluster-size model)

@@ -223,11 +223,6 @@ func DisconnectedCut(layers []int32, offByOne bool) int32 {
 	return layers[len(layers)-1] + 1
 }
 
-// maxImportLayers bounds the layers of an imported file. The DTC designs
-// have a few dozen; a far larger index comes from a damaged or foreign file,
-// and every layer up to it would be listed and reported.
-const maxImportLayers = 1000
-
 // missingLayers lists the layers between the first and last of the sorted
 // distinct layers that have no hit.
 func missingLayers(layers []int32) []int32 {

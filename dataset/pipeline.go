@@ -266,8 +266,8 @@ func (b *builder) finish(scheme LayerScheme, firstFrame int64, rep *FileReport, 
 	if layers[0] != 0 {
 		return nil, &FormatError{File: b.file, Entry: -1, Err: fmt.Errorf("%s layer numbering starts at %d, not 0; wrong layer scheme?", scheme, layers[0])}
 	}
-	if top := layers[len(layers)-1]; top >= maxImportLayers {
-		return nil, &FormatError{File: b.file, Entry: -1, Err: fmt.Errorf("%s layer numbering reaches layer %d, beyond any DTC (at most %d layers); corrupt file or wrong layer scheme?", scheme, top, maxImportLayers)}
+	if top := layers[len(layers)-1]; top > MaxLayer {
+		return nil, &FormatError{File: b.file, Entry: -1, Err: fmt.Errorf("%s layer numbering reaches layer %d, beyond MaxLayer %d; corrupt file or wrong layer scheme?", scheme, top, MaxLayer)}
 	}
 	rep.Layers = int(layers[len(layers)-1]) + 1
 	rep.MissingLayers = missingLayers(layers)

@@ -120,7 +120,7 @@ func (r *Reader) ReadFrameInto(dst *Frame, i int) error {
 			return r.readTruth(dst, chunks, off)
 		}
 	}
-	return r.readFrame(i, n, func(c int, s *readScratch) {
+	err := r.readFrame(i, n, func(c int, s *readScratch) {
 		switch c {
 		case cLayer:
 			scatter(hits, s.i32[:n], func(h *Hit, v int32) { h.Layer = v })
@@ -146,6 +146,15 @@ func (r *Reader) ReadFrameInto(dst *Frame, i int) error {
 			scatter(hits, s.b[:n], func(h *Hit, v bool) { h.Primary = v })
 		}
 	}, truth)
+	if err != nil {
+		return err
+	}
+	for j := range hits {
+		if l := hits[j].Layer; l < 0 || l > MaxLayer {
+			return &FormatError{File: r.path, Entry: dst.Meta.Frame, Unit: "frame", Err: fmt.Errorf("hit %d: layer %d not in [0, %d]", j, l, MaxLayer)}
+		}
+	}
+	return nil
 }
 
 // ReadAll reads a whole dataset into memory.

@@ -278,6 +278,9 @@ func checkFrameTracks(f *FrameTracks) error {
 		if h.Track != wantTrack || h.Order != wantOrder {
 			return fmt.Errorf("track hit %d: track %d order %d, want track %d order %d", j, h.Track, h.Order, wantTrack, wantOrder)
 		}
+		if h.Layer > MaxLayer {
+			return fmt.Errorf("track hit %d: layer %d not in [0, %d]", j, h.Layer, MaxLayer)
+		}
 		if h.Hit < 0 || h.Layer < 0 {
 			return fmt.Errorf("track hit %d: negative hit index %d or layer %d", j, h.Hit, h.Layer)
 		}

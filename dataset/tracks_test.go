@@ -188,6 +188,7 @@ func TestTracksWriteErrors(t *testing.T) {
 		{"layer-not-decreasing", dataset.FrameTracks{Frame: 9, Hits: []dataset.TrackHit{h(0, 0, 3), h(0, 1, 3)}}, "layer 3 after layer 3"},
 		{"nan", dataset.FrameTracks{Frame: 9, Hits: []dataset.TrackHit{nan}}, "non-finite"},
 		{"negative-hit", dataset.FrameTracks{Frame: 9, Hits: []dataset.TrackHit{neg}}, "negative hit index"},
+		{"deep-layer", dataset.FrameTracks{Frame: 9, Hits: []dataset.TrackHit{h(0, 0, dataset.MaxLayer+1)}}, "track hit 0: layer 4096 not in [0, 4095]"},
 		{"skip-with-hits", dataset.FrameTracks{Frame: 9, Skip: "empty frame", Hits: []dataset.TrackHit{h(0, 0, 1)}}, "skipped frame"},
 		{"frame-order", dataset.FrameTracks{Frame: 2}, "written after frame 5"},
 	}

@@ -110,6 +110,9 @@ func (w *Writer) Write(f *Frame) error {
 			return w.fail(fmt.Errorf("dataset: %q: frame %d hit %d: non-finite position or energy (%v, %v, %v, %v)",
 				w.path, m.Frame, i, h.X, h.Y, h.Z, h.Edep))
 		}
+		if h.Layer < 0 || h.Layer > MaxLayer {
+			return w.fail(fmt.Errorf("dataset: %q: frame %d hit %d: layer %d not in [0, %d]", w.path, m.Frame, i, h.Layer, MaxLayer))
+		}
 		w.rows = append(w.rows, hitRow{
 			Frame: m.Frame, Layer: h.Layer, X: h.X, Y: h.Y, Z: h.Z, Edep: h.Edep,
 			ClusterSize: h.ClusterSize, EventID: h.EventID, TrackID: h.TrackID,

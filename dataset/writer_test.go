@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -154,6 +155,10 @@ func TestWriterErrors(t *testing.T) {
 	badMeta[1].Meta.BeamEnergy = math.Inf(1)
 	negPPF := testFrames(1, 3, 30)
 	negPPF[1].Meta.ProtonsPerFrame = -1
+	deep := testFrames(1, 3, 30)
+	deep[2].Hits[4].Layer = MaxLayer + 1
+	negLayer := testFrames(1, 3, 30)
+	negLayer[1].Hits[0].Layer = -1
 	cases := []struct {
 		name   string
 		frames []Frame
@@ -164,6 +169,8 @@ func TestWriterErrors(t *testing.T) {
 		{"NaN position", nan, "non-finite"},
 		{"infinite energy meta", badMeta, "beam energy"},
 		{"negative protons", negPPF, "negative protons"},
+		{"layer beyond MaxLayer", deep, "frame 4 hit 4: layer 4096 not in [0, 4095]"},
+		{"negative layer", negLayer, "frame 2 hit 0: layer -1 not in [0, 4095]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -192,6 +199,49 @@ func TestWriterErrors(t *testing.T) {
 				t.Errorf("files left after a failed write: %v", ents)
 			}
 		})
+	}
+}
+
+// TestReadBadLayer: a file holding a layer beyond MaxLayer (written past
+// the writer's checks, as a damaged or foreign file would be) is refused
+// when the frame is read.
+func TestReadBadLayer(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "d.parquet")
+	frames := testFrames(1, 2, 20)
+	w, err := Create(p, Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(&frames[0]); err != nil {
+		t.Fatal(err)
+	}
+	// frame 1 as Write would store it, one layer 2·10⁹
+	f := &frames[1]
+	for i, h := range f.Hits {
+		if i == 3 {
+			h.Layer = 2_000_000_000
+		}
+		w.rows = append(w.rows, hitRow{Frame: f.Meta.Frame, Layer: h.Layer, X: h.X, Y: h.Y, Z: h.Z, Edep: h.Edep, EventID: h.EventID})
+	}
+	first, err := w.writeFrame(f.Meta.Frame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.table.add(&f.Meta, first, int64(len(f.Hits)))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.ReadFrame(0); err != nil {
+		t.Fatalf("frame 0: %v", err)
+	}
+	_, err = r.ReadFrame(1)
+	if want := fmt.Sprintf("frame %d: hit 3: layer 2000000000 not in [0, 4095]", f.Meta.Frame); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want one containing %q", err, want)
 	}
 }
 

@@ -20,9 +20,9 @@ const (
 	DefaultApertureX        = 270.8 // mm, full width (9 × 1024 px of 29.39 µm)
 	DefaultApertureY        = 166.3 // mm, full height (12 × 512 px of 27.07 µm)
 
-	// MaxLayer is the largest layer index Build accepts; larger indices
-	// are treated as corrupt data.
-	MaxLayer = 4095
+	// MaxLayer is the largest layer index Build accepts, that of the
+	// dataset format; larger indices are treated as corrupt data.
+	MaxLayer = dataset.MaxLayer
 )
 
 // OutsidePolicy says what Build does with a hit outside the aperture. In
