@@ -401,6 +401,9 @@ func (p *prepared) prepare(lo *layout, hits []dataset.TrackHit, withCluster bool
 		if !(e >= 0) || math.IsInf(e, 0) || !finite(h.X) || !finite(h.Y) || !finite(h.Z) {
 			return fmt.Errorf("hit %d: deposit %v MeV at (%v, %v, %v) is not a finite non-negative number", i, h.Edep, h.X, h.Y, h.Z)
 		}
+		if e > physics.MaxEnergy {
+			return fmt.Errorf("hit %d: deposit %v MeV is more than any proton here carries (%g MeV)", i, h.Edep, physics.MaxEnergy)
+		}
 		if withCluster && h.ClusterSize <= 0 {
 			return fmt.Errorf("hit %d: no cluster size (%d): the fit-cluster method needs the cluster_size column", i, h.ClusterSize)
 		}

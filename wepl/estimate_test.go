@@ -116,6 +116,7 @@ func TestEstimatorErrors(t *testing.T) {
 	}{
 		"nan deposit":      {func(h []dataset.TrackHit) { h[3].Edep = float32(math.NaN()) }, MethodFit, "not a finite non-negative"},
 		"negative deposit": {func(h []dataset.TrackHit) { h[3].Edep = -1 }, MethodFit, "not a finite non-negative"},
+		"huge deposit":     {func(h []dataset.TrackHit) { h[3].Edep = 1e30 }, MethodFit, "deposit 1e+30 MeV is more than any proton here carries (500 MeV)"},
 		"nan position":     {func(h []dataset.TrackHit) { h[2].X = float32(math.Inf(1)) }, MethodFit, "not a finite"},
 		"layer":            {func(h []dataset.TrackHit) { h[0].Layer = 99 }, MethodFit, "layers 0–49"},
 		"no cluster size":  {func(h []dataset.TrackHit) { h[1].ClusterSize = 0 }, MethodFitCluster, "needs the cluster_size column"},
