@@ -94,8 +94,8 @@ func TestAnnotateBadInput(t *testing.T) {
 		"corrupt":         {corrupt, AnnotateOptions{}, "corrupt.parquet"},
 		"missing":         {filepath.Join(dir, "none.parquet"), AnnotateOptions{}, "no such file"},
 		"other energy":    {"../dataset/testdata/tracks-before-wepl.parquet", AnnotateOptions{Energy: 150}, "no calibration for 150 MeV"},
-		"negative energy": {"../dataset/testdata/tracks-before-wepl.parquet", AnnotateOptions{Energy: -3}, "beam energy -3 MeV is not positive"},
-		"NaN energy":      {"../dataset/testdata/tracks-before-wepl.parquet", AnnotateOptions{Energy: math.NaN()}, "beam energy NaN MeV is not positive"},
+		"negative energy": {"../dataset/testdata/tracks-before-wepl.parquet", AnnotateOptions{Energy: -3}, "beam energy -3 MeV is not a finite positive number"},
+		"NaN energy":      {"../dataset/testdata/tracks-before-wepl.parquet", AnnotateOptions{Energy: math.NaN()}, "beam energy NaN MeV is not a finite positive number"},
 	} {
 		_, err := Annotate(context.Background(), tc.in, out, &tc.opt)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {

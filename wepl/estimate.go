@@ -254,7 +254,7 @@ func New(g *detector.Geometry, beamEnergy float64, opt *Options) (*Estimator, er
 		beamEnergy = cal.Energy
 	}
 	if !(beamEnergy > 0) || math.IsInf(beamEnergy, 0) {
-		return nil, fmt.Errorf("wepl: beam energy %g MeV is not positive", beamEnergy)
+		return nil, fmt.Errorf("wepl: beam energy %g MeV is not a finite positive number", beamEnergy)
 	}
 	if math.Abs(beamEnergy-cal.Energy) > 1e-6*cal.Energy {
 		return nil, fmt.Errorf("wepl: %w for %g MeV (the calibration is for %g MeV; make one with pcttrack wepl --calibrate --energy %g)",

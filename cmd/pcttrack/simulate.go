@@ -149,8 +149,6 @@ func (f *simulateFlags) simConfig(cmd *cobra.Command) (sim.Config, error) {
 	return c, nil
 }
 
-// noneIfZero maps a flag value of 0 ("none") to the negative value that
-// means none in sim.Beam (whose zero value means the default).
 // beamSpread converts the value of a spread flag (spot size, divergence),
 // where 0 means none, to sim.Beam's units (v·scale) and convention, where
 // 0 means the default and a negative value none.
