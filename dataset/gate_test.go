@@ -157,6 +157,27 @@ func TestImportGATEBadInput(t *testing.T) {
 	}
 	huge := bytes.Clone(good) // the TFile record claims a 1.8 GB object
 	binary.BigEndian.PutUint32(huge[100+6:], 0x6b000000)
+	tree, basket := firstRecord(t, good, "TTree"), firstRecord(t, good, "TBasket")
+	damaged := func(at int64, v byte) []byte {
+		b := bytes.Clone(good)
+		b[at] = v
+		return b
+	}
+	// a byte inside the tree's first zlib block, past its 9-byte header
+	inTree := tree.pos + int64(tree.keylen) + 9 + 200
+	treeZlib := damaged(inTree, good[inTree]^0x10)
+	// the basket header's flag is the last byte of a basket's key
+	flag80 := damaged(basket.pos+int64(basket.keylen)-1, 80)
+	// the second letter of the basket's class name, after the key's fixed
+	// fields, its two seek positions (8 bytes each from key version 1001)
+	// and the name's length byte
+	seeks := int64(8)
+	if binary.BigEndian.Uint16(good[basket.pos+4:]) > 1000 {
+		seeks = 16
+	}
+	className := damaged(basket.pos+18+seeks+2, 0xbe)
+	info := bytes.Clone(good) // the header's streamer-record length (small-file layout)
+	binary.BigEndian.PutUint32(info[41:], 1<<30)
 	opt := func(tree string, s LayerScheme, phantom bool, k0 int) GATEOptions {
 		o := GATEOptions{Tree: tree}
 		o.LayerScheme, o.TKPhantom, o.WorldK0 = s, phantom, k0
@@ -170,6 +191,10 @@ func TestImportGATEBadInput(t *testing.T) {
 		{"truncated half", good[:len(good)/2], GATEOptions{}, "hits.root"},
 		{"bit flips", flipped, GATEOptions{}, "hits.root"},
 		{"huge object length", huge, GATEOptions{}, "object length 1795162112"},
+		{"damaged tree header", treeZlib, GATEOptions{}, fmt.Sprintf("record at %d: compression block at %d: zlib: ", tree.pos, tree.pos+int64(tree.keylen))},
+		{"basket flag", flag80, GATEOptions{}, fmt.Sprintf("record at %d: basket flag 80", basket.pos)},
+		{"basket class", className, GATEOptions{}, fmt.Sprintf(`record at %d: class "T\xbeasket" is not a class name`, basket.pos)},
+		{"streamer length", info, GATEOptions{}, "streamer record of 1073741824 bytes at"},
 		{"no such tree", good, GATEOptions{Tree: "Singles"}, `no tree "Singles"`},
 		{"not a tree", good, GATEOptions{Tree: "latest_event_ID"}, "not a TTree"},
 		{"scheme mismatch", good, opt(treeWorld, SchemeV92Volume, false, 0), "tracker copy 3"},
@@ -201,4 +226,34 @@ func BenchmarkImportGATE(b *testing.B) {
 		hits += rep.Entries
 	}
 	b.ReportMetric(float64(hits)/b.Elapsed().Seconds(), "entries/s")
+}
+
+// fixtureRecord is a record of a ROOT file and its key.
+type fixtureRecord struct {
+	pos int64
+	keyHeader
+}
+
+// firstRecord returns the first record of class class in the ROOT file
+// data, walking the record chain as checkROOT does.
+func firstRecord(t *testing.T, data []byte, class string) fixtureRecord {
+	t.Helper()
+	rd := &beReader{r: bytes.NewReader(data), size: int64(len(data))}
+	for pos := int64(rd.i32(8)); pos < int64(len(data)); {
+		n := rd.i32(pos)
+		if n < 0 {
+			pos -= int64(n)
+			continue
+		}
+		k, err := rd.key(pos)
+		if err != nil {
+			t.Fatalf("record at %d: %v", pos, err)
+		}
+		if k.class == class {
+			return fixtureRecord{pos, k}
+		}
+		pos += int64(n)
+	}
+	t.Fatalf("no %s record", class)
+	return fixtureRecord{}
 }

@@ -1,11 +1,13 @@
 package dataset
 
 import (
+	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // maxROOTObject bounds the uncompressed size of one ROOT object, ROOT's
@@ -15,13 +17,17 @@ const maxROOTObject = 1 << 30
 // checkROOT guards groot against corrupt length fields, which it trusts
 // when it allocates: a flipped byte in a key header of a 32 kB file made
 // it allocate 1.8 GB. It walks the chain of records from fBEGIN to fEND
-// (as ROOT's TFile::Map does) and the top directory's key list, reading
-// only headers, and checks that every record lies in the file and knows
-// its own position, that its object length agrees with the record
-// (uncompressed) or with the headers of its compression blocks, that the
-// streamer record and every listed key start a record, and that a listed
-// key agrees with the record it names. Corrupt compressed payloads (the
-// tree's metadata, say) are left to groot, which reports most of them.
+// (as ROOT's TFile::Map does) and the top directory's key list, and checks
+// that every record lies in the file, knows its own position and names a
+// class, that its object length agrees with the record (uncompressed) or
+// with the headers of its compression blocks, that a basket's header reads
+// as groot reads it, that the streamer, free-segment and key-list records
+// are where and as long as the headers say, and that a listed key agrees
+// with the record it names. It inflates every zlib block to its end, as
+// ROOT does, so that its checksum is verified: groot stops at the bytes it
+// expects, and a damaged block then decodes to garbage (a tree header
+// asking for a 30 GB branch list, or hits that are silently wrong). Blocks
+// of the other algorithms are left to groot.
 func checkROOT(f *os.File) error {
 	st, err := f.Stat()
 	if err != nil {
@@ -36,12 +42,12 @@ func checkROOT(f *os.File) error {
 	}
 	version := rd.i32(4)
 	begin := int64(rd.i32(8))
-	var end, seekInfo int64
-	var nbytesName int32
+	var end, seekInfo, seekFree int64
+	var nbytesName, nbytesInfo, nbytesFree int32
 	if version >= 1000000 {
-		end, nbytesName, seekInfo = rd.i64(12), rd.i32(36), rd.i64(45)
+		end, seekFree, nbytesFree, nbytesName, seekInfo, nbytesInfo = rd.i64(12), rd.i64(20), rd.i32(28), rd.i32(36), rd.i64(45), rd.i32(53)
 	} else {
-		end, nbytesName, seekInfo = int64(rd.i32(12)), rd.i32(28), int64(rd.i32(37))
+		end, seekFree, nbytesFree, nbytesName, seekInfo, nbytesInfo = int64(rd.i32(12)), int64(rd.i32(16)), rd.i32(20), rd.i32(28), int64(rd.i32(37)), rd.i32(41)
 	}
 	if rd.err != nil {
 		return fmt.Errorf("ROOT header: %w", rd.err)
@@ -69,6 +75,9 @@ func checkROOT(f *os.File) error {
 		if err == nil && k.seekKey != pos { // groot reads the object from there
 			err = fmt.Errorf("key at %d says it is at %d", pos, k.seekKey)
 		}
+		if err == nil && k.class == "TBasket" {
+			err = rd.checkBasket(pos, k)
+		}
 		if err == nil {
 			err = rd.checkPayload(pos, k)
 		}
@@ -78,8 +87,13 @@ func checkROOT(f *os.File) error {
 		records[pos] = k
 		pos += int64(n)
 	}
-	if _, ok := records[seekInfo]; !ok {
-		return fmt.Errorf("ROOT header: streamer record at %d is not a record", seekInfo)
+	// groot reads the streamer and free-segment records with the lengths
+	// the header gives, allocating them first
+	if r, ok := records[seekInfo]; !ok || r.nbytes != nbytesInfo {
+		return fmt.Errorf("ROOT header: streamer record of %d bytes at %d is not a record", nbytesInfo, seekInfo)
+	}
+	if r, ok := records[seekFree]; (seekFree != 0 || nbytesFree != 0) && (!ok || r.nbytes != nbytesFree) {
+		return fmt.Errorf("ROOT header: free-segment record of %d bytes at %d is not a record", nbytesFree, seekFree)
 	}
 	// The top directory follows the file's own key and name.
 	dir := begin + int64(nbytesName)
@@ -90,9 +104,10 @@ func checkROOT(f *os.File) error {
 	} else {
 		seekKeys = int64(rd.i32(dir + 2 + 4 + 4 + 4 + 4 + 4 + 4))
 	}
+	nbytesKeys := rd.i32(dir + 2 + 4 + 4)
 	list, ok := records[seekKeys]
-	if rd.err != nil || !ok {
-		return fmt.Errorf("top directory: key list at %d is not a record (%v)", seekKeys, rd.err)
+	if rd.err != nil || !ok || list.nbytes != nbytesKeys {
+		return fmt.Errorf("top directory: key list of %d bytes at %d is not a record (%v)", nbytesKeys, seekKeys, rd.err)
 	}
 	if list.compressed() {
 		return errors.New("top directory: compressed key list")
@@ -123,6 +138,7 @@ type keyHeader struct {
 	keylen         int16
 	seekKey        int64
 	headerLen      int // bytes of the header as stored, names included
+	class          string
 }
 
 func (k keyHeader) compressed() bool { return k.objlen != k.nbytes-int32(k.keylen) }
@@ -141,12 +157,19 @@ func (rd *beReader) key(pos int64) (keyHeader, error) {
 		k.seekKey = int64(rd.i32(p))
 		p += 8
 	}
-	for range 3 { // class, name, title
+	for i := range 3 { // class, name, title
 		n := int64(rd.u8(p))
 		p++
 		if n == 255 {
-			n = int64(rd.i32(p))
+			if n = int64(rd.i32(p)); n < 0 {
+				return k, fmt.Errorf("key name of %d bytes", n)
+			}
 			p += 4
+		}
+		if i == 0 && n <= int64(k.keylen) { // a longer one fails below
+			c := make([]byte, n)
+			rd.bytes(p, c)
+			k.class = string(c)
 		}
 		p += n
 	}
@@ -158,6 +181,11 @@ func (rd *beReader) key(pos int64) (keyHeader, error) {
 		return k, fmt.Errorf("key lengths %d and %d for a header of %d bytes", k.nbytes, k.keylen, k.headerLen)
 	case k.objlen < 0 || k.objlen > maxROOTObject:
 		return k, fmt.Errorf("object length %d", k.objlen)
+	case !className(k.class):
+		// groot takes whatever record a branch points to for a basket
+		// (its Basket.Class is a constant), so a damaged "TBasket" would
+		// escape checkBasket
+		return k, fmt.Errorf("class %q is not a class name", k.class)
 	}
 	return k, nil
 }
@@ -188,11 +216,132 @@ func (rd *beReader) checkPayload(pos int64, k keyHeader) error {
 			return fmt.Errorf("LZ4 block of %d bytes", cin)
 		case alg != "ZL" && alg != "XZ" && alg != "L4" && alg != "ZS":
 			return fmt.Errorf("unknown compression algorithm %q", alg)
+		case alg == "ZL":
+			if err := rd.checkZlib(p+9, cin, int64(h[6])|int64(h[7])<<8|int64(h[8])<<16); err != nil {
+				return fmt.Errorf("compression block at %d: %w", p, err)
+			}
 		}
 		p += 9 + cin
 	}
 	if p != end || out != int64(k.objlen) {
 		return fmt.Errorf("compression blocks of %d bytes for %d, inflating to %d for an object of %d", p-pos-int64(k.keylen), k.nbytes-int32(k.keylen), out, k.objlen)
+	}
+	return nil
+}
+
+// className reports whether s can name a C++ class as ROOT stores it
+// (namespaces, templates).
+func className(s string) bool {
+	if s == "" || !(s[0] == '_' || 'A' <= s[0] && s[0] <= 'Z' || 'a' <= s[0] && s[0] <= 'z') {
+		return false
+	}
+	for _, c := range []byte(s) {
+		switch {
+		case c == '_', '0' <= c && c <= '9', 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z':
+		case strings.IndexByte(":<>,* ", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkBasket checks the basket header that follows a TBasket's key
+// (version, buffer size, entry size, I/O features if the entry size is
+// negative, entries, last offset, flag) as groot reads it. groot reads it on
+// a goroutine of its own, where a panic ends the process: on a version it
+// does not know, and on a flag of 80 or more with a remainder of at most 40.
+// Some other flags make it read arrays of a stored length from the header,
+// which must fit in it.
+func (rd *beReader) checkBasket(pos int64, k keyHeader) error {
+	p, end := pos+int64(k.headerLen), pos+int64(k.keylen)
+	nevsize := rd.i32(p + 6)
+	p += 10
+	if nevsize < 0 { // TIOFeatures: [byte count,] version 1, a byte, 4 more if it is not 0
+		if bcnt := uint32(rd.i32(p)); bcnt&0x40000000 != 0 {
+			p += 4
+		}
+		if v := rd.i16(p) &^ 0x4000; v != 1 {
+			return fmt.Errorf("basket I/O features version %d", v)
+		}
+		p += 2
+		if rd.u8(p) != 0 {
+			p += 4
+		}
+		p++
+	}
+	nevbuf := rd.i32(p)
+	flag := int(rd.u8(p + 8))
+	p += 9
+	if rd.err != nil || p > end {
+		return fmt.Errorf("basket header past its key (%v)", rd.err)
+	}
+	gen := flag >= 80
+	if gen {
+		flag -= 80
+	}
+	array := func() error {
+		n := int64(rd.i32(p))
+		if rd.err != nil || n < 0 || p+4+4*n > end {
+			return fmt.Errorf("basket header: an array of %d offsets in %d bytes", n, end-p)
+		}
+		p += 4 + 4*n
+		return nil
+	}
+	switch {
+	case gen && flag <= 40:
+		return fmt.Errorf("basket flag %d", flag+80)
+	case !gen && flag != 0 && flag%10 != 2:
+		if nevbuf > 0 {
+			if err := array(); err != nil {
+				return err
+			}
+		}
+		if flag > 40 {
+			return array()
+		}
+	}
+	return nil
+}
+
+// checkZlib inflates the zlib stream of n bytes at pos to its end, so that
+// its Adler-32 checksum is verified, and checks that it gives want bytes.
+// groot inflates only the bytes it expects and never reaches the checksum:
+// a damaged tree header then decodes to garbage, e.g. a branch list of
+// 30 GB that ends the process out of memory.
+func (rd *beReader) checkZlib(pos, n, want int64) error {
+	if pos+n > rd.size {
+		return fmt.Errorf("%d bytes at %d past the end of the file", n, pos)
+	}
+	src := io.NewSectionReader(rd.r, pos, n)
+	var err error
+	if rd.zr == nil {
+		rd.zr, err = zlib.NewReader(src)
+	} else {
+		err = rd.zr.(zlib.Resetter).Reset(src, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("zlib: %w", err)
+	}
+	if rd.zbuf == nil {
+		rd.zbuf = make([]byte, 32<<10)
+	}
+	var got int64
+	for {
+		k, err := rd.zr.Read(rd.zbuf)
+		got += int64(k)
+		if got > want {
+			return fmt.Errorf("zlib stream of more than the %d bytes the header says", want)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("zlib: %w", err)
+		}
+	}
+	if got != want {
+		return fmt.Errorf("zlib stream of %d bytes where the header says %d", got, want)
 	}
 	return nil
 }
@@ -204,6 +353,8 @@ type beReader struct {
 	size int64
 	err  error
 	buf  [8]byte
+	zr   io.ReadCloser // reused by checkZlib
+	zbuf []byte
 }
 
 func (rd *beReader) bytes(pos int64, b []byte) {
