@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -246,6 +247,9 @@ func firstRecord(t *testing.T, data []byte, class string) fixtureRecord {
 			continue
 		}
 		k, err := rd.key(pos)
+		if err == nil && n == 0 {
+			err = errors.New("zero length")
+		}
 		if err != nil {
 			t.Fatalf("record at %d: %v", pos, err)
 		}
