@@ -240,24 +240,17 @@ type fixtureRecord struct {
 func firstRecord(t *testing.T, data []byte, class string) fixtureRecord {
 	t.Helper()
 	rd := &beReader{r: bytes.NewReader(data), size: int64(len(data))}
-	for pos := int64(rd.i32(8)); pos < int64(len(data)); {
-		n := rd.i32(pos)
-		if n < 0 {
-			pos -= int64(n)
-			continue
-		}
-		k, err := rd.key(pos)
-		if err == nil && n == 0 {
-			err = errors.New("zero length")
-		}
-		if err != nil {
-			t.Fatalf("record at %d: %v", pos, err)
-		}
+	var found *fixtureRecord
+	errFound := errors.New("found")
+	err := rd.walk(int64(rd.i32(8)), int64(len(data)), func(pos int64, k keyHeader) error {
 		if k.class == class {
-			return fixtureRecord{pos, k}
+			found = &fixtureRecord{pos, k}
+			return errFound
 		}
-		pos += int64(n)
+		return nil
+	})
+	if found == nil {
+		t.Fatalf("no %s record (%v)", class, err)
 	}
-	t.Fatalf("no %s record", class)
-	return fixtureRecord{}
+	return *found
 }

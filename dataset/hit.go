@@ -1,5 +1,7 @@
 package dataset
 
+import "fmt"
+
 // PDG codes used in datasets.
 const (
 	PDGProton   = 2212
@@ -13,6 +15,14 @@ const (
 // and code that keeps something per layer would allocate for every index
 // up to it.
 const MaxLayer = 4095
+
+// checkLayer refuses a layer index outside [0, MaxLayer].
+func checkLayer(l int32) error {
+	if l < 0 || l > MaxLayer {
+		return fmt.Errorf("layer %d not in [0, %d]", l, MaxLayer)
+	}
+	return nil
+}
 
 // Hit is one reconstructed cluster in one sensor layer: the charge a
 // particle left in the sensitive slab of a layer, merged per (event, track,

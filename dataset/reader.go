@@ -150,8 +150,8 @@ func (r *Reader) ReadFrameInto(dst *Frame, i int) error {
 		return err
 	}
 	for j := range hits {
-		if l := hits[j].Layer; l < 0 || l > MaxLayer {
-			return &FormatError{File: r.path, Entry: dst.Meta.Frame, Unit: "frame", Err: fmt.Errorf("hit %d: layer %d not in [0, %d]", j, l, MaxLayer)}
+		if err := checkLayer(hits[j].Layer); err != nil {
+			return &FormatError{File: r.path, Entry: dst.Meta.Frame, Unit: "frame", Err: fmt.Errorf("hit %d: %w", j, err)}
 		}
 	}
 	return nil

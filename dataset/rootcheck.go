@@ -56,36 +56,19 @@ func checkROOT(f *os.File) error {
 		return fmt.Errorf("ROOT header: records [%d, %d) outside the file of %d bytes", begin, end, size)
 	}
 	records := map[int64]keyHeader{}
-	for pos := begin; pos < end; {
-		n := rd.i32(pos)
-		if rd.err != nil {
-			return fmt.Errorf("record at %d: %w", pos, rd.err)
-		}
-		switch {
-		case n < 0: // a free gap
-			pos -= int64(n)
-			continue
-		case n == 0 || pos+int64(n) > end:
-			return fmt.Errorf("record at %d: length %d runs past the end of the records (%d)", pos, n, end)
-		}
-		k, err := rd.key(pos)
-		if err == nil && k.nbytes != n {
-			err = fmt.Errorf("length %d in the key, %d in the record", k.nbytes, n)
-		}
-		if err == nil && k.seekKey != pos { // groot reads the object from there
-			err = fmt.Errorf("key at %d says it is at %d", pos, k.seekKey)
-		}
-		if err == nil && k.class == "TBasket" {
+	err = rd.walk(begin, end, func(pos int64, k keyHeader) error {
+		var err error
+		if k.class == "TBasket" {
 			err = rd.checkBasket(pos, k)
 		}
 		if err == nil {
 			err = rd.checkPayload(pos, k)
 		}
-		if err != nil {
-			return fmt.Errorf("record at %d: %w", pos, err)
-		}
 		records[pos] = k
-		pos += int64(n)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	// groot reads the streamer and free-segment records with the lengths
 	// the header gives, allocating them first
@@ -128,6 +111,41 @@ func checkROOT(f *os.File) error {
 			return fmt.Errorf("top directory: key %d does not match a record at %d", i, k.seekKey)
 		}
 		pos += int64(k.headerLen)
+	}
+	return nil
+}
+
+// walk visits the records from begin to end (free gaps skipped), each
+// with its key, after checking that the record fits before end and that
+// its key gives the record's length and position. It stops at the first
+// error, of its own or of visit, naming the record.
+func (rd *beReader) walk(begin, end int64, visit func(pos int64, k keyHeader) error) error {
+	for pos := begin; pos < end; {
+		n := rd.i32(pos)
+		if rd.err != nil {
+			return fmt.Errorf("record at %d: %w", pos, rd.err)
+		}
+		switch {
+		case n < 0: // a free gap
+			pos -= int64(n)
+			continue
+		case n == 0 || pos+int64(n) > end:
+			return fmt.Errorf("record at %d: length %d runs past the end of the records (%d)", pos, n, end)
+		}
+		k, err := rd.key(pos)
+		if err == nil && k.nbytes != n {
+			err = fmt.Errorf("length %d in the key, %d in the record", k.nbytes, n)
+		}
+		if err == nil && k.seekKey != pos { // groot reads the object from there
+			err = fmt.Errorf("key at %d says it is at %d", pos, k.seekKey)
+		}
+		if err == nil {
+			err = visit(pos, k)
+		}
+		if err != nil {
+			return fmt.Errorf("record at %d: %w", pos, err)
+		}
+		pos += int64(n)
 	}
 	return nil
 }

@@ -278,11 +278,11 @@ func checkFrameTracks(f *FrameTracks) error {
 		if h.Track != wantTrack || h.Order != wantOrder {
 			return fmt.Errorf("track hit %d: track %d order %d, want track %d order %d", j, h.Track, h.Order, wantTrack, wantOrder)
 		}
-		if h.Layer > MaxLayer {
-			return fmt.Errorf("track hit %d: layer %d not in [0, %d]", j, h.Layer, MaxLayer)
-		}
 		if h.Hit < 0 || h.Layer < 0 {
 			return fmt.Errorf("track hit %d: negative hit index %d or layer %d", j, h.Hit, h.Layer)
+		}
+		if err := checkLayer(h.Layer); err != nil {
+			return fmt.Errorf("track hit %d: %w", j, err)
 		}
 		if !finite32(h.X) || !finite32(h.Y) || !finite32(h.Z) || !finite32(h.Edep) {
 			return fmt.Errorf("track hit %d: non-finite position or energy (%v, %v, %v, %v)", j, h.X, h.Y, h.Z, h.Edep)

@@ -110,8 +110,8 @@ func (w *Writer) Write(f *Frame) error {
 			return w.fail(fmt.Errorf("dataset: %q: frame %d hit %d: non-finite position or energy (%v, %v, %v, %v)",
 				w.path, m.Frame, i, h.X, h.Y, h.Z, h.Edep))
 		}
-		if h.Layer < 0 || h.Layer > MaxLayer {
-			return w.fail(fmt.Errorf("dataset: %q: frame %d hit %d: layer %d not in [0, %d]", w.path, m.Frame, i, h.Layer, MaxLayer))
+		if err := checkLayer(h.Layer); err != nil {
+			return w.fail(fmt.Errorf("dataset: %q: frame %d hit %d: %w", w.path, m.Frame, i, err))
 		}
 		w.rows = append(w.rows, hitRow{
 			Frame: m.Frame, Layer: h.Layer, X: h.X, Y: h.Y, Z: h.Z, Edep: h.Edep,
